@@ -1,0 +1,90 @@
+//! zhunru (准入): community work-item admission and purchase-of-service contracts.
+//!
+//! `router` builds the whole application for `main.rs` and for the tests alike.
+pub mod demo;
+pub mod orgs;
+pub mod platform;
+pub mod web;
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use sea_orm::DatabaseConnection;
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+use platform::config::Config;
+use platform::error::AppError;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "zhunru 准入 API", description = "社区工作事项准入与政府购买服务：三个清单、准入审批、购买服务合同、费随事转、按合同条款评价。"),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+/// The API under `/api/v1` and its OpenAPI document, generated from the handlers.
+pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let protected = orgs::api::routes().route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        platform::auth::authenticate_api,
+    ));
+    let v1 = OpenApiRouter::new().merge(orgs::api::public_routes()).merge(protected);
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).split_for_parts()
+}
+
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = api(&state);
+    Router::new()
+        .merge(api)
+        .route("/api/{*rest}", axum::routing::any(api_not_found))
+        .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi))
+        .route("/healthz", get(healthz))
+        .merge(web::router(&state))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn api_not_found() -> AppError {
+    AppError::not_found()
+}
+
+/// 200 when the database answers, 503 otherwise.
+async fn healthz(State(st): State<AppState>) -> impl IntoResponse {
+    match st.db.ping().await {
+        Ok(()) => (StatusCode::OK, Json(serde_json::json!({"status": "ok"}))),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "database unreachable"})))
+        }
+    }
+}
+
+/// Connects, migrates and returns the state the router needs.
+pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
+    let db = platform::db::connect(&config.database_url).await?;
+    platform::db::migrate(&db).await?;
+    Ok(AppState { db, config: Arc::new(config) })
+}

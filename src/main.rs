@@ -1,0 +1,100 @@
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use zhunru::orgs::{check_new_password, Username};
+use zhunru::platform::config::{Config, DEFAULT_DATABASE_URL};
+use zhunru::platform::{auth, telemetry};
+
+#[derive(Parser)]
+#[command(name = "zhunru", version, about = "准入：社区工作事项准入与政府购买服务")]
+struct Cli {
+    /// `sqlite://file.db?mode=rwc` (default) or `postgres://user@host/db`.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    database_url: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (migrations are applied first).
+    Serve {
+        /// Load the demo county 示范区 into an empty database.
+        #[arg(long)]
+        demo: bool,
+        #[arg(long, env = "ZHUNRU_BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// Hours a login lasts.
+        #[arg(long, env = "ZHUNRU_SESSION_HOURS", default_value_t = 8)]
+        session_hours: u64,
+        /// Always mark the session cookie Secure (set when TLS ends in front of zhunru
+        /// without an X-Forwarded-Proto header).
+        #[arg(long, env = "ZHUNRU_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Create a county with its first admin account (a new deployment's first step).
+    CreateCounty {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        admin_username: String,
+        #[arg(long, env = "ZHUNRU_ADMIN_PASSWORD", hide_env_values = true)]
+        admin_password: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    telemetry::init();
+    let cli = Cli::parse();
+    let mut config = Config { database_url: cli.database_url, ..Config::default() };
+    match cli.command {
+        Command::Migrate => {
+            zhunru::prepare(config).await?;
+            tracing::info!("migrations applied");
+        }
+        Command::CreateCounty { name, admin_username, admin_password } => {
+            let username = Username::parse(&admin_username).map_err(anyhow::Error::msg)?;
+            check_new_password(&admin_password).map_err(anyhow::Error::msg)?;
+            let state = zhunru::prepare(config).await?;
+            let (county, _, admin) =
+                zhunru::orgs::store::create_county(&state.db, &name, &username, &auth::hash_password(&admin_password))
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            println!("created county {} (id {}) with admin {}", county.name, county.id, admin.username);
+        }
+        Command::Serve { demo, bind, session_hours, secure_cookies } => {
+            config.session_ttl = Duration::from_secs(session_hours * 3600);
+            config.secure_cookies = secure_cookies;
+            let state = zhunru::prepare(config).await?;
+            if demo && !zhunru::demo::load(&state.db).await.map_err(|e| anyhow::anyhow!("{e}"))? {
+                tracing::info!("database already holds data; demo county not loaded");
+            }
+            let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("binding {bind}"))?;
+            tracing::info!("zhunru listening on http://{}", listener.local_addr()?);
+            axum::serve(listener, zhunru::router(state)).with_graceful_shutdown(shutdown_signal()).await?;
+            tracing::info!("shut down");
+        }
+    }
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM: stop accepting, let requests in flight finish.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutdown signal received");
+}

@@ -1,0 +1,25 @@
+use std::time::Duration;
+
+/// Runtime settings, read from the environment by the CLI (API.md "Running").
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `sqlite://…` (the embedded default) or `postgres://…`.
+    pub database_url: String,
+    /// How long a login (API token or web session) lasts.
+    pub session_ttl: Duration,
+    /// Force the `Secure` cookie flag even when no proxy says the request was HTTPS.
+    pub secure_cookies: bool,
+}
+
+/// The default database: an SQLite file in the working directory, created if missing.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://zhunru.db?mode=rwc";
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: DEFAULT_DATABASE_URL.to_string(),
+            session_ttl: Duration::from_secs(8 * 3600),
+            secure_cookies: false,
+        }
+    }
+}

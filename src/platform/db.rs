@@ -1,0 +1,49 @@
+//! Connecting to SQLite or PostgreSQL with the same code, and applying migrations.
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let mut opts = ConnectOptions::new(url.to_string());
+    opts.sqlx_logging(false).acquire_timeout(Duration::from_secs(30));
+    if url.starts_with("sqlite:") {
+        // WAL lets readers go on while one writer writes; the busy timeout makes a second
+        // writer wait its turn instead of failing at once.
+        opts.max_connections(8).map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(30))
+                .foreign_keys(true)
+        });
+    } else {
+        opts.max_connections(16);
+    }
+    Database::connect(opts).await
+}
+
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+/// Every row carries its county. Queries for a caller start from `in_county`, the one
+/// place the tenant filter is applied, so a forgotten filter cannot leak another county.
+pub trait CountyScoped: sea_orm::EntityTrait {
+    fn county_column() -> Self::Column;
+}
+
+pub fn in_county<E: CountyScoped>(county_id: i64) -> sea_orm::Select<E> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    E::find().filter(E::county_column().eq(county_id))
+}
+
+impl CountyScoped for entity::organisation::Entity {
+    fn county_column() -> Self::Column {
+        entity::organisation::Column::CountyId
+    }
+}
+
+impl CountyScoped for entity::user::Entity {
+    fn county_column() -> Self::Column {
+        entity::user::Column::CountyId
+    }
+}

@@ -1,0 +1,195 @@
+//! Server-rendered pages in Chinese. Same rules as the API: a page route needs a login
+//! (cookie) and is opened to named roles; assets are served by the binary itself
+//! because government intranets cannot reach a CDN.
+use askama::Template;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::orgs::Role;
+use crate::platform::auth::{self, Caller};
+use crate::platform::error::AppError;
+use crate::AppState;
+
+/// What the page frame (header, menu) needs to know about the logged-in user.
+pub struct Layout {
+    pub title: String,
+    pub user: Option<NavUser>,
+}
+
+pub struct NavUser {
+    pub display_name: String,
+    pub role: Role,
+    pub org_name: String,
+}
+
+impl NavUser {
+    pub fn role_label(&self) -> &'static str {
+        self.role.label()
+    }
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+}
+
+impl Layout {
+    pub async fn for_caller(st: &AppState, caller: &Caller, title: impl Into<String>) -> Result<Layout, PageError> {
+        let org = crate::orgs::store::find_org(&st.db, caller.county_id, caller.org_id).await?;
+        Ok(Layout {
+            title: title.into(),
+            user: Some(NavUser { display_name: caller.display_name.clone(), role: caller.role, org_name: org.name }),
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    status: u16,
+    message: String,
+}
+
+/// An error on a page: 401 sends the browser to the login page, the rest render an
+/// error page with the same Chinese message the API would give.
+#[derive(Debug)]
+pub struct PageError(pub AppError);
+
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> Self {
+        PageError(e)
+    }
+}
+
+impl From<sea_orm::DbErr> for PageError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        PageError(e.into())
+    }
+}
+
+impl From<askama::Error> for PageError {
+    fn from(e: askama::Error) -> Self {
+        PageError(AppError::internal(e))
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        if self.0.status == StatusCode::UNAUTHORIZED {
+            return Redirect::to("/login").into_response();
+        }
+        let page = ErrorPage {
+            layout: Layout { title: "出错了".into(), user: None },
+            status: self.0.status.as_u16(),
+            message: self.0.message,
+        };
+        match page.render() {
+            Ok(html) => (self.0.status, Html(html)).into_response(),
+            Err(_) => (self.0.status, "error").into_response(),
+        }
+    }
+}
+
+pub type PageResult<T = Response> = Result<T, PageError>;
+
+/// Renders a template into a response with the given status.
+pub fn render(status: StatusCode, t: &impl Template) -> PageResult {
+    Ok((status, Html(t.render()?)).into_response())
+}
+
+/// Page routes: a valid session cookie, or off to the login page.
+pub async fn authenticate_page(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let caller = match auth::session_cookie(&parts) {
+        Some(t) => auth::caller_from_token(&state.db, &t).await,
+        None => Ok(None),
+    };
+    match caller {
+        Ok(Some(c)) => {
+            if !same_origin(&parts) {
+                return PageError(AppError::forbidden()).into_response();
+            }
+            parts.extensions.insert(c);
+            next.run(Request::from_parts(parts, body)).await
+        }
+        Ok(None) => {
+            let next_path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+            let target = if parts.method == axum::http::Method::GET && next_path != "/" {
+                format!("/login?next={}", urlencode(next_path))
+            } else {
+                "/login".to_string()
+            };
+            Redirect::to(&target).into_response()
+        }
+        Err(e) => PageError(e).into_response(),
+    }
+}
+
+/// A form post must come from our own pages: defence in depth beside SameSite=Lax.
+fn same_origin(parts: &axum::http::request::Parts) -> bool {
+    if parts.method == axum::http::Method::GET || parts.method == axum::http::Method::HEAD {
+        return true;
+    }
+    let Some(origin) = parts.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true; // old browsers and non-browser clients send none
+    };
+    let host = parts.headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    origin.split_once("://").map(|(_, h)| h) == Some(host)
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Opens page routes to roles; others see a 403 page.
+pub async fn open_page_to(State(roles): State<&'static [Role]>, req: Request, next: Next) -> Response {
+    match req.extensions().get::<Caller>() {
+        Some(c) if roles.contains(&c.role) => next.run(req).await,
+        Some(_) => PageError(AppError::forbidden()).into_response(),
+        None => Redirect::to("/login").into_response(),
+    }
+}
+
+pub fn open<S: Clone + Send + Sync + 'static>(roles: &'static [Role], router: Router<S>) -> Router<S> {
+    router.route_layer(axum::middleware::from_fn_with_state(roles, open_page_to))
+}
+
+const APP_CSS: &str = include_str!("../../assets/app.css");
+const FAVICON: &str = include_str!("../../assets/favicon.svg");
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    let protected = crate::orgs::pages::routes()
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), authenticate_page));
+    Router::new()
+        .merge(crate::orgs::pages::public_routes())
+        .merge(protected)
+        .route("/assets/app.css", get(|| async { asset("text/css; charset=utf-8", APP_CSS) }))
+        .route("/favicon.svg", get(|| async { asset("image/svg+xml", FAVICON) }))
+        .fallback(not_found_page)
+        // Pages load nothing from elsewhere and may not be framed.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'; form-action 'self'"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
+}
+
+async fn not_found_page() -> PageError {
+    PageError(AppError::new(StatusCode::NOT_FOUND, "NOT_FOUND", "页面不存在"))
+}
