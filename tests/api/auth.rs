@@ -1,0 +1,191 @@
+use chrono::{Duration, Utc};
+use reqwest::StatusCode;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_error, spawn_app, PASSWORD};
+
+#[tokio::test]
+async fn every_demo_user_logs_in_with_role_and_organisation() {
+    let app = spawn_app().await;
+    let expected = [
+        ("admin", "admin", "示范区"),
+        ("minzheng", "reviewer", "区民政局"),
+        ("lingdao", "approver", "区城乡社区建设领导小组"),
+        ("caizheng", "finance", "区财政局"),
+        ("weijian", "department", "区卫生健康局"),
+        ("shijian", "department", "区市场监督管理局"),
+        ("xingfu", "community", "幸福社区"),
+        ("hexie", "community", "和谐社区"),
+        ("ducha", "supervisor", "示范区"),
+    ];
+    for (username, role, org) in expected {
+        let r = app.login_response(username, PASSWORD).await;
+        assert_eq!(r.status(), StatusCode::OK, "{username}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["user"]["username"], username);
+        assert_eq!(body["user"]["role"], role);
+        let token = body["token"].as_str().unwrap();
+        assert!(token.len() >= 32);
+        let me: Value = app.get("/api/v1/me", token).await.json().await.unwrap();
+        assert_eq!(me["org"]["name"], org, "{username}");
+        assert_eq!(me["user"]["org_id"], body["user"]["org_id"]);
+    }
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_user_look_the_same() {
+    let app = spawn_app().await;
+    let a = assert_error(app.login_response("weijian", "wrong-password").await, StatusCode::UNAUTHORIZED, "INVALID_CREDENTIALS").await;
+    let b = assert_error(app.login_response("nobody", "wrong-password").await, StatusCode::UNAUTHORIZED, "INVALID_CREDENTIALS").await;
+    assert_eq!(a, b);
+    assert_eq!(a["error"]["message"], "用户名或密码错误");
+}
+
+#[tokio::test]
+async fn bad_login_input_is_a_validation_error() {
+    let app = spawn_app().await;
+    let body = assert_error(app.login_response("", "x").await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    assert_eq!(body["error"]["details"][0]["field"], "username");
+    assert_eq!(body["error"]["details"][0]["message"], "请填写用户名");
+
+    let r = app
+        .api
+        .post(app.url("/api/v1/auth/login"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    let r = app.api.post(app.url("/api/v1/auth/login")).body("username=x").send().await.unwrap();
+    assert_error(r, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+}
+
+#[tokio::test]
+async fn five_wrong_passwords_lock_the_account_for_a_while() {
+    let app = spawn_app().await;
+    for _ in 0..5 {
+        assert_error(app.login_response("hexie", "wrong-password").await, StatusCode::UNAUTHORIZED, "INVALID_CREDENTIALS").await;
+    }
+    // Locked: even the right password is refused.
+    assert_error(app.login_response("hexie", PASSWORD).await, StatusCode::TOO_MANY_REQUESTS, "LOGIN_LOCKED").await;
+    // Other accounts are not affected.
+    assert_eq!(app.login_response("xingfu", PASSWORD).await.status(), StatusCode::OK);
+    // When the lock has run out, the right password works again.
+    let u = entity::user::Entity::find()
+        .filter(entity::user::Column::Username.eq("hexie"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut am: entity::user::ActiveModel = u.into();
+    am.locked_until = sea_orm::Set(Some(Utc::now() - Duration::seconds(1)));
+    sea_orm::ActiveModelTrait::update(am, &app.db).await.unwrap();
+    assert_eq!(app.login_response("hexie", PASSWORD).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn protected_routes_need_a_valid_token() {
+    let app = spawn_app().await;
+    let r = app.api.get(app.url("/api/v1/me")).send().await.unwrap();
+    assert_error(r, StatusCode::UNAUTHORIZED, "UNAUTHENTICATED").await;
+    assert_error(app.get("/api/v1/me", "forged-token").await, StatusCode::UNAUTHORIZED, "UNAUTHENTICATED").await;
+    let r = app.api.get(app.url("/api/v1/orgs")).header("authorization", "Basic YWRtaW46eA==").send().await.unwrap();
+    assert_error(r, StatusCode::UNAUTHORIZED, "UNAUTHENTICATED").await;
+    // Admin-only routes also answer 401 (not 403) to strangers.
+    let r = app.api.post(app.url("/api/v1/users")).json(&json!({})).send().await.unwrap();
+    assert_error(r, StatusCode::UNAUTHORIZED, "UNAUTHENTICATED").await;
+}
+
+#[tokio::test]
+async fn an_expired_token_is_refused() {
+    let app = spawn_app().await;
+    let token = app.token("weijian").await;
+    assert_eq!(app.get("/api/v1/me", &token).await.status(), StatusCode::OK);
+    // Move every session's expiry into the past, as time would.
+    entity::session::Entity::update_many()
+        .col_expr(entity::session::Column::ExpiresAt, sea_orm::sea_query::Expr::value(Utc::now() - Duration::seconds(1)))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    assert_error(app.get("/api/v1/me", &token).await, StatusCode::UNAUTHORIZED, "UNAUTHENTICATED").await;
+}
+
+#[tokio::test]
+async fn login_reports_an_expiry_matching_the_configured_lifetime() {
+    let config = zhunru::platform::config::Config {
+        session_ttl: std::time::Duration::from_secs(600),
+        ..Default::default()
+    };
+    let app = crate::helpers::spawn_app_with(config).await;
+    let body: Value = app.login_response("weijian", PASSWORD).await.json().await.unwrap();
+    let expires: chrono::DateTime<Utc> = body["expires_at"].as_str().unwrap().parse().unwrap();
+    let left = expires - Utc::now();
+    assert!(left > Duration::seconds(590) && left <= Duration::seconds(600), "{left}");
+    let s = entity::session::Entity::find().one(&app.db).await.unwrap().unwrap();
+    assert!((s.expires_at - expires).num_seconds().abs() <= 1);
+}
+
+#[tokio::test]
+async fn logout_ends_the_token() {
+    let app = spawn_app().await;
+    let token = app.token("caizheng").await;
+    let r = app.api.post(app.url("/api/v1/auth/logout")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_error(app.get("/api/v1/me", &token).await, StatusCode::UNAUTHORIZED, "UNAUTHENTICATED").await;
+}
+
+#[tokio::test]
+async fn disabling_a_user_ends_their_sessions_and_logins() {
+    let app = spawn_app().await;
+    let admin = app.token("admin").await;
+    let token = app.token("shijian").await;
+    let me: Value = app.get("/api/v1/me", &token).await.json().await.unwrap();
+    let id = me["user"]["id"].as_i64().unwrap();
+    let r = app.patch(&format!("/api/v1/users/{id}"), &admin, json!({"active": false})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_error(app.get("/api/v1/me", &token).await, StatusCode::UNAUTHORIZED, "UNAUTHENTICATED").await;
+    assert_error(app.login_response("shijian", PASSWORD).await, StatusCode::UNAUTHORIZED, "INVALID_CREDENTIALS").await;
+    app.patch(&format!("/api/v1/users/{id}"), &admin, json!({"active": true})).await;
+    assert_eq!(app.login_response("shijian", PASSWORD).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn changing_ones_password_keeps_this_session_and_ends_the_others() {
+    let app = spawn_app().await;
+    let here = app.token("xingfu").await;
+    let elsewhere = app.token("xingfu").await;
+    let r = app
+        .api
+        .put(app.url("/api/v1/me/password"))
+        .bearer_auth(&here)
+        .json(&json!({"current_password": "wrong", "new_password": "a-new-password-2026"}))
+        .send()
+        .await
+        .unwrap();
+    let body = assert_error(r, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    assert_eq!(body["error"]["details"][0]["field"], "current_password");
+    let r = app
+        .api
+        .put(app.url("/api/v1/me/password"))
+        .bearer_auth(&here)
+        .json(&json!({"current_password": PASSWORD, "new_password": "short"}))
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    let r = app
+        .api
+        .put(app.url("/api/v1/me/password"))
+        .bearer_auth(&here)
+        .json(&json!({"current_password": PASSWORD, "new_password": "a-new-password-2026"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(app.get("/api/v1/me", &here).await.status(), StatusCode::OK);
+    assert_error(app.get("/api/v1/me", &elsewhere).await, StatusCode::UNAUTHORIZED, "UNAUTHENTICATED").await;
+    assert_eq!(app.login_response("xingfu", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.login_response("xingfu", "a-new-password-2026").await.status(), StatusCode::OK);
+}

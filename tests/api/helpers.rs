@@ -1,0 +1,183 @@
+//! `spawn_app`: the real server on a random port against a fresh database with the demo
+//! county. SQLite (a file in a temporary directory) by default; when `DATABASE_URL` is a
+//! `postgres://` URL, a new database on that server for each test, dropped afterwards.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use reqwest::{redirect, Client, Response, StatusCode};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::Value;
+use zhunru::platform::config::Config;
+
+pub const PASSWORD: &str = zhunru::demo::DEMO_PASSWORD;
+
+pub struct TestApp {
+    pub addr: String,
+    pub db: DatabaseConnection,
+    /// No cookies, no redirects followed: for the JSON API and raw page checks.
+    pub api: Client,
+    _db_guard: DbGuard,
+}
+
+enum DbGuard {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for DbGuard {
+    fn drop(&mut self) {
+        if let DbGuard::Postgres { admin_url, name } = self {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            // Drop runs inside the test's runtime; use a fresh one on its own thread.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(async {
+                    if let Ok(db) = sea_orm::Database::connect(admin_url).await {
+                        let _ = db.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                        let _ = db.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// Which database the suite runs on, for messages.
+pub fn backend() -> &'static str {
+    match std::env::var("DATABASE_URL") {
+        Ok(u) if u.starts_with("postgres") => "postgres",
+        _ => "sqlite",
+    }
+}
+
+async fn fresh_database() -> (String, DbGuard) {
+    match std::env::var("DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => {
+            let name = format!("zhunru_test_{}", uuid::Uuid::new_v4().simple());
+            let admin = sea_orm::Database::connect(&url).await.expect("connect to DATABASE_URL");
+            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+            admin.close().await.ok();
+            (replace_db_name(&url, &name), DbGuard::Postgres { admin_url: url, name })
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("zhunru.db").display());
+            (url, DbGuard::Sqlite(dir))
+        }
+    }
+}
+
+/// `postgres://u@h:5432/postgres?x=y` → `postgres://u@h:5432/<name>?x=y`.
+fn replace_db_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let after_scheme = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_part = match base[after_scheme..].find('/') {
+        Some(i) => &base[..after_scheme + i],
+        None => base,
+    };
+    format!("{host_part}/{name}{query}")
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Config::default()).await
+}
+
+pub async fn spawn_app_with(mut config: Config) -> TestApp {
+    let (url, guard) = fresh_database().await;
+    config.database_url = url;
+    let state = zhunru::prepare(config).await.expect("prepare app");
+    assert!(zhunru::demo::load(&state.db).await.expect("load demo"), "demo loads into an empty database");
+    let db = state.db.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, zhunru::router(state)).await.unwrap() });
+    let api = Client::builder().redirect(redirect::Policy::none()).timeout(Duration::from_secs(60)).build().unwrap();
+    TestApp { addr, db, api, _db_guard: guard }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.addr, path)
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects (so tests see them).
+    pub fn browser(&self) -> Client {
+        Client::builder().cookie_store(true).redirect(redirect::Policy::none()).build().unwrap()
+    }
+
+    pub async fn login_response(&self, username: &str, password: &str) -> Response {
+        self.api
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({"username": username, "password": password}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Logs a demo user in and returns the bearer token.
+    pub async fn token(&self, username: &str) -> String {
+        let r = self.login_response(username, PASSWORD).await;
+        assert_eq!(r.status(), StatusCode::OK, "login of {username}");
+        let body: Value = r.json().await.unwrap();
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.api.get(self.url(path)).bearer_auth(token).send().await.unwrap()
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Response {
+        self.api.post(self.url(path)).bearer_auth(token).json(&body).send().await.unwrap()
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Response {
+        self.api.patch(self.url(path)).bearer_auth(token).json(&body).send().await.unwrap()
+    }
+
+    /// The id of a demo organisation by name.
+    pub async fn org_id(&self, name: &str) -> i64 {
+        let token = self.token("admin").await;
+        let orgs: Value = self.get("/api/v1/orgs", &token).await.json().await.unwrap();
+        orgs.as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name"] == name)
+            .unwrap_or_else(|| panic!("no org {name}"))["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    /// Logs a browser-like client in through the login form.
+    pub async fn page_login(&self, username: &str) -> Client {
+        let c = self.browser();
+        let r = c
+            .post(self.url("/login"))
+            .form(&[("username", username), ("password", PASSWORD), ("next", "/")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "page login of {username}");
+        c
+    }
+}
+
+/// Asserts status and error code of an API answer and returns its body.
+pub async fn assert_error(r: Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(r.status(), status, "status");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], code, "error code in {body}");
+    assert!(!body["error"]["message"].as_str().unwrap_or("").is_empty(), "a message");
+    body
+}
+
+#[test]
+fn replaces_database_name() {
+    assert_eq!(replace_db_name("postgres://p@h:5432/postgres", "t1"), "postgres://p@h:5432/t1");
+    assert_eq!(replace_db_name("postgres://p@h/db?sslmode=disable", "t2"), "postgres://p@h/t2?sslmode=disable");
+    assert_eq!(replace_db_name("postgres://p@h", "t3"), "postgres://p@h/t3");
+}

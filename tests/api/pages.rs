@@ -1,0 +1,179 @@
+use reqwest::{header, StatusCode};
+
+use crate::helpers::{spawn_app, PASSWORD};
+
+#[tokio::test]
+async fn pages_send_strangers_to_the_login_page() {
+    let app = spawn_app().await;
+    let r = app.api.get(app.url("/")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[header::LOCATION], "/login");
+    let r = app.api.get(app.url("/admin/orgs")).send().await.unwrap();
+    assert_eq!(r.headers()[header::LOCATION], "/login?next=/admin/orgs");
+    // A bearer token is for the API, not for pages.
+    let token = app.token("admin").await;
+    let r = app.api.get(app.url("/")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let login = app.api.get(app.url("/login")).send().await.unwrap();
+    assert_eq!(login.status(), StatusCode::OK);
+    let html = login.text().await.unwrap();
+    assert!(html.contains("<html lang=\"zh-CN\">") && html.contains("登录"));
+}
+
+#[tokio::test]
+async fn login_form_sets_a_safe_cookie_and_wrong_passwords_say_so_in_chinese() {
+    let app = spawn_app().await;
+    let c = app.browser();
+    let r = c
+        .post(app.url("/login"))
+        .form(&[("username", "weijian"), ("password", "wrong-password"), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(r.headers().get(header::SET_COOKIE).is_none());
+    let html = r.text().await.unwrap();
+    assert!(html.contains("用户名或密码错误"));
+    assert!(html.contains("value=\"weijian\""), "the username stays filled in");
+
+    let r = c
+        .post(app.url("/login"))
+        .form(&[("username", "weijian"), ("password", PASSWORD), ("next", "/password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[header::LOCATION], "/password");
+    let cookie = r.headers()[header::SET_COOKIE].to_str().unwrap().to_string();
+    assert!(cookie.starts_with("zhunru_session="));
+    assert!(cookie.contains("HttpOnly"));
+    assert!(cookie.contains("SameSite=Lax"));
+    assert!(cookie.contains("Path=/"));
+    assert!(!cookie.contains("Secure"), "plain HTTP on localhost");
+
+    // Behind a TLS-terminating proxy the cookie is Secure.
+    let r = app
+        .browser()
+        .post(app.url("/login"))
+        .header("x-forwarded-proto", "https")
+        .form(&[("username", "weijian"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers()[header::SET_COOKIE].to_str().unwrap().contains("Secure"));
+
+    // A login cannot bounce the user to another site.
+    let r = app
+        .browser()
+        .post(app.url("/login"))
+        .form(&[("username", "weijian"), ("password", PASSWORD), ("next", "//evil.example/x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()[header::LOCATION], "/");
+}
+
+#[tokio::test]
+async fn each_role_has_its_home_page() {
+    let app = spawn_app().await;
+    let homes = [
+        ("admin", "示范区 · 系统管理员工作台", "维护本区/县的组织架构"),
+        ("minzheng", "区民政局 · 民政审核工作台", "维护三个清单"),
+        ("lingdao", "区城乡社区建设领导小组 · 领导小组审批工作台", "审批或否决准入申请"),
+        ("caizheng", "区财政局 · 财政工作台", "向社区拨付资金"),
+        ("weijian", "区卫生健康局 · 职能部门工作台", "申请清单外事项准入"),
+        ("shijian", "区市场监督管理局 · 职能部门工作台", "起草政府购买服务合同"),
+        ("xingfu", "幸福社区 · 社区工作台", "拒绝未经准入的工作并报告"),
+        ("hexie", "和谐社区 · 社区工作台", "确认资金到账"),
+        ("ducha", "示范区 · 督查工作台", "擅自下沉"),
+    ];
+    for (who, title, duty) in homes {
+        let c = app.page_login(who).await;
+        let r = c.get(app.url("/")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{who}");
+        let csp = r.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_string();
+        assert!(csp.contains("default-src 'self'"));
+        let html = r.text().await.unwrap();
+        assert!(html.contains(title), "{who}: {title}");
+        assert!(html.contains(duty), "{who}: {duty}");
+        assert_eq!(html.contains("/admin/orgs"), who == "admin", "{who}: admin link only for admin");
+        // Nothing is loaded from another host.
+        assert!(!html.contains("http://") && !html.contains("https://"), "{who}: no external assets");
+    }
+}
+
+#[tokio::test]
+async fn the_admin_page_is_for_the_admin_only() {
+    let app = spawn_app().await;
+    let c = app.page_login("xingfu").await;
+    let r = c.get(app.url("/admin/orgs")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.text().await.unwrap().contains("无权"));
+    let r = c
+        .post(app.url("/admin/users"))
+        .form(&[("org_id", "1"), ("username", "evil"), ("display_name", "x"), ("role", "admin"), ("password", "long-enough-pw")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.login_response("evil", "long-enough-pw").await.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_admin_opens_an_account_from_the_page() {
+    let app = spawn_app().await;
+    let c = app.page_login("admin").await;
+    let html = c.get(app.url("/admin/orgs")).send().await.unwrap().text().await.unwrap();
+    for name in ["示范区", "区民政局", "示范街道", "幸福社区", "和谐社区"] {
+        assert!(html.contains(name), "{name} in the tree");
+    }
+    let org = app.org_id("幸福社区").await.to_string();
+    let form = |username: &'static str, role: &'static str| {
+        vec![
+            ("org_id", org.clone()),
+            ("username", username.to_string()),
+            ("display_name", "幸福社区主任".to_string()),
+            ("role", role.to_string()),
+            ("password", "xingfu-director-1".to_string()),
+        ]
+    };
+    // Wrong role for a community: the page says why and nothing is created.
+    let r = c.post(app.url("/admin/users")).form(&form("xingfu2", "finance")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("“财政”角色不能设在幸福社区"));
+    assert_eq!(app.login_response("xingfu2", "xingfu-director-1").await.status(), StatusCode::UNAUTHORIZED);
+
+    let r = c.post(app.url("/admin/users")).form(&form("xingfu2", "community")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[header::LOCATION], "/admin/orgs?done=user");
+    let html = c.get(app.url("/admin/orgs?done=user")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("已开设账号") && html.contains("xingfu2"));
+    assert_eq!(app.login_response("xingfu2", "xingfu-director-1").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn logout_and_foreign_form_posts() {
+    let app = spawn_app().await;
+    let c = app.page_login("caizheng").await;
+    // A form posted from another site is refused even with the cookie.
+    let r = c.post(app.url("/logout")).header(header::ORIGIN, "http://evil.example").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(c.get(app.url("/")).send().await.unwrap().status(), StatusCode::OK);
+
+    let r = c.post(app.url("/logout")).header(header::ORIGIN, app.addr.clone()).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[header::LOCATION], "/login");
+    assert_eq!(c.get(app.url("/")).send().await.unwrap().status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn assets_come_from_the_binary() {
+    let app = spawn_app().await;
+    let r = app.api.get(app.url("/assets/app.css")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/css"));
+    assert!(r.text().await.unwrap().contains("--red"));
+    let r = app.api.get(app.url("/no-such-page")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(r.text().await.unwrap().contains("页面不存在"));
+}
