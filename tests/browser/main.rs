@@ -1,0 +1,147 @@
+//! Browser tests in headless Chromium, driven over WebDriver (chromedriver). Without
+//! Chromium they skip with a message, unless ZHUNRU_REQUIRE_BROWSER=1 (as in CI), where a
+//! missing browser is a failure.
+#[path = "../api/helpers.rs"]
+mod helpers;
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use helpers::{spawn_app, TestApp, PASSWORD};
+use serde_json::json;
+
+fn find(env: &str, candidates: &[&str]) -> Option<String> {
+    if let Ok(p) = std::env::var(env) {
+        return Some(p);
+    }
+    candidates.iter().find(|p| std::path::Path::new(p).exists()).map(|p| p.to_string())
+}
+
+struct Browser {
+    client: Client,
+    _driver: tokio::process::Child,
+    _profile: tempfile::TempDir,
+}
+
+/// Starts chromedriver and a headless Chromium session, or `None` (with a message) when
+/// this machine has no Chromium.
+async fn browser() -> Option<Browser> {
+    let chromium = find("ZHUNRU_CHROMIUM", &["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]);
+    let driver = find("ZHUNRU_CHROMEDRIVER", &["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]);
+    let (Some(chromium), Some(driver)) = (chromium, driver) else {
+        let msg = "browser tests skipped: Chromium or chromedriver not found (apt-get install chromium chromium-driver)";
+        if std::env::var("ZHUNRU_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
+            panic!("{msg}, and ZHUNRU_REQUIRE_BROWSER=1");
+        }
+        eprintln!("{msg}");
+        return None;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = tokio::process::Command::new(driver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start chromedriver");
+    let profile = tempfile::tempdir().unwrap();
+    let caps = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": chromium,
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                     "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                     "--disable-sync", "--lang=zh-CN", format!("--user-data-dir={}", profile.path().display())]
+        }
+    });
+    let mut builder = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+    builder.capabilities(caps.as_object().unwrap().clone());
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if let Ok(client) = builder.connect(&url).await {
+            return Some(Browser { client, _driver: child, _profile: profile });
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start on {url}");
+}
+
+async fn log_in(c: &Client, app: &TestApp, username: &str, password: &str) {
+    c.goto(&app.url("/login")).await.unwrap();
+    c.find(Locator::Css("#username")).await.unwrap().send_keys(username).await.unwrap();
+    c.find(Locator::Css("#password")).await.unwrap().send_keys(password).await.unwrap();
+    c.find(Locator::Css("#login-submit")).await.unwrap().click().await.unwrap();
+}
+
+#[tokio::test]
+async fn every_demo_user_logs_in_sees_their_home_page_and_logs_out() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    let c = &b.client;
+    let homes = [
+        ("admin", "示范区 · 系统管理员工作台"),
+        ("minzheng", "区民政局 · 民政审核工作台"),
+        ("lingdao", "区城乡社区建设领导小组 · 领导小组审批工作台"),
+        ("caizheng", "区财政局 · 财政工作台"),
+        ("weijian", "区卫生健康局 · 职能部门工作台"),
+        ("shijian", "区市场监督管理局 · 职能部门工作台"),
+        ("xingfu", "幸福社区 · 社区工作台"),
+        ("hexie", "和谐社区 · 社区工作台"),
+        ("ducha", "示范区 · 督查工作台"),
+    ];
+    for (who, title) in homes {
+        log_in(c, &app, who, PASSWORD).await;
+        let h1 = c.wait().for_element(Locator::Css("#home-title")).await.unwrap();
+        assert_eq!(h1.text().await.unwrap(), title, "{who}");
+        c.find(Locator::Css("form[action='/logout'] button")).await.unwrap().click().await.unwrap();
+        c.wait().for_element(Locator::Css("#login-submit")).await.unwrap();
+        assert!(c.current_url().await.unwrap().path().ends_with("/login"), "{who} logged out");
+    }
+    b.client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_explained_and_the_admin_page_is_closed_to_others() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    let c = &b.client;
+    log_in(c, &app, "xingfu", "not-the-password").await;
+    let err = c.wait().for_element(Locator::Css("p.error")).await.unwrap();
+    assert_eq!(err.text().await.unwrap(), "用户名或密码错误");
+
+    c.find(Locator::Css("#password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+    c.find(Locator::Css("#login-submit")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("#home-title")).await.unwrap();
+    c.goto(&app.url("/admin/orgs")).await.unwrap();
+    let h1 = c.find(Locator::Css("h1")).await.unwrap();
+    assert_eq!(h1.text().await.unwrap(), "无权访问");
+    b.client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_admin_opens_an_account_that_then_logs_in() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    let c = &b.client;
+    log_in(c, &app, "admin", PASSWORD).await;
+    c.wait().for_element(Locator::Css("#home-title")).await.unwrap();
+    c.goto(&app.url("/admin/orgs")).await.unwrap();
+    let form = c.wait().for_element(Locator::Css("#new-user")).await.unwrap();
+    form.find(Locator::Css("select[name=org_id]")).await.unwrap().select_by_label("和谐社区").await.unwrap();
+    form.find(Locator::Css("select[name=role]")).await.unwrap().select_by_label("社区").await.unwrap();
+    form.find(Locator::Css("input[name=username]")).await.unwrap().send_keys("hexie2").await.unwrap();
+    form.find(Locator::Css("input[name=display_name]")).await.unwrap().send_keys("和谐社区副主任").await.unwrap();
+    form.find(Locator::Css("input[name=password]")).await.unwrap().send_keys("hexie-deputy-2026").await.unwrap();
+    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    let notice = c.wait().for_element(Locator::Css("p.notice")).await.unwrap();
+    assert_eq!(notice.text().await.unwrap(), "已开设账号");
+    let tree = c.find(Locator::Css("#org-tree")).await.unwrap().text().await.unwrap();
+    assert!(tree.contains("和谐社区副主任（hexie2，社区）"), "{tree}");
+
+    c.find(Locator::Css("form[action='/logout'] button")).await.unwrap().click().await.unwrap();
+    log_in(c, &app, "hexie2", "hexie-deputy-2026").await;
+    let h1 = c.wait().for_element(Locator::Css("#home-title")).await.unwrap();
+    assert_eq!(h1.text().await.unwrap(), "和谐社区 · 社区工作台");
+    b.client.close().await.unwrap();
+}
