@@ -1,9 +1,9 @@
 //! The demo county of API.md, loaded by `zhunru serve --demo` into an empty database.
-use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait};
 
 use crate::orgs::store::{create_county, insert_org, insert_user};
 use crate::orgs::{OrgKind, Role, Username};
-use crate::platform::auth::hash_password;
+use crate::platform::auth::{hash_password, Caller};
 use crate::platform::error::{AppError, AppResult};
 
 pub const DEMO_PASSWORD: &str = "zhunru-demo";
@@ -53,6 +53,21 @@ pub async fn load(db: &DatabaseConnection) -> AppResult<bool> {
         let u = Username::parse(username).map_err(AppError::internal)?;
         insert_user(&txn, c, ids[org], &u, display, *role, &hash).await?;
     }
+    let reviewer = entity::user::Entity::find()
+        .filter(entity::user::Column::Username.eq("minzheng"))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::internal("demo reviewer missing"))?;
+    let caller = Caller {
+        user_id: reviewer.id,
+        username: reviewer.username,
+        display_name: reviewer.display_name,
+        role: Role::Reviewer,
+        org_id: reviewer.org_id,
+        county_id: c,
+        session_id: 0,
+    };
+    crate::lists::demo::load(&txn, &caller).await?;
     txn.commit().await?;
     tracing::info!("demo county {DEMO_COUNTY} loaded; every demo user's password is {DEMO_PASSWORD}");
     Ok(true)

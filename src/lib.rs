@@ -2,6 +2,7 @@
 //!
 //! `router` builds the whole application for `main.rs` and for the tests alike.
 pub mod demo;
+pub mod lists;
 pub mod orgs;
 pub mod platform;
 pub mod web;
@@ -47,11 +48,14 @@ impl Modify for BearerAuth {
 
 /// The API under `/api/v1` and its OpenAPI document, generated from the handlers.
 pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let protected = orgs::api::routes().route_layer(axum::middleware::from_fn_with_state(
+    let protected = orgs::api::routes().merge(lists::api::routes()).route_layer(axum::middleware::from_fn_with_state(
         state.clone(),
         platform::auth::authenticate_api,
     ));
-    let v1 = OpenApiRouter::new().merge(orgs::api::public_routes()).merge(protected);
+    let v1 = OpenApiRouter::new()
+        .merge(orgs::api::public_routes())
+        .merge(lists::api::public_routes())
+        .merge(protected);
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).split_for_parts()
 }
 

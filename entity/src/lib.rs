@@ -1,5 +1,8 @@
 //! SeaORM entities, one file per table. Every row carries its county (the tenant key).
 pub mod county;
+pub mod list_change;
+pub mod list_item;
+pub mod list_version;
 pub mod organisation;
 pub mod session;
 pub mod user;

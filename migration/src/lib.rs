@@ -2,12 +2,16 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_platform;
+mod m20261124_000002_lists;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261124_000001_platform::Migration)]
+        vec![
+            Box::new(m20261124_000001_platform::Migration),
+            Box::new(m20261124_000002_lists::Migration),
+        ]
     }
 }

@@ -36,14 +36,19 @@ pub fn in_county<E: CountyScoped>(county_id: i64) -> sea_orm::Select<E> {
     E::find().filter(E::county_column().eq(county_id))
 }
 
-impl CountyScoped for entity::organisation::Entity {
-    fn county_column() -> Self::Column {
-        entity::organisation::Column::CountyId
-    }
-}
 
-impl CountyScoped for entity::user::Entity {
-    fn county_column() -> Self::Column {
-        entity::user::Column::CountyId
-    }
+macro_rules! county_scoped {
+    ($($m:ident),*) => {$(
+        impl CountyScoped for entity::$m::Entity {
+            fn county_column() -> Self::Column {
+                entity::$m::Column::CountyId
+            }
+        }
+    )*};
+}
+county_scoped!(organisation, user, list_version, list_item, list_change);
+
+/// A unique index said no: two requests raced for the same key.
+pub fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
+    matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
 }

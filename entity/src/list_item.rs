@@ -1,0 +1,33 @@
+use sea_orm::entity::prelude::*;
+
+/// An item of one of the three lists, in one year's version.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "list_items")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub county_id: i64,
+    pub version_id: i64,
+    /// duty | assist | negative
+    pub kind: String,
+    pub code: String,
+    pub title: String,
+    pub description: String,
+    pub basis: String,
+    pub department: String,
+    pub category: String,
+    /// JSON array of strings.
+    pub keywords: String,
+    pub needs_professional_qualification: bool,
+    pub needs_enforcement_authority: bool,
+    pub negative_reason: String,
+    /// active | cancelled
+    pub status: String,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,545 @@
+//! JSON API of the three lists (API.md "Lists"), their versions, changes, diff, Excel.
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use entity::{list_change, list_item};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::store::{self, ImportSummary, Snapshot, YearCount};
+use super::{diff, workbook, ChangeAction, ChangeBasis, ItemFields, ItemStatus, ListKind, VersionItem};
+use crate::orgs::Role;
+use crate::platform::auth::{self, Caller, ALL_ROLES};
+use crate::platform::error::{AppError, AppResult, ErrorBody};
+use crate::AppState;
+
+pub const REVIEWER: &[Role] = &[Role::Reviewer];
+
+pub fn public_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(public_list)).routes(routes!(public_export))
+}
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    let everyone = OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(get_item))
+        .routes(routes!(list_versions))
+        .routes(routes!(version_diff))
+        .routes(routes!(list_changes))
+        .routes(routes!(export));
+    let reviewer = OpenApiRouter::new()
+        .routes(routes!(add_item))
+        .routes(routes!(adjust_item))
+        .routes(routes!(cancel_item))
+        .routes(routes!(start_year))
+        .routes(routes!(import))
+        .layer(DefaultBodyLimit::max(10 * 1024 * 1024));
+    auth::open(ALL_ROLES, everyone).merge(auth::open(REVIEWER, reviewer))
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct ListItemOut {
+    pub id: i64,
+    pub kind: ListKind,
+    pub year: i32,
+    pub code: String,
+    pub title: String,
+    pub description: String,
+    pub basis: String,
+    pub department: String,
+    pub category: String,
+    pub keywords: Vec<String>,
+    pub needs_professional_qualification: bool,
+    pub needs_enforcement_authority: bool,
+    pub negative_reason: String,
+    pub status: ItemStatus,
+}
+
+impl ListItemOut {
+    pub fn new(m: &list_item::Model, year: i32) -> Self {
+        let f = store::fields_of(m);
+        ListItemOut {
+            id: m.id,
+            kind: store::kind_of(m),
+            year,
+            code: f.code,
+            title: f.title,
+            description: f.description,
+            basis: f.basis,
+            department: f.department,
+            category: f.category,
+            keywords: f.keywords,
+            needs_professional_qualification: f.needs_professional_qualification,
+            needs_enforcement_authority: f.needs_enforcement_authority,
+            negative_reason: f.negative_reason,
+            status: ItemStatus::parse(&m.status),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ListOut {
+    /// The version shown; null when the county has no lists yet.
+    pub year: Option<i32>,
+    pub items: Vec<ListItemOut>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// A past year's version; the current one when absent.
+    pub year: Option<i32>,
+    /// Text to look for in code, title, description, department or keywords.
+    pub q: Option<String>,
+}
+
+fn parse_kind(kind: &str) -> AppResult<ListKind> {
+    ListKind::parse(kind).ok_or_else(AppError::not_found)
+}
+
+/// Whether an item matches a search text.
+pub fn matches(m: &list_item::Model, q: &str) -> bool {
+    let q = q.trim();
+    q.is_empty()
+        || [&m.code, &m.title, &m.description, &m.department, &m.category, &m.keywords, &m.basis]
+            .iter()
+            .any(|s| s.contains(q))
+}
+
+/// The items of one list and year, for any page or API caller of the county.
+pub async fn load_list(
+    st: &AppState,
+    county_id: i64,
+    kind: Option<ListKind>,
+    q: &ListQuery,
+) -> AppResult<ListOut> {
+    let Some(v) = store::resolve_version(&st.db, county_id, q.year).await? else {
+        return Ok(ListOut { year: None, items: vec![] });
+    };
+    let items = store::items_of(&st.db, county_id, v.id, kind).await?;
+    let q = q.q.as_deref().unwrap_or("");
+    let items = items.iter().filter(|m| matches(m, q)).map(|m| ListItemOut::new(m, v.year)).collect();
+    Ok(ListOut { year: Some(v.year), items })
+}
+
+/// One list of the caller's county: the current version (cancelled items included, with
+/// their status), or a past year's.
+#[utoipa::path(get, path = "/lists/{kind}", tag = "lists", security(("bearer" = [])),
+    params(("kind" = String, Path, description = "duty | assist | negative"), ListQuery),
+    responses((status = 200, body = ListOut), (status = 404, body = ErrorBody)))]
+async fn list(State(st): State<AppState>, caller: Caller, Path(kind): Path<String>, Query(q): Query<ListQuery>) -> AppResult<Json<ListOut>> {
+    let kind = parse_kind(&kind)?;
+    Ok(Json(load_list(&st, caller.county_id, Some(kind), &q).await?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PublicListOut {
+    pub county: String,
+    pub year: Option<i32>,
+    /// Only items in force.
+    pub items: Vec<ListItemOut>,
+}
+
+pub async fn county_name(st: &AppState, county_id: i64) -> AppResult<String> {
+    use sea_orm::EntityTrait;
+    Ok(entity::county::Entity::find_by_id(county_id).one(&st.db).await?.ok_or_else(AppError::not_found)?.name)
+}
+
+/// The items in force of one list, for the public (上墙公示). No token.
+#[utoipa::path(get, path = "/public/{county_id}/lists/{kind}", tag = "lists",
+    params(("county_id" = i64, Path), ("kind" = String, Path, description = "duty | assist | negative")),
+    responses((status = 200, body = PublicListOut), (status = 404, body = ErrorBody)))]
+async fn public_list(State(st): State<AppState>, Path((county_id, kind)): Path<(i64, String)>) -> AppResult<Json<PublicListOut>> {
+    let kind = parse_kind(&kind)?;
+    let county = county_name(&st, county_id).await?;
+    let year = store::current_version(&st.db, county_id).await?.map(|v| v.year);
+    let items = store::current_items(&st.db, county_id, Some(kind)).await?;
+    let items = items.iter().map(|m| ListItemOut::new(m, year.unwrap_or_default())).collect();
+    Ok(Json(PublicListOut { county, year, items }))
+}
+
+pub fn xlsx_response(bytes: Vec<u8>, filename: &str) -> Response {
+    let disposition = format!("attachment; filename=\"lists.xlsx\"; filename*=UTF-8''{}", percent(filename));
+    (
+        [
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+fn percent(s: &str) -> String {
+    s.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b == b'.' || b == b'-' { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+/// The workbook of a county's lists in force (or of a past year): active items only, the
+/// format import reads.
+pub async fn export_workbook(st: &AppState, county_id: i64, year: Option<i32>) -> AppResult<Response> {
+    let county = county_name(st, county_id).await?;
+    let (items, year) = match store::resolve_version(&st.db, county_id, year).await? {
+        Some(v) => (store::items_of(&st.db, county_id, v.id, None).await?, v.year),
+        None => (vec![], 0),
+    };
+    let rows: Vec<(ListKind, ItemFields)> = items
+        .iter()
+        .filter(|m| m.status == ItemStatus::Active.as_str())
+        .map(|m| (store::kind_of(m), store::fields_of(m)))
+        .collect();
+    let bytes = workbook::write(&rows).map_err(AppError::internal)?;
+    Ok(xlsx_response(bytes, &format!("{county}城乡社区三个清单（{year}年）.xlsx")))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct YearQuery {
+    pub year: Option<i32>,
+}
+
+/// The county's three lists as an Excel workbook (one sheet per list).
+#[utoipa::path(get, path = "/lists/export.xlsx", tag = "lists", security(("bearer" = [])), params(YearQuery),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
+async fn export(State(st): State<AppState>, caller: Caller, Query(q): Query<YearQuery>) -> AppResult<Response> {
+    export_workbook(&st, caller.county_id, q.year).await
+}
+
+/// The lists in force as an Excel workbook, for the public. No token.
+#[utoipa::path(get, path = "/public/{county_id}/lists.xlsx", tag = "lists", params(("county_id" = i64, Path)),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 404, body = ErrorBody)))]
+async fn public_export(State(st): State<AppState>, Path(county_id): Path<i64>) -> AppResult<Response> {
+    export_workbook(&st, county_id, None).await
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ChangeOut {
+    pub id: i64,
+    pub item_id: i64,
+    pub action: ChangeAction,
+    pub action_label: &'static str,
+    pub reason: String,
+    pub document: String,
+    pub before: Option<Snapshot>,
+    pub after: Snapshot,
+    /// The fields that changed (for an adjustment).
+    pub changed: Vec<&'static str>,
+    pub user_id: i64,
+    pub user_name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn change_outs(st: &AppState, county_id: i64, changes: Vec<list_change::Model>) -> AppResult<Vec<ChangeOut>> {
+    use crate::platform::db::in_county;
+    let names: HashMap<i64, String> = in_county::<entity::user::Entity>(county_id)
+        .all(&st.db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect();
+    Ok(changes
+        .into_iter()
+        .filter_map(|c| {
+            let after: Snapshot = serde_json::from_str(&c.after).ok()?;
+            let before: Option<Snapshot> = c.before.as_deref().and_then(|b| serde_json::from_str(b).ok());
+            let action = ChangeAction::parse(&c.action)?;
+            let changed = before.as_ref().map(|b| b.fields.changed_fields(&after.fields)).unwrap_or_default();
+            Some(ChangeOut {
+                id: c.id,
+                item_id: c.item_id,
+                action,
+                action_label: action.label(),
+                reason: c.reason,
+                document: c.document,
+                before,
+                after,
+                changed,
+                user_id: c.user_id,
+                user_name: names.get(&c.user_id).cloned().unwrap_or_default(),
+                created_at: c.created_at,
+            })
+        })
+        .collect())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ItemDetail {
+    pub item: ListItemOut,
+    /// Whether the item belongs to the version in force (only those can change).
+    pub current: bool,
+    pub history: Vec<ChangeOut>,
+}
+
+pub async fn item_detail(st: &AppState, county_id: i64, id: i64) -> AppResult<ItemDetail> {
+    use sea_orm::EntityTrait;
+    let m = store::find_item(&st.db, county_id, id).await?;
+    let v = entity::list_version::Entity::find_by_id(m.version_id).one(&st.db).await?.ok_or_else(AppError::not_found)?;
+    let current = store::current_version(&st.db, county_id).await?.map(|c| c.id) == Some(v.id);
+    let history = change_outs(st, county_id, store::changes_of_item(&st.db, county_id, id).await?).await?;
+    Ok(ItemDetail { item: ListItemOut::new(&m, v.year), current, history })
+}
+
+/// A list item with its change history.
+#[utoipa::path(get, path = "/lists/items/{id}", tag = "lists", security(("bearer" = [])),
+    responses((status = 200, body = ItemDetail), (status = 404, body = ErrorBody)))]
+async fn get_item(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<Json<ItemDetail>> {
+    Ok(Json(item_detail(&st, caller.county_id, id).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ChangeRequest {
+    #[serde(flatten)]
+    pub fields: ItemFields,
+    #[serde(flatten)]
+    pub basis: ChangeBasis,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AdjustRequest {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub basis: String,
+    #[serde(default)]
+    pub department: String,
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    #[serde(default)]
+    pub needs_professional_qualification: bool,
+    #[serde(default)]
+    pub needs_enforcement_authority: bool,
+    #[serde(default)]
+    pub negative_reason: String,
+    /// 调整理由.
+    pub reason: String,
+    /// The document the change rests on.
+    pub document: String,
+}
+
+fn json<T>(r: Result<Json<T>, axum::extract::rejection::JsonRejection>) -> AppResult<T> {
+    r.map(|Json(v)| v).map_err(AppError::from)
+}
+
+/// 新增: add an item to the current year's list (reviewer).
+#[utoipa::path(post, path = "/lists/{kind}/items", tag = "lists", security(("bearer" = [])), request_body = ChangeRequest,
+    params(("kind" = String, Path, description = "duty | assist | negative")),
+    responses((status = 201, body = ListItemOut), (status = 409, description = "ITEM_CODE_TAKEN", body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn add_item(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(kind): Path<String>,
+    body: Result<Json<ChangeRequest>, axum::extract::rejection::JsonRejection>,
+) -> AppResult<(StatusCode, Json<ListItemOut>)> {
+    let kind = parse_kind(&kind)?;
+    let req = json(body)?;
+    let m = store::add_item(&st.db, &caller, kind, req.fields, &req.basis).await?;
+    let year = store::current_version(&st.db, caller.county_id).await?.map(|v| v.year).unwrap_or_default();
+    Ok((StatusCode::CREATED, Json(ListItemOut::new(&m, year))))
+}
+
+/// 调整: change an item of the current year's lists; code and list stay (reviewer).
+#[utoipa::path(put, path = "/lists/items/{id}", tag = "lists", security(("bearer" = [])), request_body = AdjustRequest,
+    responses((status = 200, body = ListItemOut), (status = 409, description = "LIST_VERSION_CLOSED | ITEM_CANCELLED", body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn adjust_item(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    body: Result<Json<AdjustRequest>, axum::extract::rejection::JsonRejection>,
+) -> AppResult<Json<ListItemOut>> {
+    let r = json(body)?;
+    let fields = ItemFields {
+        code: String::new(),
+        title: r.title,
+        description: r.description,
+        basis: r.basis,
+        department: r.department,
+        category: r.category,
+        keywords: r.keywords,
+        needs_professional_qualification: r.needs_professional_qualification,
+        needs_enforcement_authority: r.needs_enforcement_authority,
+        negative_reason: r.negative_reason,
+    };
+    let basis = ChangeBasis { reason: r.reason, document: r.document };
+    let m = store::adjust_item(&st.db, &caller, id, fields, &basis).await?;
+    let year = store::current_version(&st.db, caller.county_id).await?.map(|v| v.year).unwrap_or_default();
+    Ok(Json(ListItemOut::new(&m, year)))
+}
+
+/// 取消: take an item out of the lists in force; it stays readable (reviewer).
+#[utoipa::path(post, path = "/lists/items/{id}/cancel", tag = "lists", security(("bearer" = [])), request_body = ChangeBasis,
+    responses((status = 200, body = ListItemOut), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn cancel_item(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    body: Result<Json<ChangeBasis>, axum::extract::rejection::JsonRejection>,
+) -> AppResult<Json<ListItemOut>> {
+    let basis = json(body)?;
+    let m = store::cancel_item(&st.db, &caller, id, &basis).await?;
+    let year = store::current_version(&st.db, caller.county_id).await?.map(|v| v.year).unwrap_or_default();
+    Ok(Json(ListItemOut::new(&m, year)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VersionOut {
+    pub year: i32,
+    pub based_on_year: Option<i32>,
+    pub created_at: DateTime<Utc>,
+    pub current: bool,
+    pub counts: YearCount,
+}
+
+/// Every year's version with the number of items in force per list: the annual review
+/// report (the aim is fewer each year).
+#[utoipa::path(get, path = "/lists/versions", tag = "lists", security(("bearer" = [])),
+    responses((status = 200, body = [VersionOut])))]
+async fn list_versions(State(st): State<AppState>, caller: Caller) -> AppResult<Json<Vec<VersionOut>>> {
+    Ok(Json(versions_report(&st, caller.county_id).await?))
+}
+
+pub async fn versions_report(st: &AppState, county_id: i64) -> AppResult<Vec<VersionOut>> {
+    let vs = store::versions(&st.db, county_id).await?;
+    let counts = store::year_report(&st.db, county_id).await?;
+    let last = vs.last().map(|v| v.id);
+    Ok(vs
+        .into_iter()
+        .zip(counts)
+        .map(|(v, c)| VersionOut { year: v.year, based_on_year: v.based_on_year, created_at: v.created_at, current: Some(v.id) == last, counts: c })
+        .collect())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct StartYearRequest {
+    pub year: i32,
+}
+
+/// Start a new year's version for the annual review; it begins with the items in force.
+#[utoipa::path(post, path = "/lists/versions", tag = "lists", security(("bearer" = [])), request_body = StartYearRequest,
+    responses((status = 201, body = VersionOut), (status = 409, description = "YEAR_NOT_AFTER_CURRENT", body = ErrorBody)))]
+async fn start_year(
+    State(st): State<AppState>,
+    caller: Caller,
+    body: Result<Json<StartYearRequest>, axum::extract::rejection::JsonRejection>,
+) -> AppResult<(StatusCode, Json<VersionOut>)> {
+    let req = json(body)?;
+    store::start_year(&st.db, &caller, req.year).await?;
+    let out = versions_report(&st, caller.county_id).await?.pop().ok_or_else(|| AppError::internal("no version"))?;
+    Ok((StatusCode::CREATED, Json(out)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AdjustedOut {
+    pub from: ListItemOut,
+    pub to: ListItemOut,
+    pub changed: Vec<&'static str>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DiffOut {
+    pub from: i32,
+    pub to: i32,
+    pub added: Vec<ListItemOut>,
+    pub adjusted: Vec<AdjustedOut>,
+    pub cancelled: Vec<ListItemOut>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct DiffQuery {
+    pub from: i32,
+    pub to: i32,
+}
+
+pub async fn diff_years(st: &AppState, county_id: i64, from: i32, to: i32) -> AppResult<DiffOut> {
+    let a = store::version_of_year(&st.db, county_id, from).await?;
+    let b = store::version_of_year(&st.db, county_id, to).await?;
+    let ma = store::items_of(&st.db, county_id, a.id, None).await?;
+    let mb = store::items_of(&st.db, county_id, b.id, None).await?;
+    let va: Vec<VersionItem> = ma.iter().map(store::version_item).collect();
+    let vb: Vec<VersionItem> = mb.iter().map(store::version_item).collect();
+    let model = |id: i64, ms: &[list_item::Model], year: i32| {
+        ms.iter().find(|m| m.id == id).map(|m| ListItemOut::new(m, year)).expect("item of its version")
+    };
+    let d = diff(&va, &vb);
+    Ok(DiffOut {
+        from,
+        to,
+        added: d.added.iter().map(|i| model(i.id, &mb, to)).collect(),
+        adjusted: d
+            .adjusted
+            .iter()
+            .map(|(x, y, c)| AdjustedOut { from: model(x.id, &ma, from), to: model(y.id, &mb, to), changed: c.clone() })
+            .collect(),
+        cancelled: d.cancelled.iter().map(|i| model(i.id, &ma, from)).collect(),
+    })
+}
+
+/// What was added, adjusted and cancelled between two years' lists.
+#[utoipa::path(get, path = "/lists/diff", tag = "lists", security(("bearer" = [])), params(DiffQuery),
+    responses((status = 200, body = DiffOut), (status = 404, body = ErrorBody)))]
+async fn version_diff(State(st): State<AppState>, caller: Caller, Query(q): Query<DiffQuery>) -> AppResult<Json<DiffOut>> {
+    Ok(Json(diff_years(&st, caller.county_id, q.from, q.to).await?))
+}
+
+/// The change log of a year's lists (the current year when absent), newest first.
+#[utoipa::path(get, path = "/lists/changes", tag = "lists", security(("bearer" = [])), params(YearQuery),
+    responses((status = 200, body = [ChangeOut])))]
+async fn list_changes(State(st): State<AppState>, caller: Caller, Query(q): Query<YearQuery>) -> AppResult<Json<Vec<ChangeOut>>> {
+    let Some(v) = store::resolve_version(&st.db, caller.county_id, q.year).await? else { return Ok(Json(vec![])) };
+    let changes = store::changes_of_version(&st.db, caller.county_id, v.id).await?;
+    Ok(Json(change_outs(&st, caller.county_id, changes).await?))
+}
+
+/// A workbook upload with the reason and document every change needs.
+pub struct ImportUpload {
+    pub file: Bytes,
+    pub basis: ChangeBasis,
+}
+
+pub async fn read_upload(mut mp: Multipart) -> AppResult<ImportUpload> {
+    let bad = |m: &str| AppError::invalid("file", m);
+    let (mut file, mut reason, mut document) = (None, String::new(), String::new());
+    while let Some(field) = mp.next_field().await.map_err(|e| bad(&format!("上传内容无法读取：{e}")))? {
+        match field.name().unwrap_or("") {
+            "file" => file = Some(field.bytes().await.map_err(|e| bad(&format!("文件无法读取：{e}")))?),
+            "reason" => reason = field.text().await.unwrap_or_default(),
+            "document" => document = field.text().await.unwrap_or_default(),
+            _ => {}
+        }
+    }
+    let file = file.filter(|f| !f.is_empty()).ok_or_else(|| bad("请选择要导入的 .xlsx 文件"))?;
+    Ok(ImportUpload { file, basis: ChangeBasis { reason, document } })
+}
+
+/// Parses and applies (or previews) an uploaded workbook.
+pub async fn import_upload(st: &AppState, caller: &Caller, up: ImportUpload, dry_run: bool) -> AppResult<ImportSummary> {
+    up.basis.check().map_err(AppError::validation)?;
+    let sheets = workbook::read(&up.file).map_err(|e| store::import_errors(vec![e]))?;
+    let incoming = workbook::parse(&sheets).map_err(store::import_errors)?;
+    store::import(&st.db, caller, &incoming, &up.basis, dry_run).await
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ImportQuery {
+    /// Only report what would change.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// Import the county's lists from an .xlsx workbook (multipart: `file`, `reason`,
+/// `document`). All or nothing: any bad row → 422 `IMPORT_INVALID` with every
+/// `{sheet, row, message}` in `details`.
+#[utoipa::path(post, path = "/lists/import", tag = "lists", security(("bearer" = [])), params(ImportQuery),
+    request_body(content_type = "multipart/form-data", description = "file (.xlsx), reason, document"),
+    responses((status = 200, body = ImportSummary), (status = 422, description = "IMPORT_INVALID | VALIDATION_FAILED", body = ErrorBody)))]
+async fn import(State(st): State<AppState>, caller: Caller, Query(q): Query<ImportQuery>, mp: Multipart) -> AppResult<Json<ImportSummary>> {
+    let up = read_upload(mp).await?;
+    Ok(Json(import_upload(&st, &caller, up, q.dry_run).await?))
+}

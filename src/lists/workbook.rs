@@ -1,0 +1,294 @@
+//! The lists as an Excel workbook, the way counties keep them today: one sheet per list,
+//! named after it, with a header row in Chinese. Reading is all-or-nothing: every bad
+//! row is reported with its sheet and row number, and nothing is imported.
+use std::collections::HashMap;
+use std::io::Cursor;
+
+use calamine::{open_workbook_from_rs, Reader, Xlsx};
+use rust_xlsxwriter::{Format, Workbook};
+
+use super::{split_keywords, IncomingItem, ItemFields, ListKind, RowError};
+
+/// The columns, in the order export writes them.
+pub const HEADERS: [&str; 10] = [
+    "编号",
+    "事项名称",
+    "事项说明",
+    "法律/文件依据",
+    "责任部门",
+    "类别",
+    "识别关键词",
+    "需专业资质",
+    "需执法资格",
+    "列入负面清单理由",
+];
+
+fn row_of(f: &ItemFields) -> [String; 10] {
+    let yes_no = |b: bool| if b { "是" } else { "否" }.to_string();
+    [
+        f.code.clone(),
+        f.title.clone(),
+        f.description.clone(),
+        f.basis.clone(),
+        f.department.clone(),
+        f.category.clone(),
+        f.keywords.join("、"),
+        yes_no(f.needs_professional_qualification),
+        yes_no(f.needs_enforcement_authority),
+        f.negative_reason.clone(),
+    ]
+}
+
+/// Writes the three lists, each sheet with all its items in the given order.
+pub fn write(items: &[(ListKind, ItemFields)]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold().set_background_color("#F2F2F2");
+    let widths = [10.0, 28.0, 40.0, 36.0, 18.0, 12.0, 30.0, 10.0, 10.0, 36.0];
+    for kind in ListKind::ALL {
+        let ws = wb.add_worksheet();
+        ws.set_name(kind.label())?;
+        for (c, h) in HEADERS.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, &bold)?;
+            ws.set_column_width(c as u16, widths[c])?;
+        }
+        ws.set_freeze_panes(1, 0)?;
+        for (r, (_, f)) in items.iter().filter(|(k, _)| *k == kind).enumerate() {
+            for (c, v) in row_of(f).iter().enumerate() {
+                ws.write_string(r as u32 + 1, c as u16, v)?;
+            }
+        }
+    }
+    wb.save_to_buffer()
+}
+
+/// A sheet as read: its name, the Excel row number of its first row, and its cells as text.
+pub struct RawSheet {
+    pub name: String,
+    pub first_row: usize,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Reads the cells of every sheet of an .xlsx file.
+pub fn read(bytes: &[u8]) -> Result<Vec<RawSheet>, RowError> {
+    let unreadable = |e: String| RowError { sheet: String::new(), row: 0, message: format!("无法读取 Excel 文件（须为 .xlsx）：{e}") };
+    let mut wb: Xlsx<_> =
+        open_workbook_from_rs(Cursor::new(bytes)).map_err(|e: calamine::XlsxError| unreadable(e.to_string()))?;
+    let mut out = Vec::new();
+    for name in wb.sheet_names() {
+        let range = wb.worksheet_range(&name).map_err(|e| unreadable(e.to_string()))?;
+        let first_row = range.start().map(|(r, _)| r as usize + 1).unwrap_or(1);
+        let first_col = range.start().map(|(_, c)| c as usize).unwrap_or(0);
+        let rows = range
+            .rows()
+            .map(|r| {
+                // Keep absolute columns so that headers and cells line up however the sheet starts.
+                let mut cells = vec![String::new(); first_col];
+                cells.extend(r.iter().map(|c| c.to_string().trim().to_string()));
+                cells
+            })
+            .collect();
+        out.push(RawSheet { name, first_row, rows });
+    }
+    Ok(out)
+}
+
+/// Which list a sheet holds, by its name: the full list name, or a name containing the
+/// short one (e.g. "示范区协助办理事项清单（2026年）").
+pub fn kind_of_sheet(name: &str) -> Option<ListKind> {
+    let name = name.trim();
+    ListKind::ALL.into_iter().find(|k| name == k.label() || name.contains(k.short_label()))
+}
+
+fn flag(value: &str, header: &str) -> Result<bool, String> {
+    match value {
+        "是" => Ok(true),
+        "否" | "" => Ok(false),
+        other => Err(format!("“{header}”须填“是”或“否”，而不是“{other}”")),
+    }
+}
+
+/// Turns sheets into items, or reports every problem found. Columns are found by their
+/// header, so extra columns (序号, 备注, ...) are ignored; rows with no text are skipped.
+pub fn parse(sheets: &[RawSheet]) -> Result<Vec<IncomingItem>, Vec<RowError>> {
+    let mut errors = Vec::new();
+    let mut items = Vec::new();
+    let mut seen_kind: HashMap<ListKind, String> = HashMap::new();
+    let mut seen_code: HashMap<String, (String, usize)> = HashMap::new();
+    for sheet in sheets {
+        let sheet_err = |row: usize, message: String| RowError { sheet: sheet.name.clone(), row, message };
+        let Some(kind) = kind_of_sheet(&sheet.name) else {
+            errors.push(sheet_err(
+                sheet.first_row,
+                format!("未知的清单名称“{}”：工作表须为依法履职事项清单、协助办理事项清单或工作负面事项清单", sheet.name),
+            ));
+            continue;
+        };
+        if let Some(other) = seen_kind.insert(kind, sheet.name.clone()) {
+            errors.push(sheet_err(sheet.first_row, format!("与工作表“{other}”是同一个清单")));
+            continue;
+        }
+        let Some(header) = sheet.rows.first() else { continue };
+        let col: HashMap<&str, usize> = header.iter().enumerate().map(|(i, h)| (h.as_str(), i)).collect();
+        let missing: Vec<&str> = ["编号", "事项名称"].into_iter().filter(|h| !col.contains_key(h)).collect();
+        if !missing.is_empty() {
+            errors.push(sheet_err(sheet.first_row, format!("表头缺少列：{}", missing.join("、"))));
+            continue;
+        }
+        for (i, cells) in sheet.rows.iter().enumerate().skip(1) {
+            let row = sheet.first_row + i;
+            if cells.iter().all(|c| c.is_empty()) {
+                continue;
+            }
+            let get = |h: &str| col.get(h).and_then(|&c| cells.get(c)).cloned().unwrap_or_default();
+            let mut row_errors = Vec::new();
+            let mut flag_of = |h: &str| flag(&get(h), h).unwrap_or_else(|m| {
+                row_errors.push(m);
+                false
+            });
+            let needs_q = flag_of("需专业资质");
+            let needs_e = flag_of("需执法资格");
+            let fields = ItemFields {
+                code: get("编号"),
+                title: get("事项名称"),
+                description: get("事项说明"),
+                basis: get("法律/文件依据"),
+                department: get("责任部门"),
+                category: get("类别"),
+                keywords: split_keywords(&get("识别关键词")),
+                needs_professional_qualification: needs_q,
+                needs_enforcement_authority: needs_e,
+                negative_reason: get("列入负面清单理由"),
+            }
+            .normalised();
+            if let Err(fs) = fields.check(kind) {
+                row_errors.extend(fs.into_iter().map(|f| f.message));
+            }
+            if !fields.code.is_empty() {
+                if let Some((s, r)) = seen_code.get(&fields.code) {
+                    row_errors.push(format!("编号“{}”与工作表“{s}”第{r}行重复", fields.code));
+                } else {
+                    seen_code.insert(fields.code.clone(), (sheet.name.clone(), row));
+                }
+            }
+            if row_errors.is_empty() {
+                items.push(IncomingItem { kind, fields, sheet: sheet.name.clone(), row });
+            } else {
+                errors.extend(row_errors.into_iter().map(|m| sheet_err(row, m)));
+            }
+        }
+    }
+    for kind in ListKind::ALL {
+        if !seen_kind.contains_key(&kind) {
+            errors.push(RowError {
+                sheet: kind.label().into(),
+                row: 0,
+                message: format!("缺少工作表“{}”（没有事项也请保留表头）", kind.label()),
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(items)
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sheet(name: &str, rows: &[&[&str]]) -> RawSheet {
+        RawSheet {
+            name: name.into(),
+            first_row: 1,
+            rows: rows.iter().map(|r| r.iter().map(|c| c.to_string()).collect()).collect(),
+        }
+    }
+
+    const H: &[&str] = &["编号", "事项名称", "需专业资质", "需执法资格", "列入负面清单理由"];
+
+    fn good() -> Vec<RawSheet> {
+        vec![
+            sheet("依法履职事项清单", &[H, &["D1", "居民会议", "否", "否", ""]]),
+            sheet("示范区协助办理事项清单（2026年）", &[H, &["A1", "人口监测", "", "", ""], &["", "", "", "", ""]]),
+            sheet("工作负面事项清单", &[H, &["N1", "行政执法", "否", "是", "社区不具有执法主体资格"]]),
+        ]
+    }
+
+    #[test]
+    fn parses_a_good_workbook() {
+        let items = parse(&good()).unwrap();
+        assert_eq!(items.len(), 3);
+        assert_eq!(items[1].kind, ListKind::Assist);
+        assert_eq!(items[1].row, 2);
+        assert!(items[2].fields.needs_enforcement_authority);
+        assert!(!items[2].fields.needs_professional_qualification);
+    }
+
+    #[test]
+    fn reports_every_bad_row_with_sheet_and_row() {
+        let mut wb = good();
+        wb[0].rows.push(vec!["D2".into(), "".into(), "否".into(), "否".into(), "".into()]);
+        wb[0].rows.push(vec!["A1".into(), "重复编号".into(), "否".into(), "否".into(), "".into()]);
+        wb[2].rows.push(vec!["N2".into(), "拆迁拆违".into(), "需要".into(), "否".into(), "理由".into()]);
+        wb[2].rows.push(vec!["N3".into(), "招商引资".into(), "否".into(), "否".into(), "".into()]);
+        wb.push(sheet("其他事项", &[H]));
+        let errs = parse(&wb).unwrap_err();
+        let got: Vec<(String, usize)> = errs.iter().map(|e| (e.sheet.clone(), e.row)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("依法履职事项清单".to_string(), 3),
+                // The second A1 met, reading sheet by sheet, is the duplicate.
+                ("示范区协助办理事项清单（2026年）".to_string(), 2),
+                ("工作负面事项清单".to_string(), 3),
+                ("工作负面事项清单".to_string(), 4),
+                ("其他事项".to_string(), 1),
+            ]
+        );
+        assert_eq!(errs[0].message, "请填写事项名称");
+        assert!(errs[1].message.contains("重复"), "{}", errs[1].message);
+        assert!(errs[2].message.contains("“需专业资质”须填“是”或“否”"));
+        assert_eq!(errs[3].message, "负面清单事项须写明列入理由");
+        assert!(errs[4].message.contains("未知的清单名称"));
+    }
+
+    #[test]
+    fn a_missing_sheet_or_column_is_an_error() {
+        let wb = vec![good().remove(0), good().remove(1)];
+        let errs = parse(&wb).unwrap_err();
+        assert!(errs[0].message.contains("缺少工作表“工作负面事项清单”"));
+        let mut wb = good();
+        wb[0].rows[0][1] = "名称".into();
+        let errs = parse(&wb).unwrap_err();
+        assert_eq!((errs[0].row, errs[0].message.as_str()), (1, "表头缺少列：事项名称"));
+    }
+
+    #[test]
+    fn write_then_read_gives_the_same_items() {
+        let items = vec![
+            (ListKind::Duty, ItemFields { code: "D1".into(), title: "居民会议".into(), basis: "《城市居民委员会组织法》第十条".into(), ..Default::default() }),
+            (
+                ListKind::Negative,
+                ItemFields {
+                    code: "N1".into(),
+                    title: "拆迁拆违".into(),
+                    keywords: vec!["拆迁".into(), "违建".into()],
+                    needs_enforcement_authority: true,
+                    negative_reason: "属有关部门职责".into(),
+                    ..Default::default()
+                },
+            ),
+        ];
+        let bytes = write(&items).unwrap();
+        let back = parse(&read(&bytes).unwrap()).unwrap();
+        let back: Vec<_> = back.into_iter().map(|i| (i.kind, i.fields)).collect();
+        assert_eq!(back, items);
+    }
+
+    #[test]
+    fn garbage_is_not_a_workbook() {
+        let e = read(b"not an xlsx").err().unwrap();
+        assert!(e.message.contains("无法读取"));
+    }
+}
