@@ -501,21 +501,25 @@ async fn list_changes(State(st): State<AppState>, caller: Caller, Query(q): Quer
 pub struct ImportUpload {
     pub file: Bytes,
     pub basis: ChangeBasis,
+    /// The page's "preview only" box (the API takes `?dry_run=true` instead).
+    pub dry_run: bool,
 }
 
+/// Reads the multipart fields `file`, `reason`, `document` (and the page's `dry_run`).
 pub async fn read_upload(mut mp: Multipart) -> AppResult<ImportUpload> {
     let bad = |m: &str| AppError::invalid("file", m);
-    let (mut file, mut reason, mut document) = (None, String::new(), String::new());
+    let (mut file, mut reason, mut document, mut dry_run) = (None, String::new(), String::new(), false);
     while let Some(field) = mp.next_field().await.map_err(|e| bad(&format!("上传内容无法读取：{e}")))? {
         match field.name().unwrap_or("") {
             "file" => file = Some(field.bytes().await.map_err(|e| bad(&format!("文件无法读取：{e}")))?),
             "reason" => reason = field.text().await.unwrap_or_default(),
             "document" => document = field.text().await.unwrap_or_default(),
+            "dry_run" => dry_run = true,
             _ => {}
         }
     }
     let file = file.filter(|f| !f.is_empty()).ok_or_else(|| bad("请选择要导入的 .xlsx 文件"))?;
-    Ok(ImportUpload { file, basis: ChangeBasis { reason, document } })
+    Ok(ImportUpload { file, basis: ChangeBasis { reason, document }, dry_run })
 }
 
 /// Parses and applies (or previews) an uploaded workbook.
@@ -541,5 +545,6 @@ pub struct ImportQuery {
     responses((status = 200, body = ImportSummary), (status = 422, description = "IMPORT_INVALID | VALIDATION_FAILED", body = ErrorBody)))]
 async fn import(State(st): State<AppState>, caller: Caller, Query(q): Query<ImportQuery>, mp: Multipart) -> AppResult<Json<ImportSummary>> {
     let up = read_upload(mp).await?;
-    Ok(Json(import_upload(&st, &caller, up, q.dry_run).await?))
+    let dry_run = q.dry_run || up.dry_run;
+    Ok(Json(import_upload(&st, &caller, up, dry_run).await?))
 }
