@@ -301,6 +301,7 @@ pub struct ChangeRequest {
 
 #[derive(Deserialize, ToSchema)]
 pub struct AdjustRequest {
+    #[serde(default)]
     pub title: String,
     #[serde(default)]
     pub description: String,
@@ -319,8 +320,10 @@ pub struct AdjustRequest {
     #[serde(default)]
     pub negative_reason: String,
     /// 调整理由.
+    #[serde(default)]
     pub reason: String,
     /// The document the change rests on.
+    #[serde(default)]
     pub document: String,
 }
 

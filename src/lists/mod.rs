@@ -91,7 +91,9 @@ impl ItemStatus {
 /// The content of a list item, as entered, imported and compared.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ItemFields {
+    #[serde(default)]
     pub code: String,
+    #[serde(default)]
     pub title: String,
     #[serde(default)]
     pub description: String,
@@ -208,8 +210,10 @@ pub fn split_keywords(s: &str) -> Vec<String> {
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 pub struct ChangeBasis {
     /// 调整理由.
+    #[serde(default)]
     pub reason: String,
     /// The document the change rests on (文件依据), e.g. a decision's number.
+    #[serde(default)]
     pub document: String,
 }
 

@@ -181,3 +181,39 @@ fn replaces_database_name() {
     assert_eq!(replace_db_name("postgres://p@h/db?sslmode=disable", "t2"), "postgres://p@h/t2?sslmode=disable");
     assert_eq!(replace_db_name("postgres://p@h", "t3"), "postgres://p@h/t3");
 }
+
+impl TestApp {
+    /// A second county, 邻县, with a civil affairs reviewer `linxian-mz`; returns its id and
+    /// the reviewer's token.
+    pub async fn second_county_reviewer(&self) -> (i64, String) {
+        use zhunru::orgs::{store, OrgKind, Role, Username};
+        let hash = zhunru::platform::auth::hash_password(PASSWORD);
+        let (county, root, _) = store::create_county(&self.db, "邻县", &Username::parse("linxian-admin").unwrap(), &hash)
+            .await
+            .unwrap();
+        let mz = store::insert_org(&self.db, county.id, Some(root.id), OrgKind::CivilAffairs, "邻县民政局").await.unwrap();
+        store::insert_user(&self.db, county.id, mz.id, &Username::parse("linxian-mz").unwrap(), "邻县审核员", Role::Reviewer, &hash)
+            .await
+            .unwrap();
+        (county.id, self.token("linxian-mz").await)
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Response {
+        self.api.put(self.url(path)).bearer_auth(token).json(&body).send().await.unwrap()
+    }
+
+    /// Uploads a workbook to the import endpoint.
+    pub async fn import(&self, token: &str, bytes: Vec<u8>, dry_run: bool) -> Response {
+        let form = reqwest::multipart::Form::new()
+            .part("file", reqwest::multipart::Part::bytes(bytes).file_name("lists.xlsx"))
+            .text("reason", "按年度梳理结果导入")
+            .text("document", "邻县社区建设领导小组〔2026〕1号");
+        self.api
+            .post(self.url(&format!("/api/v1/lists/import?dry_run={dry_run}")))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+}

@@ -2,5 +2,6 @@
 //! PostgreSQL. One binary, one module per capability.
 mod auth;
 mod helpers;
+mod lists;
 mod orgs;
 mod pages;
