@@ -145,3 +145,52 @@ async fn the_admin_opens_an_account_that_then_logs_in() {
     assert_eq!(h1.text().await.unwrap(), "和谐社区 · 社区工作台");
     b.client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_reviewer_changes_the_lists_and_the_public_page_shows_it() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    let c = &b.client;
+    log_in(c, &app, "minzheng", PASSWORD).await;
+    c.wait().for_element(Locator::Css("#home-title")).await.unwrap();
+    c.goto(&app.url("/lists?kind=assist")).await.unwrap();
+    c.find(Locator::Css("#add-item")).await.unwrap().click().await.unwrap();
+    let form = c.wait().for_element(Locator::Css("#new-item")).await.unwrap();
+    for (name, value) in [
+        ("code", "XB-30"),
+        ("title", "退役军人信息采集协助"),
+        ("department", "区退役军人事务局"),
+        ("keywords", "退役军人信息、优抚对象"),
+        ("reason", "退役军人事务局申请，经领导小组同意"),
+        ("document", "示范区城乡社区建设领导小组〔2026〕8号"),
+    ] {
+        form.find(Locator::Css(&format!("[name={name}]"))).await.unwrap().send_keys(value).await.unwrap();
+    }
+    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    let notice = c.wait().for_element(Locator::Css("p.notice")).await.unwrap();
+    assert_eq!(notice.text().await.unwrap(), "已新增事项");
+
+    // The public page, without login, shows the new item.
+    let me: serde_json::Value = app.get("/api/v1/me", &app.token("minzheng").await).await.json().await.unwrap();
+    let public = app.url(&format!("/public/{}/lists", me["user"]["county_id"]));
+    let anonymous = browser().await.unwrap();
+    anonymous.client.goto(&public).await.unwrap();
+    let page = anonymous.client.find(Locator::Css("article.public-lists")).await.unwrap().text().await.unwrap();
+    assert!(page.contains("退役军人信息采集协助"), "{page}");
+
+    // The reviewer cancels it; the public page no longer shows it.
+    let form = c.find(Locator::Css("#cancel-item")).await.unwrap();
+    form.find(Locator::Css("[name=reason]")).await.unwrap().send_keys("并入社会救助协助事项").await.unwrap();
+    form.find(Locator::Css("[name=document]")).await.unwrap().send_keys("示范区城乡社区建设领导小组〔2026〕9号").await.unwrap();
+    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    let notice = c.wait().for_element(Locator::Css("p.notice")).await.unwrap();
+    assert!(notice.text().await.unwrap().starts_with("已取消事项"));
+    let history = c.find(Locator::Css("#history")).await.unwrap().text().await.unwrap();
+    assert!(history.contains("新增") && history.contains("取消") && history.contains("并入社会救助协助事项"));
+    anonymous.client.refresh().await.unwrap();
+    let page = anonymous.client.find(Locator::Css("article.public-lists")).await.unwrap().text().await.unwrap();
+    assert!(!page.contains("退役军人信息采集协助"));
+    assert!(page.contains("食品安全协管"));
+    anonymous.client.close().await.unwrap();
+    b.client.close().await.unwrap();
+}
