@@ -1,8 +1,10 @@
 //! zhunru (准入): community work-item admission and purchase-of-service contracts.
 //!
 //! `router` builds the whole application for `main.rs` and for the tests alike.
+pub mod admission;
 pub mod demo;
 pub mod lists;
+pub mod money;
 pub mod orgs;
 pub mod platform;
 pub mod web;
@@ -48,13 +50,14 @@ impl Modify for BearerAuth {
 
 /// The API under `/api/v1` and its OpenAPI document, generated from the handlers.
 pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let protected = orgs::api::routes().merge(lists::api::routes()).route_layer(axum::middleware::from_fn_with_state(
+    let protected = orgs::api::routes().merge(lists::api::routes()).merge(admission::api::routes()).route_layer(axum::middleware::from_fn_with_state(
         state.clone(),
         platform::auth::authenticate_api,
     ));
     let v1 = OpenApiRouter::new()
         .merge(orgs::api::public_routes())
         .merge(lists::api::public_routes())
+        .merge(admission::api::public_routes())
         .merge(protected);
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).split_for_parts()
 }

@@ -6,6 +6,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub name: String,
+    /// Days an emergency entry (先进后批) has to be approved.
+    pub emergency_approval_days: i32,
     pub created_at: DateTimeUtc,
 }
 

@@ -3,6 +3,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_platform;
 mod m20261124_000002_lists;
+mod m20261124_000003_admission;
 
 pub struct Migrator;
 
@@ -12,6 +13,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261124_000001_platform::Migration),
             Box::new(m20261124_000002_lists::Migration),
+            Box::new(m20261124_000003_admission::Migration),
         ]
     }
 }

@@ -287,6 +287,7 @@ pub async fn create_county(
     }
     let county = entity::county::ActiveModel {
         name: Set(name.to_string()),
+        emergency_approval_days: Set(crate::admission::DEFAULT_EMERGENCY_DAYS),
         created_at: Set(Utc::now()),
         ..Default::default()
     }

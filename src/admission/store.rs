@@ -1,0 +1,683 @@
+//! Storage and steps of admission applications, violation reports and notices, within
+//! the caller's county and, where the domain says so, the caller's organisation.
+use std::collections::HashMap;
+
+use chrono::{Datelike, Duration, NaiveDate, Utc};
+use entity::{admission, admission_event, admission_target, notice, organisation, violation_report};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select, Set,
+    TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::rules::{self, Application, Finding, OtherApplication, RuleItem};
+use super::{approval_number, next, Action, Status};
+use crate::lists::{store as lists, ItemStatus};
+use crate::money::Money;
+use crate::orgs::{OrgKind, Role};
+use crate::platform::auth::Caller;
+use crate::platform::db::{in_county, is_unique_violation};
+use crate::platform::error::{AppError, AppResult, FieldError};
+
+/// The application as a department fills it in, already parsed.
+#[derive(Clone, Debug, Default)]
+pub struct Draft {
+    pub app: Application,
+    pub work_plan: String,
+    pub staffing: String,
+    pub target_community_ids: Vec<i64>,
+    pub emergency: bool,
+}
+
+/// One opinion gathered by civil affairs from a named body (征求意见).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct Opinion {
+    pub body: String,
+    pub opinion: String,
+}
+
+/// The applications a caller may see. Departments: their own. Communities: those that
+/// reached them. Everyone else in the county: all but other people's drafts.
+pub fn visible(caller: &Caller) -> Select<admission::Entity> {
+    let q = in_county::<admission::Entity>(caller.county_id);
+    match caller.role {
+        Role::Department => q.filter(admission::Column::DepartmentId.eq(caller.org_id)),
+        Role::Community => q.filter(
+            admission::Column::Id.in_subquery(
+                Query::select()
+                    .column(admission_target::Column::AdmissionId)
+                    .from(admission_target::Entity)
+                    .and_where(Expr::col(admission_target::Column::CommunityId).eq(caller.org_id))
+                    .and_where(Expr::col(admission_target::Column::Status).is_in(["entered", "withdrawn", "exited"]))
+                    .to_owned(),
+            ),
+        ),
+        _ => q.filter(admission::Column::Status.ne(Status::Draft.as_str())),
+    }
+}
+
+pub async fn find(db: &impl ConnectionTrait, caller: &Caller, id: i64) -> AppResult<admission::Model> {
+    visible(caller).filter(admission::Column::Id.eq(id)).one(db).await?.ok_or_else(AppError::not_found)
+}
+
+pub async fn list(db: &impl ConnectionTrait, caller: &Caller) -> AppResult<Vec<admission::Model>> {
+    Ok(visible(caller).order_by_desc(admission::Column::Id).all(db).await?)
+}
+
+pub fn status_of(m: &admission::Model) -> Status {
+    Status::parse(&m.status).unwrap_or(Status::Draft)
+}
+
+pub fn application_of(m: &admission::Model) -> Application {
+    Application {
+        title: m.title.clone(),
+        description: m.description.clone(),
+        basis: m.basis.clone(),
+        period_start: m.period_start,
+        period_end: m.period_end,
+        budget: m.budget_fen.map(Money::from_fen),
+        needs_professional_qualification: m.needs_professional_qualification,
+        needs_enforcement_authority: m.needs_enforcement_authority,
+        list_item_id: m.list_item_id,
+    }
+}
+
+/// The county's list items in force, as the rules see them.
+pub async fn rule_items(db: &impl ConnectionTrait, county_id: i64) -> AppResult<Vec<RuleItem>> {
+    Ok(lists::current_items(db, county_id, None)
+        .await?
+        .iter()
+        .map(|m| {
+            let f = lists::fields_of(m);
+            RuleItem {
+                id: m.id,
+                kind: lists::kind_of(m),
+                code: f.code,
+                title: f.title,
+                category: f.category,
+                keywords: f.keywords,
+                needs_professional_qualification: f.needs_professional_qualification,
+                needs_enforcement_authority: f.needs_enforcement_authority,
+            }
+        })
+        .collect())
+}
+
+pub async fn org_names(db: &impl ConnectionTrait, county_id: i64) -> AppResult<HashMap<i64, String>> {
+    Ok(in_county::<organisation::Entity>(county_id).all(db).await?.into_iter().map(|o| (o.id, o.name)).collect())
+}
+
+/// Runs the rule checks against the county's lists in force and its other active
+/// applications.
+pub async fn findings(db: &impl ConnectionTrait, county_id: i64, app: &Application, this: Option<i64>) -> AppResult<Vec<Finding>> {
+    let items = rule_items(db, county_id).await?;
+    let names = org_names(db, county_id).await?;
+    let others: Vec<OtherApplication> = in_county::<admission::Entity>(county_id)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|a| Some(a.id) != this && status_of(a).is_active())
+        .map(|a| OtherApplication { id: a.id, title: a.title, department: names.get(&a.department_id).cloned().unwrap_or_default() })
+        .collect();
+    Ok(rules::check(app, &items, &others))
+}
+
+/// 422 ADMISSION_BLOCKED with the blocking findings, if there are any.
+pub fn refuse_if_blocked(findings: &[Finding]) -> AppResult<()> {
+    let blocking = rules::blocking(findings);
+    if blocking.is_empty() {
+        return Ok(());
+    }
+    Err(AppError::new(
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        "ADMISSION_BLOCKED",
+        format!("申请有{}项不符合准入规定，不能继续：{}", blocking.len(), blocking[0].message),
+    )
+    .with_details(blocking.iter().map(|f| serde_json::to_value(f).expect("finding serialises")).collect()))
+}
+
+/// Checks what rules cannot: the named list item and the target communities exist in the
+/// county, the title is there.
+pub async fn check_draft(db: &impl ConnectionTrait, county_id: i64, d: &Draft) -> AppResult<()> {
+    let mut errs = Vec::new();
+    if d.app.title.trim().is_empty() {
+        errs.push(FieldError { field: "title".into(), message: "请填写事项名称".into() });
+    } else if d.app.title.chars().count() > 200 {
+        errs.push(FieldError { field: "title".into(), message: "事项名称不超过200个字符".into() });
+    }
+    if d.target_community_ids.is_empty() {
+        errs.push(FieldError { field: "target_community_ids".into(), message: "请选择至少一个进入的社区".into() });
+    }
+    let communities: Vec<i64> = in_county::<organisation::Entity>(county_id)
+        .filter(organisation::Column::Kind.eq(OrgKind::Community.as_str()))
+        .all(db)
+        .await?
+        .iter()
+        .map(|o| o.id)
+        .collect();
+    if d.target_community_ids.iter().any(|id| !communities.contains(id)) {
+        errs.push(FieldError { field: "target_community_ids".into(), message: "所选社区不属于本区/县".into() });
+    }
+    if let Some(item) = d.app.list_item_id {
+        let ok = lists::find_item(db, county_id, item).await.ok().filter(|i| i.status == ItemStatus::Active.as_str());
+        let current = lists::current_version(db, county_id).await?.map(|v| v.id);
+        if ok.is_none_or(|i| Some(i.version_id) != current) {
+            errs.push(FieldError { field: "list_item_id".into(), message: "所列清单事项不在现行清单中".into() });
+        }
+    }
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::validation(errs))
+    }
+}
+
+async fn record(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: i64,
+    action: &str,
+    from: Option<Status>,
+    to: Status,
+    comment: &str,
+) -> AppResult<()> {
+    admission_event::ActiveModel {
+        county_id: Set(caller.county_id),
+        admission_id: Set(id),
+        user_id: Set(caller.user_id),
+        action: Set(action.to_string()),
+        from_status: Set(from.map(|s| s.as_str().to_string())),
+        to_status: Set(to.as_str().to_string()),
+        comment: Set(comment.trim().to_string()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+fn fill(am: &mut admission::ActiveModel, d: &Draft) {
+    am.title = Set(d.app.title.trim().to_string());
+    am.description = Set(d.app.description.trim().to_string());
+    am.basis = Set(d.app.basis.trim().to_string());
+    am.work_plan = Set(d.work_plan.trim().to_string());
+    am.staffing = Set(d.staffing.trim().to_string());
+    am.period_start = Set(d.app.period_start);
+    am.period_end = Set(d.app.period_end);
+    am.budget_fen = Set(d.app.budget.map(Money::fen));
+    am.emergency = Set(d.emergency);
+    am.needs_professional_qualification = Set(d.app.needs_professional_qualification);
+    am.needs_enforcement_authority = Set(d.app.needs_enforcement_authority);
+    am.list_item_id = Set(d.app.list_item_id);
+    am.updated_at = Set(Utc::now());
+}
+
+async fn set_targets(db: &impl ConnectionTrait, caller: &Caller, id: i64, communities: &[i64]) -> AppResult<()> {
+    admission_target::Entity::delete_many().filter(admission_target::Column::AdmissionId.eq(id)).exec(db).await?;
+    let mut seen = Vec::new();
+    for c in communities {
+        if seen.contains(c) {
+            continue;
+        }
+        seen.push(*c);
+        admission_target::ActiveModel {
+            county_id: Set(caller.county_id),
+            admission_id: Set(id),
+            community_id: Set(*c),
+            status: Set("pending".into()),
+            updated_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A department drafts an application for itself. Drafts may hold blocking findings;
+/// they stop the application at submit.
+pub async fn create(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, d: &Draft) -> AppResult<admission::Model> {
+    check_draft(db, caller.county_id, d).await?;
+    let txn = db.begin().await?;
+    let now = Utc::now();
+    let mut am = admission::ActiveModel {
+        county_id: Set(caller.county_id),
+        department_id: Set(caller.org_id),
+        created_by: Set(caller.user_id),
+        status: Set(Status::Draft.as_str().into()),
+        opinions: Set("[]".into()),
+        created_at: Set(now),
+        ..Default::default()
+    };
+    fill(&mut am, d);
+    let m = am.insert(&txn).await?;
+    set_targets(&txn, caller, m.id, &d.target_community_ids).await?;
+    record(&txn, caller, m.id, "create", None, Status::Draft, "").await?;
+    txn.commit().await?;
+    Ok(m)
+}
+
+/// Only drafts change; after submission the application is what was checked and decided.
+pub async fn update(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, id: i64, d: &Draft) -> AppResult<admission::Model> {
+    check_draft(db, caller.county_id, d).await?;
+    let txn = db.begin().await?;
+    let m = find(&txn, caller, id).await?;
+    if m.department_id != caller.org_id {
+        return Err(AppError::forbidden());
+    }
+    if status_of(&m) != Status::Draft {
+        return Err(AppError::conflict(
+            "INVALID_STATE",
+            format!("申请当前为“{}”，已不能修改；如需变更请重新申请", status_of(&m).label()),
+        ));
+    }
+    let mut am: admission::ActiveModel = m.into();
+    fill(&mut am, d);
+    let m = am.update(&txn).await?;
+    set_targets(&txn, caller, id, &d.target_community_ids).await?;
+    record(&txn, caller, id, "edit", Some(Status::Draft), Status::Draft, "").await?;
+    txn.commit().await?;
+    Ok(m)
+}
+
+/// What a step carries besides the action.
+#[derive(Clone, Debug, Default)]
+pub struct StepInput {
+    pub comment: String,
+    /// Review: the preliminary opinion, approve or not.
+    pub approve: Option<bool>,
+    pub opinions: Vec<Opinion>,
+}
+
+async fn set_target_status(db: &impl ConnectionTrait, id: i64, from: &[&str], to: &str) -> AppResult<()> {
+    admission_target::Entity::update_many()
+        .col_expr(admission_target::Column::Status, Expr::value(to))
+        .col_expr(admission_target::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(admission_target::Column::AdmissionId.eq(id))
+        .filter(admission_target::Column::Status.is_in(from.iter().copied()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+async fn next_seq(db: &impl ConnectionTrait, county_id: i64, year: i32) -> AppResult<i32> {
+    let max: Option<Option<i32>> = in_county::<admission::Entity>(county_id)
+        .select_only()
+        .column_as(admission::Column::ApprovalSeq.max(), "m")
+        .filter(admission::Column::ApprovalYear.eq(year))
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(max.flatten().unwrap_or(0) + 1)
+}
+
+/// Takes one step of the procedure: right role, right state, rules checked again where
+/// the application moves towards admission, history recorded; all or nothing.
+pub async fn step(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    caller: &Caller,
+    id: i64,
+    action: Action,
+    input: &StepInput,
+) -> AppResult<admission::Model> {
+    // A decision can lose the race for its approval number; try again with the next one.
+    for _ in 0..5 {
+        match step_once(db, caller, id, action, input).await {
+            Err(StepError::NumberTaken) => continue,
+            Err(StepError::App(e)) => return Err(e),
+            Ok(m) => return Ok(m),
+        }
+    }
+    Err(AppError::conflict("CONCURRENT_UPDATE", "审批编号分配冲突，请重试"))
+}
+
+enum StepError {
+    NumberTaken,
+    App(AppError),
+}
+
+impl<E: Into<AppError>> From<E> for StepError {
+    fn from(e: E) -> Self {
+        StepError::App(e.into())
+    }
+}
+
+async fn step_once(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    caller: &Caller,
+    id: i64,
+    action: Action,
+    input: &StepInput,
+) -> Result<admission::Model, StepError> {
+    let txn = db.begin().await?;
+    let m = find(&txn, caller, id).await?;
+    if caller.role != action.role() || (caller.role == Role::Department && m.department_id != caller.org_id) {
+        return Err(AppError::forbidden().into());
+    }
+    let from = status_of(&m);
+    let to = next(from, action, m.emergency).map_err(|msg| AppError::conflict("INVALID_STATE", msg))?;
+    let comment = input.comment.trim();
+    let towards_admission = match action {
+        Action::Submit | Action::Decide { approve: true } => true,
+        Action::Review => input.approve != Some(false),
+        _ => false,
+    };
+    if towards_admission {
+        let f = findings(&txn, caller.county_id, &application_of(&m), Some(m.id)).await?;
+        refuse_if_blocked(&f)?;
+    }
+    let needs_comment = matches!(action, Action::Review | Action::Decide { approve: false } | Action::Revoke);
+    if needs_comment && comment.is_empty() {
+        return Err(AppError::invalid("comment", "请填写意见或理由").into());
+    }
+    if action == Action::Review && input.approve.is_none() {
+        return Err(AppError::invalid("opinion", "请选择初审意见：同意或不同意").into());
+    }
+
+    let now = Utc::now();
+    let today = now.date_naive();
+    let mut am: admission::ActiveModel = m.clone().into();
+    am.status = Set(to.as_str().into());
+    am.updated_at = Set(now);
+    let mut extra_events: Vec<(&str, Status, String)> = Vec::new();
+    match action {
+        Action::Submit if m.emergency => {
+            let days = entity::county::Entity::find_by_id(caller.county_id)
+                .one(&txn)
+                .await?
+                .map(|c| c.emergency_approval_days)
+                .unwrap_or(super::DEFAULT_EMERGENCY_DAYS);
+            let deadline = today + Duration::days(days.into());
+            am.entered_at = Set(Some(now));
+            am.approval_deadline = Set(Some(deadline));
+            set_target_status(&txn, id, &["pending"], "entered").await?;
+            extra_events.push(("enter", to, format!("紧急事项先进后批，须于{deadline}前完成审批")));
+        }
+        Action::Review => {
+            am.review_opinion = Set(Some(if input.approve == Some(true) { "approve" } else { "reject" }.into()));
+            am.review_comment = Set(Some(comment.to_string()));
+            am.opinions = Set(serde_json::to_string(&input.opinions).expect("opinions serialise"));
+        }
+        Action::Decide { approve } => {
+            am.decision_comment = Set(Some(comment.to_string()));
+            am.decided_at = Set(Some(now));
+            if approve {
+                let year = today.year();
+                let seq = next_seq(&txn, caller.county_id, year).await?;
+                let county = entity::county::Entity::find_by_id(caller.county_id).one(&txn).await?.map(|c| c.name).unwrap_or_default();
+                am.approval_year = Set(Some(year));
+                am.approval_seq = Set(Some(seq));
+                am.approval_number = Set(Some(approval_number(&county, year, seq)));
+                set_target_status(&txn, id, &["pending"], "entered").await?;
+            } else if m.entered_at.is_some() {
+                set_target_status(&txn, id, &["entered"], "withdrawn").await?;
+                extra_events.push(("withdraw", to, "先进后批事项未获批准，已从社区撤出".into()));
+            }
+        }
+        Action::Revoke => set_target_status(&txn, id, &["entered"], "exited").await?,
+        _ => {}
+    }
+    // Guarded by the state read above, so two requests cannot both take the same step.
+    let updated = admission::Entity::update_many()
+        .set(am)
+        .filter(admission::Column::Id.eq(id))
+        .filter(admission::Column::Status.eq(from.as_str()))
+        .exec(&txn)
+        .await;
+    match updated {
+        Err(e) if is_unique_violation(&e) => return Err(StepError::NumberTaken),
+        Err(e) => return Err(e.into()),
+        Ok(r) if r.rows_affected != 1 => {
+            return Err(AppError::conflict("INVALID_STATE", "申请已被他人处理，请刷新后查看").into())
+        }
+        Ok(_) => {}
+    }
+    record(&txn, caller, id, action.as_str(), Some(from), to, comment).await?;
+    for (name, status, text) in extra_events {
+        record(&txn, caller, id, name, Some(to), status, &text).await?;
+    }
+    let m = admission::Entity::find_by_id(id).one(&txn).await?.ok_or_else(AppError::not_found)?;
+    txn.commit().await?;
+    Ok(m)
+}
+
+pub async fn targets(db: &impl ConnectionTrait, county_id: i64, id: i64) -> AppResult<Vec<admission_target::Model>> {
+    Ok(in_county::<admission_target::Entity>(county_id)
+        .filter(admission_target::Column::AdmissionId.eq(id))
+        .order_by_asc(admission_target::Column::CommunityId)
+        .all(db)
+        .await?)
+}
+
+pub async fn events(db: &impl ConnectionTrait, county_id: i64, id: i64) -> AppResult<Vec<admission_event::Model>> {
+    Ok(in_county::<admission_event::Entity>(county_id)
+        .filter(admission_event::Column::AdmissionId.eq(id))
+        .order_by_asc(admission_event::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn set_emergency_days(db: &impl ConnectionTrait, county_id: i64, days: i32) -> AppResult<()> {
+    if !(1..=90).contains(&days) {
+        return Err(AppError::invalid("emergency_approval_days", "先进后批的审批期限须为1至90天"));
+    }
+    entity::county::Entity::update_many()
+        .col_expr(entity::county::Column::EmergencyApprovalDays, Expr::value(days))
+        .filter(entity::county::Column::Id.eq(county_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn emergency_days(db: &impl ConnectionTrait, county_id: i64) -> AppResult<i32> {
+    Ok(entity::county::Entity::find_by_id(county_id)
+        .one(db)
+        .await?
+        .map(|c| c.emergency_approval_days)
+        .unwrap_or(super::DEFAULT_EMERGENCY_DAYS))
+}
+
+// ---- Refusals and violation reports (擅自下沉), notices (通报) -----------------------
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportStatus {
+    Reported,
+    Confirmed,
+    Dismissed,
+}
+
+impl ReportStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportStatus::Reported => "reported",
+            ReportStatus::Confirmed => "confirmed",
+            ReportStatus::Dismissed => "dismissed",
+        }
+    }
+    pub fn parse(s: &str) -> ReportStatus {
+        match s {
+            "confirmed" => ReportStatus::Confirmed,
+            "dismissed" => ReportStatus::Dismissed,
+            _ => ReportStatus::Reported,
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            ReportStatus::Reported => "待处理",
+            ReportStatus::Confirmed => "确认违规",
+            ReportStatus::Dismissed => "不予认定",
+        }
+    }
+}
+
+/// Reports a caller may see: a community its own, a department those about it, the
+/// county's bodies all.
+fn visible_reports(caller: &Caller) -> Select<violation_report::Entity> {
+    let q = in_county::<violation_report::Entity>(caller.county_id);
+    match caller.role {
+        Role::Community => q.filter(violation_report::Column::CommunityId.eq(caller.org_id)),
+        Role::Department => q.filter(violation_report::Column::DepartmentId.eq(caller.org_id)),
+        _ => q,
+    }
+}
+
+pub struct NewReport {
+    pub department_id: i64,
+    pub task: String,
+    pub occurred_on: NaiveDate,
+    pub evidence: String,
+}
+
+/// A community refuses work that reached it without admission and reports it
+/// (000 §二(三)2; 001 §二(三); 004 Yingjiang: 4 such cases found and reported in a year).
+pub async fn file_report(db: &impl ConnectionTrait, caller: &Caller, r: NewReport) -> AppResult<violation_report::Model> {
+    let mut errs = Vec::new();
+    let dept = in_county::<organisation::Entity>(caller.county_id)
+        .filter(organisation::Column::Id.eq(r.department_id))
+        .one(db)
+        .await?;
+    if !dept.is_some_and(|d| d.kind != OrgKind::Community.as_str() && d.kind != OrgKind::County.as_str()) {
+        errs.push(FieldError { field: "department_id".into(), message: "请选择下派工作的部门或乡镇（街道）".into() });
+    }
+    if r.task.trim().is_empty() {
+        errs.push(FieldError { field: "task".into(), message: "请写明下派的是什么工作".into() });
+    }
+    if r.occurred_on > Utc::now().date_naive() {
+        errs.push(FieldError { field: "occurred_on".into(), message: "发生日期不能晚于今天".into() });
+    }
+    if !errs.is_empty() {
+        return Err(AppError::validation(errs));
+    }
+    Ok(violation_report::ActiveModel {
+        county_id: Set(caller.county_id),
+        community_id: Set(caller.org_id),
+        reported_by: Set(caller.user_id),
+        department_id: Set(r.department_id),
+        task: Set(r.task.trim().into()),
+        occurred_on: Set(r.occurred_on),
+        evidence: Set(r.evidence.trim().into()),
+        status: Set(ReportStatus::Reported.as_str().into()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+pub async fn reports(db: &impl ConnectionTrait, caller: &Caller) -> AppResult<Vec<violation_report::Model>> {
+    Ok(visible_reports(caller).order_by_desc(violation_report::Column::Id).all(db).await?)
+}
+
+/// The reviewer confirms a violation or dismisses the report, with a reason.
+pub async fn handle_report(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: i64,
+    confirm: bool,
+    reason: &str,
+) -> AppResult<violation_report::Model> {
+    let r = visible_reports(caller).filter(violation_report::Column::Id.eq(id)).one(db).await?.ok_or_else(AppError::not_found)?;
+    if reason.trim().is_empty() {
+        return Err(AppError::invalid("reason", "请写明处理理由"));
+    }
+    if ReportStatus::parse(&r.status) != ReportStatus::Reported {
+        return Err(AppError::conflict("INVALID_STATE", "该报告已处理"));
+    }
+    let status = if confirm { ReportStatus::Confirmed } else { ReportStatus::Dismissed };
+    let res = violation_report::Entity::update_many()
+        .col_expr(violation_report::Column::Status, Expr::value(status.as_str()))
+        .col_expr(violation_report::Column::HandledBy, Expr::value(caller.user_id))
+        .col_expr(violation_report::Column::HandlingReason, Expr::value(reason.trim()))
+        .col_expr(violation_report::Column::HandledAt, Expr::value(Utc::now()))
+        .filter(violation_report::Column::Id.eq(id))
+        .filter(violation_report::Column::Status.eq(ReportStatus::Reported.as_str()))
+        .exec(db)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(AppError::conflict("INVALID_STATE", "该报告已处理"));
+    }
+    Ok(violation_report::Entity::find_by_id(id).one(db).await?.ok_or_else(AppError::not_found)?)
+}
+
+#[derive(Serialize, ToSchema, Debug, PartialEq, Eq)]
+pub struct ViolationCount {
+    pub department_id: i64,
+    pub department: String,
+    pub confirmed: i64,
+}
+
+/// Confirmed violations per department, most first.
+pub async fn violation_counts(db: &impl ConnectionTrait, county_id: i64) -> AppResult<Vec<ViolationCount>> {
+    let names = org_names(db, county_id).await?;
+    let mut counts: HashMap<i64, i64> = HashMap::new();
+    for r in in_county::<violation_report::Entity>(county_id)
+        .filter(violation_report::Column::Status.eq(ReportStatus::Confirmed.as_str()))
+        .all(db)
+        .await?
+    {
+        *counts.entry(r.department_id).or_default() += 1;
+    }
+    let mut out: Vec<ViolationCount> = counts
+        .into_iter()
+        .map(|(id, n)| ViolationCount { department_id: id, department: names.get(&id).cloned().unwrap_or_default(), confirmed: n })
+        .collect();
+    out.sort_by(|a, b| b.confirmed.cmp(&a.confirmed).then(a.department.cmp(&b.department)));
+    Ok(out)
+}
+
+/// Publishes a notice (通报) of the confirmed violations not yet published.
+pub async fn publish_notice(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, title: &str) -> AppResult<notice::Model> {
+    if title.trim().is_empty() {
+        return Err(AppError::invalid("title", "请填写通报标题"));
+    }
+    let txn = db.begin().await?;
+    let pending = in_county::<violation_report::Entity>(caller.county_id)
+        .filter(violation_report::Column::Status.eq(ReportStatus::Confirmed.as_str()))
+        .filter(violation_report::Column::NoticeId.is_null())
+        .order_by_asc(violation_report::Column::OccurredOn)
+        .all(&txn)
+        .await?;
+    if pending.is_empty() {
+        return Err(AppError::conflict("NOTHING_TO_PUBLISH", "没有尚未通报的已确认违规"));
+    }
+    let names = org_names(&txn, caller.county_id).await?;
+    let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
+    let mut body = format!("经核查，以下{}起擅自向社区下沉工作事项的情况属实，予以通报：\n", pending.len());
+    for (i, r) in pending.iter().enumerate() {
+        body.push_str(&format!(
+            "{}. {}，{}向{}下派“{}”，未经准入审批。处理意见：{}\n",
+            i + 1,
+            r.occurred_on,
+            name(r.department_id),
+            name(r.community_id),
+            r.task,
+            r.handling_reason.clone().unwrap_or_default()
+        ));
+    }
+    body.push_str("各部门、乡镇（街道）要严格执行城乡社区工作事项准入制度，严禁将清单之外的事务擅自下沉（004 迎江区）。");
+    let n = notice::ActiveModel {
+        county_id: Set(caller.county_id),
+        title: Set(title.trim().into()),
+        body: Set(body),
+        published_by: Set(caller.user_id),
+        published_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    violation_report::Entity::update_many()
+        .col_expr(violation_report::Column::NoticeId, Expr::value(n.id))
+        .filter(violation_report::Column::Id.is_in(pending.iter().map(|r| r.id)))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(n)
+}
+
+pub async fn notices(db: &impl ConnectionTrait, county_id: i64) -> AppResult<Vec<notice::Model>> {
+    Ok(in_county::<notice::Entity>(county_id).order_by_desc(notice::Column::Id).all(db).await?)
+}
