@@ -1,9 +1,10 @@
 //! The demo county of API.md, loaded by `zhunru serve --demo` into an empty database.
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::orgs::store::{create_county, insert_org, insert_user};
 use crate::orgs::{OrgKind, Role, Username};
 use crate::platform::auth::{hash_password, Caller};
+use crate::platform::db::begin_write;
 use crate::platform::error::{AppError, AppResult};
 
 pub const DEMO_PASSWORD: &str = "zhunru-demo";
@@ -29,7 +30,7 @@ pub async fn load(db: &DatabaseConnection) -> AppResult<bool> {
     // One hash for all demo users: they share the published demo password anyway, and
     // hashing nine times would only slow down start-up and tests.
     let hash = hash_password(DEMO_PASSWORD);
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let admin = Username::parse("admin").map_err(AppError::internal)?;
     let (county, root, _) = create_county(&txn, DEMO_COUNTY, &admin, &hash).await?;
     let c = county.id;

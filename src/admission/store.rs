@@ -18,7 +18,7 @@ use crate::lists::{store as lists, ItemStatus};
 use crate::money::Money;
 use crate::orgs::{OrgKind, Role};
 use crate::platform::auth::Caller;
-use crate::platform::db::{in_county, is_unique_violation};
+use crate::platform::db::{begin_write, in_county, is_unique_violation};
 use crate::platform::error::{AppError, AppResult, FieldError};
 
 /// The application as a department fills it in, already parsed.
@@ -241,7 +241,7 @@ async fn set_targets(db: &impl ConnectionTrait, caller: &Caller, id: i64, commun
 /// they stop the application at submit.
 pub async fn create(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, d: &Draft) -> AppResult<admission::Model> {
     check_draft(db, caller.county_id, d).await?;
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let now = Utc::now();
     let mut am = admission::ActiveModel {
         county_id: Set(caller.county_id),
@@ -263,7 +263,7 @@ pub async fn create(db: &(impl ConnectionTrait + TransactionTrait), caller: &Cal
 /// Only drafts change; after submission the application is what was checked and decided.
 pub async fn update(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, id: i64, d: &Draft) -> AppResult<admission::Model> {
     check_draft(db, caller.county_id, d).await?;
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let m = find(&txn, caller, id).await?;
     if m.department_id != caller.org_id {
         return Err(AppError::forbidden());
@@ -352,7 +352,7 @@ async fn step_once(
     action: Action,
     input: &StepInput,
 ) -> Result<admission::Model, StepError> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let m = find(&txn, caller, id).await?;
     if caller.role != action.role() || (caller.role == Role::Department && m.department_id != caller.org_id) {
         return Err(AppError::forbidden().into());
@@ -634,7 +634,7 @@ pub async fn publish_notice(db: &(impl ConnectionTrait + TransactionTrait), call
     if title.trim().is_empty() {
         return Err(AppError::invalid("title", "请填写通报标题"));
     }
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let pending = in_county::<violation_report::Entity>(caller.county_id)
         .filter(violation_report::Column::Status.eq(ReportStatus::Confirmed.as_str()))
         .filter(violation_report::Column::NoticeId.is_null())

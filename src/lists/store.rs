@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::{plan_import, ChangeAction, ChangeBasis, IncomingItem, ItemFields, ItemStatus, ListKind, Planned, VersionItem};
 use crate::platform::auth::Caller;
-use crate::platform::db::{in_county, is_unique_violation};
+use crate::platform::db::{begin_write, in_county, is_unique_violation};
 use crate::platform::error::{AppError, AppResult};
 
 pub fn fields_of(m: &list_item::Model) -> ItemFields {
@@ -243,7 +243,7 @@ pub async fn add_item(
 ) -> AppResult<list_item::Model> {
     let fields = fields.normalised();
     check_change(kind, &fields, basis)?;
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let v = working_version(&txn, caller).await?;
     let taken = in_county::<list_item::Entity>(caller.county_id)
         .filter(list_item::Column::VersionId.eq(v.id))
@@ -281,7 +281,7 @@ pub async fn adjust_item(
     fields: ItemFields,
     basis: &ChangeBasis,
 ) -> AppResult<list_item::Model> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let item = changeable(&txn, caller, id).await?;
     let kind = kind_of(&item);
     let mut fields = fields.normalised();
@@ -305,7 +305,7 @@ pub async fn adjust_item(
 /// 取消: the item leaves the lists in force; it stays readable with its history.
 pub async fn cancel_item(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, id: i64, basis: &ChangeBasis) -> AppResult<list_item::Model> {
     basis.check().map_err(AppError::validation)?;
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let item = changeable(&txn, caller, id).await?;
     let before = snapshot(&item);
     let item = set_cancelled(&txn, item).await?;
@@ -321,7 +321,7 @@ pub async fn start_year(db: &(impl ConnectionTrait + TransactionTrait), caller: 
     if year > this_year + 1 {
         return Err(AppError::invalid("year", format!("最多只能开始{}年度的清单", this_year + 1)));
     }
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let current = current_version(&txn, caller.county_id).await?;
     if let Some(c) = &current {
         if year <= c.year {
@@ -375,7 +375,7 @@ pub async fn import(
     dry_run: bool,
 ) -> AppResult<ImportSummary> {
     basis.check().map_err(AppError::validation)?;
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let v = working_version(&txn, caller).await?;
     let current: Vec<VersionItem> = items_of(&txn, caller.county_id, v.id, None).await?.iter().map(version_item).collect();
     let plan = plan_import(&current, incoming).map_err(import_errors)?;

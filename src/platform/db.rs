@@ -52,3 +52,20 @@ county_scoped!(organisation, user, list_version, list_item, list_change, admissi
 pub fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
     matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
 }
+
+/// Begins a transaction that will write. On SQLite it takes the write lock at once (like
+/// `BEGIN IMMEDIATE`, which sea-orm cannot issue): a transaction that first reads and then
+/// writes would otherwise fail with "database is locked" when another writer got in
+/// between, instead of waiting its turn. On PostgreSQL it is a plain `BEGIN`; row locks
+/// and conditional updates do the rest.
+pub async fn begin_write<C>(db: &C) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr>
+where
+    C: sea_orm::ConnectionTrait + sea_orm::TransactionTrait,
+{
+    let txn = db.begin().await?;
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+        // A write statement takes the lock even when it matches no row.
+        sea_orm::ConnectionTrait::execute_unprepared(&txn, "UPDATE counties SET id = id WHERE 1 = 0").await?;
+    }
+    Ok(txn)
+}

@@ -1,5 +1,6 @@
 //! Integration tests: the real server over HTTP, on SQLite and (with DATABASE_URL) on
 //! PostgreSQL. One binary, one module per capability.
+mod admission;
 mod auth;
 mod helpers;
 mod lists;
