@@ -169,10 +169,12 @@ const FAVICON: &str = include_str!("../../assets/favicon.svg");
 pub fn router(state: &AppState) -> Router<AppState> {
     let protected = crate::orgs::pages::routes()
         .merge(crate::lists::pages::routes())
+        .merge(crate::admission::pages::routes())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), authenticate_page));
     Router::new()
         .merge(crate::orgs::pages::public_routes())
         .merge(crate::lists::pages::public_routes())
+        .merge(crate::admission::pages::public_routes())
         .merge(protected)
         .route("/assets/app.css", get(|| async { asset("text/css; charset=utf-8", APP_CSS) }))
         .route("/favicon.svg", get(|| async { asset("image/svg+xml", FAVICON) }))

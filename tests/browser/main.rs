@@ -183,8 +183,7 @@ async fn a_reviewer_changes_the_lists_and_the_public_page_shows_it() {
     form.find(Locator::Css("[name=reason]")).await.unwrap().send_keys("并入社会救助协助事项").await.unwrap();
     form.find(Locator::Css("[name=document]")).await.unwrap().send_keys("示范区城乡社区建设领导小组〔2026〕9号").await.unwrap();
     form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
-    let notice = c.wait().for_element(Locator::Css("p.notice")).await.unwrap();
-    assert!(notice.text().await.unwrap().starts_with("已取消事项"));
+    wait_text(c, "p.notice", |t| t.starts_with("已取消事项")).await;
     let history = c.find(Locator::Css("#history")).await.unwrap().text().await.unwrap();
     assert!(history.contains("新增") && history.contains("取消") && history.contains("并入社会救助协助事项"));
     anonymous.client.refresh().await.unwrap();
@@ -192,5 +191,113 @@ async fn a_reviewer_changes_the_lists_and_the_public_page_shows_it() {
     assert!(!page.contains("退役军人信息采集协助"));
     assert!(page.contains("食品安全协管"));
     anonymous.client.close().await.unwrap();
+    b.client.close().await.unwrap();
+}
+
+async fn fill(form: &fantoccini::elements::Element, name: &str, value: &str) {
+    let input = form.find(Locator::Css(&format!("[name={name}]"))).await.unwrap();
+    input.clear().await.unwrap();
+    input.send_keys(value).await.unwrap();
+}
+
+/// Waits until the element's text satisfies `ok` (the page may still be the old one).
+async fn wait_text(c: &Client, css: &str, ok: impl Fn(&str) -> bool) -> String {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(e) = c.find(Locator::Css(css)).await {
+            if let Ok(t) = e.text().await {
+                if ok(&t) {
+                    return t;
+                }
+                last = t;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css} never matched; last text: {last}");
+}
+
+async fn log_out(c: &Client) {
+    c.find(Locator::Css("form[action='/logout'] button")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("#login-submit")).await.unwrap();
+}
+
+#[tokio::test]
+async fn an_application_goes_from_the_department_to_approval_and_reaches_the_community() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    let c = &b.client;
+
+    // The department fills in the form and checks it first: a negative-list word is caught.
+    log_in(c, &app, "shijian", PASSWORD).await;
+    c.wait().for_element(Locator::Css("#home-title")).await.unwrap();
+    c.goto(&app.url("/admissions")).await.unwrap();
+    c.find(Locator::Css("#new-admission")).await.unwrap().click().await.unwrap();
+    let form = c.wait().for_element(Locator::Css("#admission-form")).await.unwrap();
+    fill(&form, "title", "辖区企业基本情况摸底").await;
+    fill(&form, "description", "入户登记企业情况，并协助清理违章建筑").await;
+    fill(&form, "basis", "示范区市场监管局〔2026〕12号").await;
+    fill(&form, "work_plan", "3月入户，4月汇总").await;
+    c.execute("document.querySelector('[name=period_start]').value='2026-03-01';document.querySelector('[name=period_end]').value='2026-04-30';", vec![]).await.unwrap();
+    fill(&form, "budget", "3000.00").await;
+    for cb in form.find_all(Locator::Css("[name=target_community_ids]")).await.unwrap() {
+        cb.click().await.unwrap();
+    }
+    c.find(Locator::Css("#precheck")).await.unwrap().click().await.unwrap();
+    let findings = c.wait().for_element(Locator::Css("#findings")).await.unwrap().text().await.unwrap();
+    assert!(findings.contains("NEGATIVE_LIST") && findings.contains("违章建筑"), "{findings}");
+
+    // Corrected, checked again, submitted.
+    let form = c.find(Locator::Css("#admission-form")).await.unwrap();
+    fill(&form, "description", "入户登记辖区企业名称、地址、联系人").await;
+    c.find(Locator::Css("#precheck")).await.unwrap().click().await.unwrap();
+    wait_text(c, "#findings", |t| t.contains("未发现不符合准入规定的情况")).await;
+    c.find(Locator::Css("#submit-admission")).await.unwrap().click().await.unwrap();
+    wait_text(c, "p.notice, p.error", |t| t == "已办理").await;
+    let status = c.find(Locator::Css("#admission-status")).await.unwrap();
+    assert_eq!(status.text().await.unwrap(), "已提交待审核");
+    let detail_url = c.current_url().await.unwrap();
+    log_out(c).await;
+
+    // Civil affairs reviews with gathered opinions.
+    log_in(c, &app, "minzheng", PASSWORD).await;
+    c.wait().for_element(Locator::Css("#home-title")).await.unwrap();
+    c.goto(detail_url.as_str()).await.unwrap();
+    let form = c.wait().for_element(Locator::Css("#review-form")).await.unwrap();
+    form.find(Locator::Css("[name=opinion_body]")).await.unwrap().send_keys("区财政局").await.unwrap();
+    form.find(Locator::Css("[name=opinion_text]")).await.unwrap().send_keys("经费已落实").await.unwrap();
+    form.find(Locator::Css("[name=opinion][value=approve]")).await.unwrap().click().await.unwrap();
+    form.find(Locator::Css("[name=comment]")).await.unwrap().send_keys("依据充分，同意准入").await.unwrap();
+    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_text(c, "p.notice, p.error", |t| t == "已办理").await;
+    let status = c.find(Locator::Css("#admission-status")).await.unwrap();
+    assert_eq!(status.text().await.unwrap(), "已初审待审批");
+    log_out(c).await;
+
+    // The leading group approves: a number and a printable approval document.
+    log_in(c, &app, "lingdao", PASSWORD).await;
+    c.wait().for_element(Locator::Css("#home-title")).await.unwrap();
+    c.goto(detail_url.as_str()).await.unwrap();
+    let form = c.wait().for_element(Locator::Css("#decide-form")).await.unwrap();
+    form.find(Locator::Css("[name=comment]")).await.unwrap().send_keys("同意").await.unwrap();
+    c.find(Locator::Css("#approve")).await.unwrap().click().await.unwrap();
+    wait_text(c, "p.notice, p.error", |t| t == "已办理").await;
+    let status = c.find(Locator::Css("#admission-status")).await.unwrap();
+    assert_eq!(status.text().await.unwrap(), "已准入");
+    let year = chrono::Datelike::year(&chrono::Utc::now());
+    let number = c.find(Locator::Css("#approval-number")).await.unwrap().text().await.unwrap();
+    assert_eq!(number, format!("示范区准字〔{year}〕1号"));
+    c.find(Locator::Css("#document-link")).await.unwrap().click().await.unwrap();
+    let doc = c.wait().for_element(Locator::Css("#approval-document")).await.unwrap().text().await.unwrap();
+    assert!(doc.contains(&number) && doc.contains("幸福社区") && doc.contains("¥3,000.00"), "{doc}");
+    c.goto(&app.url("/")).await.unwrap();
+    log_out(c).await;
+
+    // The community sees the admitted task with its number.
+    log_in(c, &app, "xingfu", PASSWORD).await;
+    c.wait().for_element(Locator::Css("#home-title")).await.unwrap();
+    c.goto(&app.url("/admissions")).await.unwrap();
+    let table = c.wait().for_element(Locator::Css("#admissions")).await.unwrap().text().await.unwrap();
+    assert!(table.contains("辖区企业基本情况摸底") && table.contains(&number), "{table}");
     b.client.close().await.unwrap();
 }
