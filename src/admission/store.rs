@@ -681,3 +681,48 @@ pub async fn publish_notice(db: &(impl ConnectionTrait + TransactionTrait), call
 pub async fn notices(db: &impl ConnectionTrait, county_id: i64) -> AppResult<Vec<notice::Model>> {
     Ok(in_county::<notice::Entity>(county_id).order_by_desc(notice::Column::Id).all(db).await?)
 }
+
+/// A line of a home page's to-do list.
+pub struct Todo {
+    pub label: &'static str,
+    pub count: usize,
+    pub href: &'static str,
+}
+
+/// What waits for the caller, by role: the home page's to-do list.
+pub async fn todos(db: &impl ConnectionTrait, caller: &Caller) -> AppResult<Vec<Todo>> {
+    let apps = list(db, caller).await?;
+    let today = Utc::now().date_naive();
+    let count = |f: &dyn Fn(&admission::Model) -> bool| apps.iter().filter(|a| f(a)).count();
+    let is = |a: &admission::Model, s: &[Status]| s.contains(&status_of(a));
+    let overdue = |a: &admission::Model| super::overdue(status_of(a), a.approval_deadline, today);
+    let open_reports = reports(db, caller).await?.iter().filter(|r| ReportStatus::parse(&r.status) == ReportStatus::Reported).count();
+    let t = |label, count, href| Todo { label, count, href };
+    Ok(match caller.role {
+        Role::Department => vec![
+            t("草稿待提交", count(&|a| is(a, &[Status::Draft])), "/admissions"),
+            t("审核审批中", count(&|a| is(a, &[Status::Submitted, Status::EnteredPendingApproval, Status::Reviewed])), "/admissions"),
+            t("已准入待实施", count(&|a| is(a, &[Status::Admitted])), "/admissions"),
+            t("被报告擅自下沉", open_reports, "/reports"),
+        ],
+        Role::Reviewer => vec![
+            t("待初审", count(&|a| is(a, &[Status::Submitted, Status::EnteredPendingApproval])), "/admissions"),
+            t("逾期未批的先进后批事项", count(&overdue), "/admissions"),
+            t("待处理的擅自下沉报告", open_reports, "/reports"),
+        ],
+        Role::Approver => vec![
+            t("待审批", count(&|a| is(a, &[Status::Reviewed])), "/admissions"),
+            t("逾期未批的先进后批事项", count(&overdue), "/admissions"),
+        ],
+        Role::Community => vec![
+            t("在本社区的准入事项", count(&|a| super::in_communities(status_of(a), a.entered_at.is_some())), "/admissions"),
+            t("待处理的报告", open_reports, "/reports"),
+        ],
+        Role::Finance | Role::Supervisor => vec![
+            t("已准入事项", count(&|a| status_of(a).is_admitted()), "/admissions/assessment"),
+            t("逾期未批的先进后批事项", count(&overdue), "/admissions"),
+            t("待处理的擅自下沉报告", open_reports, "/reports"),
+        ],
+        Role::Admin => vec![],
+    })
+}

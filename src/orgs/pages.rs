@@ -125,6 +125,7 @@ struct HomePage {
     colleagues: Vec<user::Model>,
     county_orgs: usize,
     communities: usize,
+    todos: Vec<crate::admission::store::Todo>,
 }
 
 impl HomePage {
@@ -146,6 +147,7 @@ async fn home(State(st): State<AppState>, caller: Caller) -> PageResult {
         colleagues,
         county_orgs: orgs.len(),
         communities,
+        todos: crate::admission::store::todos(&st.db, &caller).await?,
     };
     render(StatusCode::OK, &page)
 }

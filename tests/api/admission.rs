@@ -473,3 +473,96 @@ async fn concurrent_decisions_get_distinct_numbers_and_a_repeated_one_takes_none
     assert_eq!(numbers, expected);
     assert_eq!(conflicts, 6);
 }
+
+#[tokio::test]
+async fn admission_pages_follow_the_same_rules() {
+    let app = spawn_app().await;
+    let dept = app.page_login("shijian").await;
+    let xingfu = app.org_id("幸福社区").await.to_string();
+    let form = |title: &str, action: &str| {
+        vec![
+            ("title", title.to_string()),
+            ("description", "入户登记".to_string()),
+            ("basis", "示范区市场监管局〔2026〕12号".to_string()),
+            ("period_start", "2026-03-01".to_string()),
+            ("period_end", "2026-04-30".to_string()),
+            ("budget", "3000.00".to_string()),
+            ("target_community_ids", xingfu.clone()),
+            ("action", action.to_string()),
+        ]
+    };
+    // Checking shows the findings in Chinese and saves nothing.
+    let r = dept.post(app.url("/admissions/new")).form(&form("辖区招商引资摸底", "precheck")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("NEGATIVE_LIST") && html.contains("招商引资") && html.contains("不得以任何名义"));
+    // Submitting a blocked application keeps it a draft and says why.
+    let r = dept.post(app.url("/admissions/new")).form(&form("辖区招商引资摸底", "submit")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("不符合准入规定") && html.contains("草稿"));
+    // A bad amount is a form error.
+    let mut bad = form("企业摸底", "save");
+    bad[5].1 = "三千元".into();
+    let r = dept.post(app.url("/admissions/new")).form(&bad).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("金额须为数字"));
+
+    let other = app.page_login("xingfu").await;
+    assert_eq!(other.get(app.url("/admissions/new")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(other.get(app.url("/admissions/assessment")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    let token = app.token("shijian").await;
+    let mine: Value = app.get("/api/v1/admissions", &token).await.json().await.unwrap();
+    let id = mine[0]["id"].as_i64().unwrap();
+    assert_eq!(other.get(app.url(&format!("/admissions/{id}"))).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(dept.get(app.url(&format!("/admissions/{id}/document"))).send().await.unwrap().status(), StatusCode::NOT_FOUND, "no document before approval");
+
+    // A community refuses and reports through the page; the reviewer confirms.
+    let dept_org = app.org_id("区市场监督管理局").await.to_string();
+    let today = chrono::Utc::now().date_naive().to_string();
+    let r = other
+        .post(app.url("/reports/new"))
+        .form(&[("department_id", dept_org.as_str()), ("task", "要求社区代收年报"), ("occurred_on", today.as_str()), ("evidence", "通知单")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let mz = app.page_login("minzheng").await;
+    let html = mz.get(app.url("/reports")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("要求社区代收年报") && html.contains("确认违规"));
+    let reports: Value = app.get("/api/v1/reports", &app.token("minzheng").await).await.json().await.unwrap();
+    let rid = reports[0]["id"].as_i64().unwrap();
+    let r = mz.post(app.url(&format!("/reports/{rid}/handle"))).form(&[("outcome", "confirmed"), ("reason", "属实")]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = other.post(app.url(&format!("/reports/{rid}/handle"))).form(&[("outcome", "dismissed"), ("reason", "x")]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = mz.post(app.url("/notices")).form(&[("title", "第一期通报")]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let me: Value = app.get("/api/v1/me", &app.token("xingfu").await).await.json().await.unwrap();
+    let html = app.api.get(app.url(&format!("/public/{}/notices", me["user"]["county_id"]))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("第一期通报") && html.contains("要求社区代收年报"));
+}
+
+#[tokio::test]
+async fn home_pages_list_what_waits_for_each_role() {
+    let app = spawn_app().await;
+    let sj = app.token("shijian").await;
+    let a = create(&app, &sj, survey(&app).await).await;
+    app.post(&format!("/api/v1/admissions/{}/submit", a["id"]), &sj, json!({})).await;
+    let todo = |html: &str, label: &str| -> Option<String> {
+        let i = html.find(&format!(">{label}</a>"))?;
+        let rest = &html[i..];
+        let s = rest.find("<strong>")? + 8;
+        let e = rest.find("</strong>")?;
+        Some(rest[s..e].to_string())
+    };
+    let html = app.page_login("minzheng").await.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(todo(&html, "待初审").as_deref(), Some("1"));
+    let html = app.page_login("lingdao").await.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(todo(&html, "待审批").as_deref(), Some("0"));
+    review_and_decide(&app, a["id"].as_i64().unwrap(), "approve").await;
+    let html = app.page_login("xingfu").await.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(todo(&html, "在本社区的准入事项").as_deref(), Some("1"));
+    let html = app.page_login("shijian").await.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(todo(&html, "已准入待实施").as_deref(), Some("1"));
+}
