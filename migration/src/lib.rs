@@ -1,6 +1,8 @@
 //! Schema migrations. One file per change; a migration is never edited once it has landed.
 pub use sea_orm_migration::prelude::*;
 
+mod columns;
+
 mod m20261124_000001_platform;
 mod m20261124_000002_lists;
 mod m20261124_000003_admission;

@@ -1,6 +1,8 @@
 //! Counties (the tenant of every row), the organisation tree, users and login sessions.
 use sea_orm_migration::prelude::*;
 
+use crate::columns::{id, ts};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -50,13 +52,6 @@ enum Sessions {
     CreatedAt,
 }
 
-fn id(name: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(name).big_integer().not_null().auto_increment().primary_key().take()
-}
-
-fn created_at(name: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(name).timestamp_with_time_zone().not_null().take()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -66,7 +61,7 @@ impl MigrationTrait for Migration {
                 .table(Counties::Table)
                 .col(id(Counties::Id))
                 .col(ColumnDef::new(Counties::Name).string().not_null().unique_key())
-                .col(created_at(Counties::CreatedAt))
+                .col(ts(Counties::CreatedAt))
                 .to_owned(),
         )
         .await?;
@@ -79,7 +74,7 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(Organisations::ParentId).big_integer().null())
                 .col(ColumnDef::new(Organisations::Kind).string_len(32).not_null())
                 .col(ColumnDef::new(Organisations::Name).string().not_null())
-                .col(created_at(Organisations::CreatedAt))
+                .col(ts(Organisations::CreatedAt))
                 .foreign_key(
                     ForeignKey::create()
                         .from(Organisations::Table, Organisations::CountyId)
@@ -117,7 +112,7 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(Users::Active).boolean().not_null().default(true))
                 .col(ColumnDef::new(Users::FailedLogins).integer().not_null().default(0))
                 .col(ColumnDef::new(Users::LockedUntil).timestamp_with_time_zone().null())
-                .col(created_at(Users::CreatedAt))
+                .col(ts(Users::CreatedAt))
                 .foreign_key(
                     ForeignKey::create()
                         .from(Users::Table, Users::CountyId)
@@ -140,7 +135,7 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(Sessions::UserId).big_integer().not_null())
                 .col(ColumnDef::new(Sessions::CountyId).big_integer().not_null())
                 .col(ColumnDef::new(Sessions::ExpiresAt).timestamp_with_time_zone().not_null())
-                .col(created_at(Sessions::CreatedAt))
+                .col(ts(Sessions::CreatedAt))
                 .foreign_key(
                     ForeignKey::create()
                         .from(Sessions::Table, Sessions::UserId)

@@ -1,6 +1,8 @@
 //! The three lists: a version per county and year, its items, and the log of changes.
 use sea_orm_migration::prelude::*;
 
+use crate::columns::{id, text};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -65,13 +67,6 @@ enum Users {
     Id,
 }
 
-fn id(name: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(name).big_integer().not_null().auto_increment().primary_key().take()
-}
-
-fn text(name: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(name).text().not_null().take()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -2,6 +2,8 @@
 //! (擅自下沉) and notices (通报); the county's emergency approval deadline.
 use sea_orm_migration::prelude::*;
 
+use crate::columns::{big, fk, id, text, ts};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -111,26 +113,6 @@ enum Notices {
     Body,
     PublishedBy,
     PublishedAt,
-}
-
-fn id(name: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(name).big_integer().not_null().auto_increment().primary_key().take()
-}
-
-fn big(name: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(name).big_integer().not_null().take()
-}
-
-fn text(name: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(name).text().not_null().take()
-}
-
-fn ts(name: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(name).timestamp_with_time_zone().not_null().take()
-}
-
-fn fk(from: (impl IntoIden + 'static, impl IntoIden), to: (impl IntoIden + 'static, impl IntoIden)) -> ForeignKeyCreateStatement {
-    ForeignKey::create().from(from.0, from.1).to(to.0, to.1).take()
 }
 
 #[async_trait::async_trait]

@@ -15,6 +15,7 @@ use crate::money::Money;
 use crate::orgs::Role;
 use crate::platform::auth::{self, Caller, ALL_ROLES};
 use crate::platform::error::{AppError, AppResult, ErrorBody, FieldError};
+use crate::platform::extract::ApiJson;
 use crate::AppState;
 
 const DEPARTMENT: &[Role] = &[Role::Department];
@@ -268,17 +269,12 @@ pub async fn admission_out(st: &AppState, county_id: i64, m: admission::Model) -
     })
 }
 
-fn body<T>(r: Result<Json<T>, axum::extract::rejection::JsonRejection>) -> AppResult<T> {
-    r.map(|Json(v)| v).map_err(AppError::from)
-}
-
-type JsonBody<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
 
 /// Runs the rule checks on an application without saving anything.
 #[utoipa::path(post, path = "/admissions/precheck", tag = "admission", security(("bearer" = [])), request_body = ApplicationIn,
     responses((status = 200, body = FindingsOut), (status = 422, body = ErrorBody)))]
-async fn precheck(State(st): State<AppState>, caller: Caller, b: JsonBody<ApplicationIn>) -> AppResult<Json<FindingsOut>> {
-    let d = body(b)?.parse()?;
+async fn precheck(State(st): State<AppState>, caller: Caller, ApiJson(b): ApiJson<ApplicationIn>) -> AppResult<Json<FindingsOut>> {
+    let d = b.parse()?;
     store::check_draft(&st.db, caller.county_id, &d).await?;
     Ok(Json(FindingsOut { findings: store::findings(&st.db, caller.county_id, &d.app, None).await? }))
 }
@@ -286,8 +282,8 @@ async fn precheck(State(st): State<AppState>, caller: Caller, b: JsonBody<Applic
 /// Drafts an application for the caller's department.
 #[utoipa::path(post, path = "/admissions", tag = "admission", security(("bearer" = [])), request_body = ApplicationIn,
     responses((status = 201, body = AdmissionOut), (status = 422, body = ErrorBody)))]
-async fn create(State(st): State<AppState>, caller: Caller, b: JsonBody<ApplicationIn>) -> AppResult<(StatusCode, Json<AdmissionOut>)> {
-    let d = body(b)?.parse()?;
+async fn create(State(st): State<AppState>, caller: Caller, ApiJson(b): ApiJson<ApplicationIn>) -> AppResult<(StatusCode, Json<AdmissionOut>)> {
+    let d = b.parse()?;
     let m = store::create(&st.db, &caller, &d).await?;
     Ok((StatusCode::CREATED, Json(admission_out(&st, caller.county_id, m).await?)))
 }
@@ -295,8 +291,8 @@ async fn create(State(st): State<AppState>, caller: Caller, b: JsonBody<Applicat
 /// Changes a draft (only drafts change).
 #[utoipa::path(put, path = "/admissions/{id}", tag = "admission", security(("bearer" = [])), request_body = ApplicationIn,
     responses((status = 200, body = AdmissionOut), (status = 409, description = "INVALID_STATE", body = ErrorBody)))]
-async fn update(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, b: JsonBody<ApplicationIn>) -> AppResult<Json<AdmissionOut>> {
-    let d = body(b)?.parse()?;
+async fn update(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(b): ApiJson<ApplicationIn>) -> AppResult<Json<AdmissionOut>> {
+    let d = b.parse()?;
     let m = store::update(&st.db, &caller, id, &d).await?;
     Ok(Json(admission_out(&st, caller.county_id, m).await?))
 }
@@ -324,7 +320,7 @@ async fn take_step(st: &AppState, caller: &Caller, id: i64, action: Action, inpu
     Ok(Json(admission_out(st, caller.county_id, m).await?))
 }
 
-#[derive(Deserialize, ToSchema, Default)]
+#[derive(Deserialize, ToSchema)]
 pub struct CommentIn {
     #[serde(default)]
     pub comment: String,
@@ -359,8 +355,8 @@ fn approve_or_reject(field: &str, v: &str) -> AppResult<bool> {
 /// Civil affairs' review: opinions gathered, preliminary opinion with reason (reviewer).
 #[utoipa::path(post, path = "/admissions/{id}/review", tag = "admission", security(("bearer" = [])), request_body = ReviewIn,
     responses((status = 200, body = AdmissionOut), (status = 422, description = "ADMISSION_BLOCKED | VALIDATION_FAILED", body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn review(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, b: JsonBody<ReviewIn>) -> AppResult<Json<AdmissionOut>> {
-    let r = body(b)?;
+async fn review(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(b): ApiJson<ReviewIn>) -> AppResult<Json<AdmissionOut>> {
+    let r = b;
     let approve = approve_or_reject("opinion", &r.opinion)?;
     let opinions: Vec<Opinion> = r.opinions.into_iter().filter(|o| !o.body.trim().is_empty()).collect();
     take_step(&st, &caller, id, Action::Review, StepInput { comment: r.comment, approve: Some(approve), opinions }).await
@@ -377,8 +373,8 @@ pub struct DecideIn {
 /// The leading group's decision: admitted with an approval number, or rejected (approver).
 #[utoipa::path(post, path = "/admissions/{id}/decide", tag = "admission", security(("bearer" = [])), request_body = DecideIn,
     responses((status = 200, body = AdmissionOut), (status = 422, description = "ADMISSION_BLOCKED", body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn decide(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, b: JsonBody<DecideIn>) -> AppResult<Json<AdmissionOut>> {
-    let r = body(b)?;
+async fn decide(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(b): ApiJson<DecideIn>) -> AppResult<Json<AdmissionOut>> {
+    let r = b;
     let approve = approve_or_reject("decision", &r.decision)?;
     take_step(&st, &caller, id, Action::Decide { approve }, StepInput { comment: r.comment, ..Default::default() }).await
 }
@@ -391,18 +387,17 @@ async fn start(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) 
 }
 
 /// The department reports the work done.
-#[utoipa::path(post, path = "/admissions/{id}/complete", tag = "admission", security(("bearer" = [])), request_body = CommentIn,
+#[utoipa::path(post, path = "/admissions/{id}/complete", tag = "admission", security(("bearer" = [])),
     responses((status = 200, body = AdmissionOut), (status = 409, body = ErrorBody)))]
-async fn complete(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, b: JsonBody<CommentIn>) -> AppResult<Json<AdmissionOut>> {
-    let c = body(b).unwrap_or_default();
-    take_step(&st, &caller, id, Action::Complete, StepInput { comment: c.comment, ..Default::default() }).await
+async fn complete(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<Json<AdmissionOut>> {
+    take_step(&st, &caller, id, Action::Complete, StepInput::default()).await
 }
 
 /// Revokes the admission: the task exits the communities (工作完成后撤销) (reviewer).
 #[utoipa::path(post, path = "/admissions/{id}/revoke", tag = "admission", security(("bearer" = [])), request_body = CommentIn,
     responses((status = 200, body = AdmissionOut), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn revoke(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, b: JsonBody<CommentIn>) -> AppResult<Json<AdmissionOut>> {
-    let c = body(b)?;
+async fn revoke(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(b): ApiJson<CommentIn>) -> AppResult<Json<AdmissionOut>> {
+    let c = b;
     take_step(&st, &caller, id, Action::Revoke, StepInput { comment: c.comment, ..Default::default() }).await
 }
 
@@ -527,8 +522,8 @@ pub async fn report_outs(st: &AppState, county_id: i64, rs: Vec<violation_report
 /// A community refuses work that reached it without admission and reports it (擅自下沉).
 #[utoipa::path(post, path = "/reports", tag = "admission", security(("bearer" = [])), request_body = ReportIn,
     responses((status = 201, body = ReportOut), (status = 422, body = ErrorBody)))]
-async fn file_report(State(st): State<AppState>, caller: Caller, b: JsonBody<ReportIn>) -> AppResult<(StatusCode, Json<ReportOut>)> {
-    let r = body(b)?;
+async fn file_report(State(st): State<AppState>, caller: Caller, ApiJson(b): ApiJson<ReportIn>) -> AppResult<(StatusCode, Json<ReportOut>)> {
+    let r = b;
     let occurred_on = NaiveDate::parse_from_str(r.occurred_on.trim(), "%Y-%m-%d")
         .map_err(|_| AppError::invalid("occurred_on", "请填写发生日期，格式为 YYYY-MM-DD"))?;
     let m = store::file_report(&st.db, &caller, NewReport { department_id: r.department_id, task: r.task, occurred_on, evidence: r.evidence }).await?;
@@ -554,8 +549,8 @@ pub struct HandleIn {
 /// The reviewer confirms the violation or dismisses the report, with a reason.
 #[utoipa::path(post, path = "/reports/{id}/handle", tag = "admission", security(("bearer" = [])), request_body = HandleIn,
     responses((status = 200, body = ReportOut), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn handle_report(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, b: JsonBody<HandleIn>) -> AppResult<Json<ReportOut>> {
-    let h = body(b)?;
+async fn handle_report(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(b): ApiJson<HandleIn>) -> AppResult<Json<ReportOut>> {
+    let h = b;
     let confirm = match h.outcome.as_str() {
         "confirmed" => true,
         "dismissed" => false,
@@ -594,8 +589,8 @@ pub struct NoticeIn {
 /// Publishes a notice (通报) of the confirmed violations not yet published.
 #[utoipa::path(post, path = "/notices", tag = "admission", security(("bearer" = [])), request_body = NoticeIn,
     responses((status = 201, body = NoticeOut), (status = 409, description = "NOTHING_TO_PUBLISH", body = ErrorBody)))]
-async fn publish_notice(State(st): State<AppState>, caller: Caller, b: JsonBody<NoticeIn>) -> AppResult<(StatusCode, Json<NoticeOut>)> {
-    let n = store::publish_notice(&st.db, &caller, &body(b)?.title).await?;
+async fn publish_notice(State(st): State<AppState>, caller: Caller, ApiJson(b): ApiJson<NoticeIn>) -> AppResult<(StatusCode, Json<NoticeOut>)> {
+    let n = store::publish_notice(&st.db, &caller, &b.title).await?;
     Ok((StatusCode::CREATED, Json(n.into())))
 }
 
@@ -626,8 +621,8 @@ async fn get_settings(State(st): State<AppState>, caller: Caller) -> AppResult<J
 /// The county's settings (admin).
 #[utoipa::path(put, path = "/county/settings", tag = "admission", security(("bearer" = [])), request_body = SettingsIO,
     responses((status = 200, body = SettingsIO), (status = 422, body = ErrorBody)))]
-async fn put_settings(State(st): State<AppState>, caller: Caller, b: JsonBody<SettingsIO>) -> AppResult<Json<SettingsIO>> {
-    let s = body(b)?;
+async fn put_settings(State(st): State<AppState>, caller: Caller, ApiJson(b): ApiJson<SettingsIO>) -> AppResult<Json<SettingsIO>> {
+    let s = b;
     store::set_emergency_days(&st.db, caller.county_id, s.emergency_approval_days).await?;
     Ok(Json(s))
 }

@@ -18,7 +18,7 @@ use crate::lists::{store as lists, ListKind};
 use crate::orgs::{store as orgs, OrgKind, Role};
 use crate::platform::auth::{Caller, ALL_ROLES};
 use crate::platform::error::AppError;
-use crate::web::{self, render, Layout, PageError, PageResult};
+use crate::web::{self, form_errors, render, Layout, PageError, PageResult};
 use crate::AppState;
 
 pub fn public_routes() -> Router<AppState> {
@@ -44,18 +44,6 @@ pub fn routes() -> Router<AppState> {
         .merge(web::open(&[Role::Community], community))
 }
 
-/// Form errors (422, 409) are shown on the page; anything else is an error page.
-fn form_errors(e: AppError) -> Result<Vec<String>, PageError> {
-    if e.status == StatusCode::UNPROCESSABLE_ENTITY || e.status == StatusCode::CONFLICT {
-        let mut msgs = vec![e.message.clone()];
-        if e.code == "VALIDATION_FAILED" {
-            msgs = e.field_messages();
-        }
-        Ok(msgs)
-    } else {
-        Err(PageError(e))
-    }
-}
 
 #[derive(Template)]
 #[template(path = "admissions/list.html")]

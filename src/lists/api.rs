@@ -17,6 +17,7 @@ use super::{diff, workbook, ChangeAction, ChangeBasis, ItemFields, ItemStatus, L
 use crate::orgs::Role;
 use crate::platform::auth::{self, Caller, ALL_ROLES};
 use crate::platform::error::{AppError, AppResult, ErrorBody};
+use crate::platform::extract::ApiJson;
 use crate::AppState;
 
 pub const REVIEWER: &[Role] = &[Role::Reviewer];
@@ -299,38 +300,6 @@ pub struct ChangeRequest {
     pub basis: ChangeBasis,
 }
 
-#[derive(Deserialize, ToSchema)]
-pub struct AdjustRequest {
-    #[serde(default)]
-    pub title: String,
-    #[serde(default)]
-    pub description: String,
-    #[serde(default)]
-    pub basis: String,
-    #[serde(default)]
-    pub department: String,
-    #[serde(default)]
-    pub category: String,
-    #[serde(default)]
-    pub keywords: Vec<String>,
-    #[serde(default)]
-    pub needs_professional_qualification: bool,
-    #[serde(default)]
-    pub needs_enforcement_authority: bool,
-    #[serde(default)]
-    pub negative_reason: String,
-    /// 调整理由.
-    #[serde(default)]
-    pub reason: String,
-    /// The document the change rests on.
-    #[serde(default)]
-    pub document: String,
-}
-
-fn json<T>(r: Result<Json<T>, axum::extract::rejection::JsonRejection>) -> AppResult<T> {
-    r.map(|Json(v)| v).map_err(AppError::from)
-}
-
 /// 新增: add an item to the current year's list (reviewer).
 #[utoipa::path(post, path = "/lists/{kind}/items", tag = "lists", security(("bearer" = [])), request_body = ChangeRequest,
     params(("kind" = String, Path, description = "duty | assist | negative")),
@@ -339,39 +308,26 @@ async fn add_item(
     State(st): State<AppState>,
     caller: Caller,
     Path(kind): Path<String>,
-    body: Result<Json<ChangeRequest>, axum::extract::rejection::JsonRejection>,
+    ApiJson(body): ApiJson<ChangeRequest>,
 ) -> AppResult<(StatusCode, Json<ListItemOut>)> {
     let kind = parse_kind(&kind)?;
-    let req = json(body)?;
+    let req = body;
     let m = store::add_item(&st.db, &caller, kind, req.fields, &req.basis).await?;
     let year = store::current_version(&st.db, caller.county_id).await?.map(|v| v.year).unwrap_or_default();
     Ok((StatusCode::CREATED, Json(ListItemOut::new(&m, year))))
 }
 
 /// 调整: change an item of the current year's lists; code and list stay (reviewer).
-#[utoipa::path(put, path = "/lists/items/{id}", tag = "lists", security(("bearer" = [])), request_body = AdjustRequest,
+#[utoipa::path(put, path = "/lists/items/{id}", tag = "lists", security(("bearer" = [])), request_body = ChangeRequest,
     responses((status = 200, body = ListItemOut), (status = 409, description = "LIST_VERSION_CLOSED | ITEM_CANCELLED", body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn adjust_item(
     State(st): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    body: Result<Json<AdjustRequest>, axum::extract::rejection::JsonRejection>,
+    ApiJson(req): ApiJson<ChangeRequest>,
 ) -> AppResult<Json<ListItemOut>> {
-    let r = json(body)?;
-    let fields = ItemFields {
-        code: String::new(),
-        title: r.title,
-        description: r.description,
-        basis: r.basis,
-        department: r.department,
-        category: r.category,
-        keywords: r.keywords,
-        needs_professional_qualification: r.needs_professional_qualification,
-        needs_enforcement_authority: r.needs_enforcement_authority,
-        negative_reason: r.negative_reason,
-    };
-    let basis = ChangeBasis { reason: r.reason, document: r.document };
-    let m = store::adjust_item(&st.db, &caller, id, fields, &basis).await?;
+    // The code may be left out; a different one is refused (adjusting keeps the code).
+    let m = store::adjust_item(&st.db, &caller, id, req.fields, &req.basis).await?;
     let year = store::current_version(&st.db, caller.county_id).await?.map(|v| v.year).unwrap_or_default();
     Ok(Json(ListItemOut::new(&m, year)))
 }
@@ -383,9 +339,9 @@ async fn cancel_item(
     State(st): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    body: Result<Json<ChangeBasis>, axum::extract::rejection::JsonRejection>,
+    ApiJson(body): ApiJson<ChangeBasis>,
 ) -> AppResult<Json<ListItemOut>> {
-    let basis = json(body)?;
+    let basis = body;
     let m = store::cancel_item(&st.db, &caller, id, &basis).await?;
     let year = store::current_version(&st.db, caller.county_id).await?.map(|v| v.year).unwrap_or_default();
     Ok(Json(ListItemOut::new(&m, year)))
@@ -430,9 +386,9 @@ pub struct StartYearRequest {
 async fn start_year(
     State(st): State<AppState>,
     caller: Caller,
-    body: Result<Json<StartYearRequest>, axum::extract::rejection::JsonRejection>,
+    ApiJson(body): ApiJson<StartYearRequest>,
 ) -> AppResult<(StatusCode, Json<VersionOut>)> {
-    let req = json(body)?;
+    let req = body;
     store::start_year(&st.db, &caller, req.year).await?;
     let out = versions_report(&st, caller.county_id).await?.pop().ok_or_else(|| AppError::internal("no version"))?;
     Ok((StatusCode::CREATED, Json(out)))

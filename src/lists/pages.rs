@@ -14,7 +14,7 @@ use super::{ChangeBasis, ItemFields, ItemStatus, ListKind, RowError};
 use crate::orgs::Role;
 use crate::platform::auth::{Caller, ALL_ROLES};
 use crate::platform::error::AppError;
-use crate::web::{self, render, Layout, PageError, PageResult};
+use crate::web::{self, form_errors, render, Layout, PageError, PageResult};
 use crate::AppState;
 
 pub fn public_routes() -> Router<AppState> {
@@ -40,18 +40,6 @@ pub fn routes() -> Router<AppState> {
     web::open(ALL_ROLES, everyone).merge(web::open(REVIEWER, reviewer))
 }
 
-/// Form errors (422, 409) are shown on the form; anything else is an error page.
-fn form_errors(e: AppError) -> Result<Vec<String>, PageError> {
-    if e.status == StatusCode::UNPROCESSABLE_ENTITY || e.status == StatusCode::CONFLICT {
-        let mut msgs = e.field_messages();
-        if msgs.is_empty() {
-            msgs.push(e.message);
-        }
-        Ok(msgs)
-    } else {
-        Err(PageError(e))
-    }
-}
 
 pub struct KindTab {
     pub kind: &'static str,

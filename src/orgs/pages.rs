@@ -180,11 +180,10 @@ async fn password_submit(State(st): State<AppState>, caller: Caller, Form(f): Fo
     }
     match store::change_own_password(&st.db, &caller, &f.current_password, &f.new_password).await {
         Ok(()) => render(StatusCode::OK, &PasswordPage { layout, errors: vec![], done: true }),
-        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            let errors = e.field_messages();
-            render(e.status, &PasswordPage { layout, errors, done: false })
+        Err(e) => {
+            let status = e.status;
+            render(status, &PasswordPage { layout, errors: web::form_errors(e)?, done: false })
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -284,14 +283,10 @@ fn tree_rows(orgs: &[organisation::Model], users: &[user::Model]) -> Vec<OrgRow>
 async fn admin_result<T>(st: &AppState, caller: &Caller, r: Result<T, AppError>, done: &str) -> PageResult {
     match r {
         Ok(_) => Ok(Redirect::to(&format!("/admin/orgs?done={done}")).into_response()),
-        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY || e.status == StatusCode::CONFLICT => {
-            let mut errors = e.field_messages();
-            if errors.is_empty() {
-                errors.push(e.message);
-            }
-            admin_render(st, caller, e.status, errors, None).await
+        Err(e) => {
+            let status = e.status;
+            admin_render(st, caller, status, web::form_errors(e)?, None).await
         }
-        Err(e) => Err(PageError(e)),
     }
 }
 

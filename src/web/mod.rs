@@ -96,6 +96,16 @@ impl IntoResponse for PageError {
 
 pub type PageResult<T = Response> = Result<T, PageError>;
 
+/// Errors a form can show (bad input 422, a conflict 409) go back onto the form as
+/// Chinese messages, one per bad field; anything else becomes an error page.
+pub fn form_errors(e: AppError) -> Result<Vec<String>, PageError> {
+    if e.status != StatusCode::UNPROCESSABLE_ENTITY && e.status != StatusCode::CONFLICT {
+        return Err(PageError(e));
+    }
+    let fields = if e.code == "VALIDATION_FAILED" { e.field_messages() } else { vec![] };
+    Ok(if fields.is_empty() { vec![e.message] } else { fields })
+}
+
 /// Renders a template into a response with the given status.
 pub fn render(status: StatusCode, t: &impl Template) -> PageResult {
     Ok((status, Html(t.render()?)).into_response())

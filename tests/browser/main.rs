@@ -256,13 +256,14 @@ async fn an_application_goes_from_the_department_to_approval_and_reaches_the_com
     wait_text(c, "p.notice, p.error", |t| t == "已办理").await;
     let status = c.find(Locator::Css("#admission-status")).await.unwrap();
     assert_eq!(status.text().await.unwrap(), "已提交待审核");
-    let detail_url = c.current_url().await.unwrap();
+    // Without "?done=step", so that the next page's notice is the next step's.
+    let detail_url = app.url(c.current_url().await.unwrap().path());
     log_out(c).await;
 
     // Civil affairs reviews with gathered opinions.
     log_in(c, &app, "minzheng", PASSWORD).await;
     c.wait().for_element(Locator::Css("#home-title")).await.unwrap();
-    c.goto(detail_url.as_str()).await.unwrap();
+    c.goto(&detail_url).await.unwrap();
     let form = c.wait().for_element(Locator::Css("#review-form")).await.unwrap();
     form.find(Locator::Css("[name=opinion_body]")).await.unwrap().send_keys("区财政局").await.unwrap();
     form.find(Locator::Css("[name=opinion_text]")).await.unwrap().send_keys("经费已落实").await.unwrap();
@@ -277,7 +278,7 @@ async fn an_application_goes_from_the_department_to_approval_and_reaches_the_com
     // The leading group approves: a number and a printable approval document.
     log_in(c, &app, "lingdao", PASSWORD).await;
     c.wait().for_element(Locator::Css("#home-title")).await.unwrap();
-    c.goto(detail_url.as_str()).await.unwrap();
+    c.goto(&detail_url).await.unwrap();
     let form = c.wait().for_element(Locator::Css("#decide-form")).await.unwrap();
     form.find(Locator::Css("[name=comment]")).await.unwrap().send_keys("同意").await.unwrap();
     c.find(Locator::Css("#approve")).await.unwrap().click().await.unwrap();
