@@ -122,6 +122,83 @@ impl Money {
     }
 }
 
+const DIGITS: [char; 10] = ['零', '壹', '贰', '叁', '肆', '伍', '陆', '柒', '捌', '玖'];
+
+/// One group of four digits (0..=9999) in capitals, without leading zeros; inner zeros
+/// collapse to one 零 (1001 → 壹仟零壹, 1010 → 壹仟零壹拾).
+fn group_capitals(g: i64) -> String {
+    let mut out = String::new();
+    let mut zero = false;
+    for (div, unit) in [(1000, "仟"), (100, "佰"), (10, "拾"), (1, "")] {
+        let d = (g / div % 10) as usize;
+        if d == 0 {
+            zero = !out.is_empty();
+        } else {
+            if zero {
+                out.push('零');
+                zero = false;
+            }
+            out.push(DIGITS[d]);
+            out.push_str(unit);
+        }
+    }
+    out
+}
+
+impl Money {
+    /// The amount in Chinese financial capitals, as contracts write it:
+    /// 3000.00 → 人民币叁仟元整, 10.05 → 人民币壹拾元零伍分, 100010000 → 人民币壹亿零壹万元整.
+    pub fn capitals(self) -> String {
+        let sign = if self.0 < 0 { "负" } else { "" };
+        let fen = self.0.unsigned_abs() as i64;
+        let (yuan, jiao, fen) = (fen / 100, (fen / 10 % 10) as usize, (fen % 10) as usize);
+        let mut out = format!("人民币{sign}");
+        if yuan == 0 && jiao == 0 && fen == 0 {
+            out.push_str("零元整");
+            return out;
+        }
+        if yuan > 0 {
+            // Groups of four digits from the top: 亿, 万, and the last four.
+            let groups = [(yuan / 100_000_000, "亿"), (yuan / 10_000 % 10_000, "万"), (yuan % 10_000, "")];
+            let mut started = false;
+            let mut zero = false;
+            for (g, unit) in groups {
+                if g == 0 {
+                    zero = started;
+                    continue;
+                }
+                // A gap before this group, or a group that does not fill its thousands place.
+                if started && (zero || g < 1000) {
+                    out.push('零');
+                }
+                out.push_str(&group_capitals(g));
+                out.push_str(unit);
+                started = true;
+                zero = false;
+            }
+            out.push('元');
+        }
+        match (jiao, fen) {
+            (0, 0) => out.push('整'),
+            (j, 0) => {
+                out.push(DIGITS[j]);
+                out.push_str("角整");
+            }
+            (j, f) => {
+                if j > 0 {
+                    out.push(DIGITS[j]);
+                    out.push('角');
+                } else if yuan > 0 {
+                    out.push('零');
+                }
+                out.push(DIGITS[f]);
+                out.push('分');
+            }
+        }
+        out
+    }
+}
+
 impl Serialize for Money {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.to_string())
@@ -167,6 +244,66 @@ mod tests {
         assert_eq!(Money::from_fen(123_456_789).grouped(), "¥1,234,567.89");
         assert_eq!(Money::from_fen(100).grouped(), "¥1.00");
         assert_eq!(Money::from_fen(300_000).to_decimal().to_string(), "3000.00");
+    }
+
+    fn cap(s: &str) -> String {
+        s.parse::<Money>().unwrap().capitals()
+    }
+
+    #[test]
+    fn capitals_of_ordinary_amounts() {
+        assert_eq!(cap("3000.00"), "人民币叁仟元整");
+        assert_eq!(cap("1.00"), "人民币壹元整");
+        assert_eq!(cap("10.00"), "人民币壹拾元整");
+        assert_eq!(cap("15.00"), "人民币壹拾伍元整");
+        assert_eq!(cap("1234.56"), "人民币壹仟贰佰叁拾肆元伍角陆分");
+        assert_eq!(cap("50000.00"), "人民币伍万元整");
+    }
+
+    #[test]
+    fn capitals_with_zeros_in_every_position() {
+        assert_eq!(cap("0.00"), "人民币零元整");
+        assert_eq!(cap("1001.00"), "人民币壹仟零壹元整");
+        assert_eq!(cap("1010.00"), "人民币壹仟零壹拾元整");
+        assert_eq!(cap("1100.00"), "人民币壹仟壹佰元整");
+        assert_eq!(cap("105.30"), "人民币壹佰零伍元叁角整");
+        assert_eq!(cap("20500.70"), "人民币贰万零伍佰元柒角整");
+        assert_eq!(cap("100000.00"), "人民币壹拾万元整");
+        assert_eq!(cap("1000001.00"), "人民币壹佰万零壹元整");
+        assert_eq!(cap("10010000.00"), "人民币壹仟零壹万元整");
+        assert_eq!(cap("10001000.00"), "人民币壹仟万壹仟元整", "the thousands place is filled: no 零");
+        assert_eq!(cap("10000100.00"), "人民币壹仟万零壹佰元整");
+    }
+
+    #[test]
+    fn capitals_of_jiao_and_fen() {
+        assert_eq!(cap("0.05"), "人民币伍分");
+        assert_eq!(cap("0.50"), "人民币伍角整");
+        assert_eq!(cap("0.55"), "人民币伍角伍分");
+        assert_eq!(cap("1.02"), "人民币壹元零贰分");
+        assert_eq!(cap("1.20"), "人民币壹元贰角整");
+        assert_eq!(cap("10.05"), "人民币壹拾元零伍分");
+        assert_eq!(cap("333.33"), "人民币叁佰叁拾叁元叁角叁分");
+    }
+
+    #[test]
+    fn capitals_at_wan_and_yi_boundaries() {
+        assert_eq!(cap("9999.99"), "人民币玖仟玖佰玖拾玖元玖角玖分");
+        assert_eq!(cap("10000.00"), "人民币壹万元整");
+        assert_eq!(cap("10001.00"), "人民币壹万零壹元整");
+        assert_eq!(cap("99999999.00"), "人民币玖仟玖佰玖拾玖万玖仟玖佰玖拾玖元整");
+        assert_eq!(cap("100000000.00"), "人民币壹亿元整");
+        assert_eq!(cap("100000001.00"), "人民币壹亿零壹元整");
+        assert_eq!(cap("100010000.00"), "人民币壹亿零壹万元整");
+        assert_eq!(cap("100001000.00"), "人民币壹亿零壹仟元整");
+        assert_eq!(cap("110000000.00"), "人民币壹亿壹仟万元整");
+        assert_eq!(cap("1000000001.00"), "人民币壹拾亿零壹元整");
+    }
+
+    #[test]
+    fn capitals_of_the_largest_amount() {
+        assert_eq!(Money::from_fen(MAX_FEN).capitals(), "人民币玖佰玖拾玖亿玖仟玖佰玖拾玖万玖仟玖佰玖拾玖元玖角玖分");
+        assert_eq!(Money::from_fen(-100).capitals(), "人民币负壹元整");
     }
 
     #[test]
