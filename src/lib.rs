@@ -31,6 +31,8 @@ use platform::error::AppError;
 pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
+    /// The contract templates, checked at start.
+    pub templates: Arc<Vec<contracts::template::Template>>,
 }
 
 #[derive(OpenApi)]
@@ -51,7 +53,7 @@ impl Modify for BearerAuth {
 
 /// The API under `/api/v1` and its OpenAPI document, generated from the handlers.
 pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let protected = orgs::api::routes().merge(lists::api::routes()).merge(admission::api::routes()).route_layer(axum::middleware::from_fn_with_state(
+    let protected = orgs::api::routes().merge(lists::api::routes()).merge(admission::api::routes()).merge(contracts::api::routes()).route_layer(axum::middleware::from_fn_with_state(
         state.clone(),
         platform::auth::authenticate_api,
     ));
@@ -90,9 +92,14 @@ async fn healthz(State(st): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Connects, migrates and returns the state the router needs.
+/// Checks the contract templates, connects, migrates and returns the state the router
+/// needs. A wrong template stops the start with its file and line.
 pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
+    let templates = contracts::template::load_dir(&config.templates_dir).map_err(|errs| {
+        let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+        anyhow::anyhow!("contract templates in {} are wrong:\n{}", config.templates_dir.display(), lines.join("\n"))
+    })?;
     let db = platform::db::connect(&config.database_url).await?;
     platform::db::migrate(&db).await?;
-    Ok(AppState { db, config: Arc::new(config) })
+    Ok(AppState { db, config: Arc::new(config), templates: Arc::new(templates) })
 }

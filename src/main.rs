@@ -32,6 +32,9 @@ enum Command {
         /// without an X-Forwarded-Proto header).
         #[arg(long, env = "ZHUNRU_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// The folder of contract templates.
+        #[arg(long, env = "ZHUNRU_TEMPLATES", default_value = "contract-templates")]
+        templates: std::path::PathBuf,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -53,22 +56,25 @@ async fn main() -> anyhow::Result<()> {
     let mut config = Config { database_url: cli.database_url, ..Config::default() };
     match cli.command {
         Command::Migrate => {
-            zhunru::prepare(config).await?;
+            let db = zhunru::platform::db::connect(&config.database_url).await?;
+            zhunru::platform::db::migrate(&db).await?;
             tracing::info!("migrations applied");
         }
         Command::CreateCounty { name, admin_username, admin_password } => {
             let username = Username::parse(&admin_username).map_err(anyhow::Error::msg)?;
             check_new_password(&admin_password).map_err(anyhow::Error::msg)?;
-            let state = zhunru::prepare(config).await?;
+            let db = zhunru::platform::db::connect(&config.database_url).await?;
+            zhunru::platform::db::migrate(&db).await?;
             let (county, _, admin) =
-                zhunru::orgs::store::create_county(&state.db, &name, &username, &auth::hash_password(&admin_password))
+                zhunru::orgs::store::create_county(&db, &name, &username, &auth::hash_password(&admin_password))
                     .await
                     .map_err(|e| anyhow::anyhow!("{}", e.message))?;
             println!("created county {} (id {}) with admin {}", county.name, county.id, admin.username);
         }
-        Command::Serve { demo, bind, session_hours, secure_cookies } => {
+        Command::Serve { demo, bind, session_hours, secure_cookies, templates } => {
             config.session_ttl = Duration::from_secs(session_hours * 3600);
             config.secure_cookies = secure_cookies;
+            config.templates_dir = templates;
             let state = zhunru::prepare(config).await?;
             if demo && !zhunru::demo::load(&state.db).await.map_err(|e| anyhow::anyhow!("{e}"))? {
                 tracing::info!("database already holds data; demo county not loaded");

@@ -2,6 +2,10 @@
 pub mod admission;
 pub mod admission_event;
 pub mod admission_target;
+pub mod contract;
+pub mod contract_clause;
+pub mod contract_milestone;
+pub mod contract_version;
 pub mod county;
 pub mod list_change;
 pub mod list_item;

@@ -6,6 +6,7 @@ mod columns;
 mod m20261124_000001_platform;
 mod m20261124_000002_lists;
 mod m20261124_000003_admission;
+mod m20261124_000004_contracts;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_platform::Migration),
             Box::new(m20261124_000002_lists::Migration),
             Box::new(m20261124_000003_admission::Migration),
+            Box::new(m20261124_000004_contracts::Migration),
         ]
     }
 }

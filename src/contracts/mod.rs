@@ -1,6 +1,9 @@
 //! Purchase-of-service contracts (政府购买服务合同): typed templates, drafting from an
 //! admission, signing by both parties, amendments, the Chinese PDF. Seeds: 000 §二(三)2
 //! (以政府购买服务的形式，与社区"两委"签订项目协议书), 001 §二(六), 004 Yingjiang.
+pub mod api;
+pub mod pdf;
+pub mod store;
 pub mod template;
 
 use chrono::{Datelike, NaiveDate};

@@ -147,8 +147,12 @@ pub struct PublicListOut {
 }
 
 pub async fn county_name(st: &AppState, county_id: i64) -> AppResult<String> {
+    county_name_in(&st.db, county_id).await
+}
+
+pub async fn county_name_in(db: &impl sea_orm::ConnectionTrait, county_id: i64) -> AppResult<String> {
     use sea_orm::EntityTrait;
-    Ok(entity::county::Entity::find_by_id(county_id).one(&st.db).await?.ok_or_else(AppError::not_found)?.name)
+    Ok(entity::county::Entity::find_by_id(county_id).one(db).await?.ok_or_else(AppError::not_found)?.name)
 }
 
 /// The items in force of one list, for the public (上墙公示). No token.

@@ -9,6 +9,8 @@ pub struct Config {
     pub session_ttl: Duration,
     /// Force the `Secure` cookie flag even when no proxy says the request was HTTPS.
     pub secure_cookies: bool,
+    /// Where the contract templates are (`contract-templates/` of the working directory).
+    pub templates_dir: std::path::PathBuf,
 }
 
 /// The default database: an SQLite file in the working directory, created if missing.
@@ -20,6 +22,7 @@ impl Default for Config {
             database_url: DEFAULT_DATABASE_URL.to_string(),
             session_ttl: Duration::from_secs(8 * 3600),
             secure_cookies: false,
+            templates_dir: "contract-templates".into(),
         }
     }
 }

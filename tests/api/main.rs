@@ -2,6 +2,7 @@
 //! PostgreSQL. One binary, one module per capability.
 mod admission;
 mod auth;
+mod contracts;
 mod helpers;
 mod lists;
 mod orgs;

@@ -1,0 +1,392 @@
+//! JSON API of contracts (API.md "Contracts").
+use std::collections::HashMap;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{contract, contract_version};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::store::{self, rationale_label, Amendment, NewContract, Status};
+use super::template::{Schedule, Variable};
+use crate::money::Money;
+use crate::orgs::Role;
+use crate::platform::auth::{self, Caller, ALL_ROLES};
+use crate::platform::error::{AppError, AppResult, ErrorBody, FieldError};
+use crate::platform::extract::ApiJson;
+use crate::AppState;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    let everyone = OpenApiRouter::new()
+        .routes(routes!(list_templates))
+        .routes(routes!(list_contracts))
+        .routes(routes!(get_contract))
+        .routes(routes!(contract_pdf));
+    let parties = OpenApiRouter::new().routes(routes!(sign));
+    let department = OpenApiRouter::new()
+        .routes(routes!(create))
+        .routes(routes!(amend))
+        .routes(routes!(complete))
+        .routes(routes!(close))
+        .routes(routes!(terminate));
+    auth::open(ALL_ROLES, everyone)
+        .merge(auth::open(&[Role::Department, Role::Community], parties))
+        .merge(auth::open(&[Role::Department], department))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TemplateOut {
+    pub id: String,
+    pub title: String,
+    pub variables: Vec<Variable>,
+    pub clauses: Vec<TemplateClauseOut>,
+    pub schedule: Schedule,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TemplateClauseOut {
+    pub number: u32,
+    pub title: String,
+    pub text: String,
+    pub performance: bool,
+}
+
+/// The contract templates, with their typed variables.
+#[utoipa::path(get, path = "/contract-templates", tag = "contracts", security(("bearer" = [])),
+    responses((status = 200, body = [TemplateOut])))]
+async fn list_templates(State(st): State<AppState>) -> Json<Vec<TemplateOut>> {
+    Json(
+        st.templates
+            .iter()
+            .map(|t| TemplateOut {
+                id: t.id.clone(),
+                title: t.title.clone(),
+                variables: t.variables.clone(),
+                clauses: t.clauses.iter().map(|c| TemplateClauseOut { number: c.number, title: c.title.clone(), text: c.text.clone(), performance: c.performance }).collect(),
+                schedule: t.schedule.clone(),
+            })
+            .collect(),
+    )
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct ClauseOut {
+    pub id: i64,
+    pub number: i32,
+    pub title: String,
+    pub text: String,
+    pub performance: bool,
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct MilestoneOut {
+    pub id: i64,
+    pub due: NaiveDate,
+    pub amount: Money,
+    /// The performance clause whose accepted deliverable releases it; null: paid when due.
+    pub clause_id: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct VersionOut {
+    pub version: i32,
+    /// pending | effective | superseded | void
+    pub status: String,
+    pub amount: Money,
+    pub amount_capitals: String,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub rationale_code: Option<String>,
+    pub rationale_label: &'static str,
+    pub rationale: String,
+    pub department_signed_at: Option<DateTime<Utc>>,
+    pub department_signer: Option<String>,
+    pub community_signed_at: Option<DateTime<Utc>>,
+    pub community_signer: Option<String>,
+    pub clauses: Vec<ClauseOut>,
+    pub milestones: Vec<MilestoneOut>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct ContractOut {
+    pub id: i64,
+    pub number: String,
+    pub admission_id: i64,
+    pub task: String,
+    pub approval_number: Option<String>,
+    pub template_id: String,
+    pub department_id: i64,
+    pub department: String,
+    pub community_id: i64,
+    pub community: String,
+    pub status: Status,
+    pub status_label: &'static str,
+    /// The version in force (for a draft: the one awaiting signatures).
+    pub version: i32,
+    pub amount: Money,
+    pub amount_capitals: String,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub clauses: Vec<ClauseOut>,
+    pub milestones: Vec<MilestoneOut>,
+    pub department_signed_at: Option<DateTime<Utc>>,
+    pub community_signed_at: Option<DateTime<Utc>>,
+    /// An amendment waiting for both signatures.
+    pub pending_amendment: Option<VersionOut>,
+    /// Every version, oldest first.
+    pub versions: Vec<VersionOut>,
+    pub variables: HashMap<String, String>,
+    pub termination_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+async fn version_out(st: &AppState, c: &contract::Model, v: &contract_version::Model, users: &HashMap<i64, String>) -> AppResult<VersionOut> {
+    let clauses = store::clauses(&st.db, c, v.version)
+        .await?
+        .into_iter()
+        .map(|k| ClauseOut { id: k.id, number: k.number, title: k.title, text: k.text, performance: k.performance })
+        .collect();
+    let milestones = store::milestones(&st.db, c, v.version)
+        .await?
+        .into_iter()
+        .map(|m| MilestoneOut { id: m.id, due: m.due, amount: Money::from_fen(m.amount_fen), clause_id: m.clause_id })
+        .collect();
+    let amount = Money::from_fen(v.amount_fen);
+    let name = |id: Option<i64>| id.and_then(|i| users.get(&i).cloned());
+    Ok(VersionOut {
+        version: v.version,
+        status: v.status.clone(),
+        amount,
+        amount_capitals: amount.capitals(),
+        period_start: v.period_start,
+        period_end: v.period_end,
+        rationale_label: v.rationale_code.as_deref().map(rationale_label).unwrap_or(""),
+        rationale_code: v.rationale_code.clone(),
+        rationale: v.rationale.clone(),
+        department_signed_at: v.department_signed_at,
+        department_signer: name(v.department_signed_by),
+        community_signed_at: v.community_signed_at,
+        community_signer: name(v.community_signed_by),
+        clauses,
+        milestones,
+        created_at: v.created_at,
+    })
+}
+
+/// Everything about one contract, every version included.
+pub async fn contract_out(st: &AppState, c: contract::Model) -> AppResult<ContractOut> {
+    use crate::platform::db::in_county;
+    use sea_orm::EntityTrait;
+    let names = crate::admission::store::org_names(&st.db, c.county_id).await?;
+    let users: HashMap<i64, String> = in_county::<entity::user::Entity>(c.county_id).all(&st.db).await?.into_iter().map(|u| (u.id, u.display_name)).collect();
+    let a = entity::admission::Entity::find_by_id(c.admission_id).one(&st.db).await?.ok_or_else(AppError::not_found)?;
+    let mut versions = Vec::new();
+    for v in store::versions(&st.db, &c).await? {
+        versions.push(version_out(st, &c, &v, &users).await?);
+    }
+    let current = versions.iter().find(|v| v.version == c.current_version).cloned().ok_or_else(|| AppError::internal("contract without its version"))?;
+    let pending_amendment = versions.iter().find(|v| v.status == "pending" && v.version != c.current_version).cloned();
+    let status = Status::parse(&c.status);
+    Ok(ContractOut {
+        id: c.id,
+        number: c.number,
+        admission_id: c.admission_id,
+        task: a.title,
+        approval_number: a.approval_number,
+        template_id: c.template_id,
+        department: names.get(&c.department_id).cloned().unwrap_or_default(),
+        department_id: c.department_id,
+        community: names.get(&c.community_id).cloned().unwrap_or_default(),
+        community_id: c.community_id,
+        status,
+        status_label: status.label(),
+        version: current.version,
+        amount: current.amount,
+        amount_capitals: current.amount_capitals.clone(),
+        period_start: current.period_start,
+        period_end: current.period_end,
+        clauses: current.clauses.clone(),
+        milestones: current.milestones.clone(),
+        department_signed_at: current.department_signed_at,
+        community_signed_at: current.community_signed_at,
+        pending_amendment,
+        versions,
+        variables: serde_json::from_str(&c.variables).unwrap_or_default(),
+        termination_reason: c.termination_reason,
+        created_at: c.created_at,
+    })
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ContractIn {
+    pub admission_id: i64,
+    pub community_id: i64,
+    pub template_id: String,
+    /// Decimal string, e.g. "3000.00".
+    #[schema(value_type = String, example = "3000.00")]
+    pub amount: serde_json::Value,
+    #[serde(default)]
+    pub variables: HashMap<String, serde_json::Value>,
+    /// Defaults to the admission's period.
+    pub period_start: Option<NaiveDate>,
+    pub period_end: Option<NaiveDate>,
+}
+
+/// Money from JSON: a decimal string, never a number.
+pub fn money_field(field: &str, v: &serde_json::Value) -> AppResult<Money> {
+    match v {
+        serde_json::Value::String(s) => s.parse::<Money>().map_err(|e| AppError::invalid(field, e.to_string())),
+        _ => Err(AppError::invalid(field, "金额须以字符串表示，如 \"3000.00\"")),
+    }
+}
+
+/// Template variables arrive as strings (numbers are accepted and written as text).
+pub fn variable_values(raw: &HashMap<String, serde_json::Value>) -> AppResult<HashMap<String, String>> {
+    let mut out = HashMap::new();
+    let mut errs = Vec::new();
+    for (k, v) in raw {
+        match v {
+            serde_json::Value::String(s) => {
+                out.insert(k.clone(), s.clone());
+            }
+            serde_json::Value::Number(n) => {
+                out.insert(k.clone(), n.to_string());
+            }
+            serde_json::Value::Null => {}
+            _ => errs.push(FieldError { field: format!("variables.{k}"), message: "变量值须为文字".into() }),
+        }
+    }
+    if errs.is_empty() {
+        Ok(out)
+    } else {
+        Err(AppError::validation(errs))
+    }
+}
+
+/// Drafts a contract from the department's admitted application for one community.
+#[utoipa::path(post, path = "/contracts", tag = "contracts", security(("bearer" = [])), request_body = ContractIn,
+    responses((status = 201, body = ContractOut), (status = 409, description = "ADMISSION_BUDGET_EXCEEDED | ADMISSION_NOT_ADMITTED", body = ErrorBody),
+              (status = 422, description = "VALIDATION_FAILED | ADMISSION_BLOCKED | TEMPLATE_NOT_FOR_COMMUNITY", body = ErrorBody)))]
+async fn create(State(st): State<AppState>, caller: Caller, ApiJson(b): ApiJson<ContractIn>) -> AppResult<(StatusCode, Json<ContractOut>)> {
+    let new = NewContract {
+        admission_id: b.admission_id,
+        community_id: b.community_id,
+        template_id: b.template_id,
+        amount: money_field("amount", &b.amount)?,
+        period_start: b.period_start,
+        period_end: b.period_end,
+        variables: variable_values(&b.variables)?,
+    };
+    let c = store::draft(&st.db, &st.templates, &caller, new).await?;
+    Ok((StatusCode::CREATED, Json(contract_out(&st, c).await?)))
+}
+
+/// The contracts the caller may see, newest first.
+#[utoipa::path(get, path = "/contracts", tag = "contracts", security(("bearer" = [])), responses((status = 200, body = [ContractOut])))]
+async fn list_contracts(State(st): State<AppState>, caller: Caller) -> AppResult<Json<Vec<ContractOut>>> {
+    let mut out = Vec::new();
+    for c in store::list(&st.db, &caller).await? {
+        out.push(contract_out(&st, c).await?);
+    }
+    Ok(Json(out))
+}
+
+#[utoipa::path(get, path = "/contracts/{id}", tag = "contracts", security(("bearer" = [])),
+    responses((status = 200, body = ContractOut), (status = 404, body = ErrorBody)))]
+async fn get_contract(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<Json<ContractOut>> {
+    let c = store::find(&st.db, &caller, id).await?;
+    Ok(Json(contract_out(&st, c).await?))
+}
+
+/// Signs the version awaiting signatures, for the caller's side (the purchasing
+/// department or the community). Active once both sides have signed.
+#[utoipa::path(post, path = "/contracts/{id}/sign", tag = "contracts", security(("bearer" = [])),
+    responses((status = 200, body = ContractOut), (status = 403, body = ErrorBody), (status = 409, description = "ALREADY_SIGNED | NOTHING_TO_SIGN", body = ErrorBody)))]
+async fn sign(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<Json<ContractOut>> {
+    let c = store::sign(&st.db, &st.templates, &caller, id).await?;
+    Ok(Json(contract_out(&st, c).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ClauseTextIn {
+    pub number: u32,
+    pub text: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AmendmentIn {
+    /// SCOPE_CHANGE | PERIOD_EXTENSION | BUDGET_ADJUSTMENT | POLICY_CHANGE | CORRECTION
+    pub rationale_code: String,
+    #[serde(default)]
+    pub rationale: String,
+    #[schema(value_type = Option<String>)]
+    pub amount: Option<serde_json::Value>,
+    pub period_start: Option<NaiveDate>,
+    pub period_end: Option<NaiveDate>,
+    #[serde(default)]
+    pub clauses: Vec<ClauseTextIn>,
+}
+
+/// Proposes an amendment (amount, period, clause text): a new version, in force once both
+/// sides sign it.
+#[utoipa::path(post, path = "/contracts/{id}/amendments", tag = "contracts", security(("bearer" = [])), request_body = AmendmentIn,
+    responses((status = 201, body = ContractOut), (status = 409, description = "INVALID_STATE | AMENDMENT_PENDING | ADMISSION_BUDGET_EXCEEDED", body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn amend(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(b): ApiJson<AmendmentIn>) -> AppResult<(StatusCode, Json<ContractOut>)> {
+    let amount = match &b.amount {
+        Some(v) if !v.is_null() => Some(money_field("amount", v)?),
+        _ => None,
+    };
+    let am = Amendment {
+        rationale_code: b.rationale_code,
+        rationale: b.rationale,
+        amount,
+        period_start: b.period_start,
+        period_end: b.period_end,
+        clause_texts: b.clauses.into_iter().map(|c| (c.number, c.text)).collect(),
+    };
+    let c = store::amend(&st.db, &st.templates, &caller, id, am).await?;
+    Ok((StatusCode::CREATED, Json(contract_out(&st, c).await?)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ReasonIn {
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// The department reports the contract performed.
+#[utoipa::path(post, path = "/contracts/{id}/complete", tag = "contracts", security(("bearer" = [])),
+    responses((status = 200, body = ContractOut), (status = 409, body = ErrorBody)))]
+async fn complete(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<Json<ContractOut>> {
+    let c = store::transition(&st.db, &caller, id, Status::Completed, "").await?;
+    Ok(Json(contract_out(&st, c).await?))
+}
+
+/// The department closes a completed contract.
+#[utoipa::path(post, path = "/contracts/{id}/close", tag = "contracts", security(("bearer" = [])),
+    responses((status = 200, body = ContractOut), (status = 409, body = ErrorBody)))]
+async fn close(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<Json<ContractOut>> {
+    let c = store::transition(&st.db, &caller, id, Status::Closed, "").await?;
+    Ok(Json(contract_out(&st, c).await?))
+}
+
+/// The department terminates the contract, with a reason.
+#[utoipa::path(post, path = "/contracts/{id}/terminate", tag = "contracts", security(("bearer" = [])), request_body = ReasonIn,
+    responses((status = 200, body = ContractOut), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn terminate(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(b): ApiJson<ReasonIn>) -> AppResult<Json<ContractOut>> {
+    let c = store::transition(&st.db, &caller, id, Status::Terminated, &b.reason).await?;
+    Ok(Json(contract_out(&st, c).await?))
+}
+
+/// The contract as a PDF (application/pdf).
+#[utoipa::path(get, path = "/contracts/{id}/pdf", tag = "contracts", security(("bearer" = [])),
+    responses((status = 200, content_type = "application/pdf"), (status = 404, body = ErrorBody)))]
+async fn contract_pdf(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<axum::response::Response> {
+    let c = store::find(&st.db, &caller, id).await?;
+    let out = contract_out(&st, c).await?;
+    super::pdf::contract_response(&out)
+}
