@@ -7,6 +7,7 @@ pub mod demo;
 pub mod lists;
 pub mod money;
 pub mod orgs;
+pub mod pdf;
 pub mod platform;
 pub mod web;
 

@@ -34,6 +34,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_admissions))
         .routes(routes!(get_admission))
         .routes(routes!(assessment))
+        .routes(routes!(document_pdf))
         .routes(routes!(list_reports))
         .routes(routes!(report_summary))
         .routes(routes!(list_notices))
@@ -625,4 +626,24 @@ async fn put_settings(State(st): State<AppState>, caller: Caller, ApiJson(b): Ap
     let s = b;
     store::set_emergency_days(&st.db, caller.county_id, s.emergency_approval_days).await?;
     Ok(Json(s))
+}
+
+/// The approval document (准入批准文书) of an admitted task, as a PDF.
+pub async fn document_pdf_response(st: &AppState, caller: &Caller, id: i64) -> AppResult<axum::response::Response> {
+    let m = store::find(&st.db, caller, id).await?;
+    if m.approval_number.is_none() {
+        return Err(AppError::not_found());
+    }
+    let decided_on = m.decided_at.map(|d| d.format("%Y年%m月%d日").to_string()).unwrap_or_default();
+    let a = admission_out(st, caller.county_id, m).await?;
+    let county = crate::lists::api::county_name(st, caller.county_id).await?;
+    let doc = super::pdf::approval_doc(&a, &county, &decided_on);
+    let bytes = crate::pdf::render(&doc).map_err(crate::contracts::pdf::pdf_error)?;
+    Ok(crate::contracts::pdf::pdf_response(bytes, &format!("{}.pdf", a.approval_number.unwrap_or_default())))
+}
+
+#[utoipa::path(get, path = "/admissions/{id}/document.pdf", tag = "admission", security(("bearer" = [])),
+    responses((status = 200, content_type = "application/pdf"), (status = 404, body = ErrorBody)))]
+async fn document_pdf(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<axum::response::Response> {
+    document_pdf_response(&st, &caller, id).await
 }

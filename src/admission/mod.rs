@@ -6,6 +6,7 @@
 //! afterwards (先进后批), within a deadline, or it is withdrawn.
 pub mod api;
 pub mod pages;
+pub mod pdf;
 pub mod rules;
 pub mod store;
 

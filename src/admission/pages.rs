@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admissions/{id}", get(detail_page))
         .route("/admissions/{id}/step", post(step_submit))
         .route("/admissions/{id}/document", get(document_page))
+        .route("/admissions/{id}/document.pdf", get(document_pdf))
         .route("/admissions/assessment", get(assessment_page))
         .route("/reports", get(reports_page))
         .route("/reports/{id}/handle", post(handle_submit))
@@ -389,6 +390,10 @@ async fn document_page(State(st): State<AppState>, caller: Caller, Path(id): Pat
     let county = crate::lists::api::county_name(&st, caller.county_id).await?;
     let layout = Layout { title: format!("准入批准文书 {}", a.approval_number.clone().unwrap_or_default()), user: None };
     render(StatusCode::OK, &DocumentPage { layout, a, county, decided_on })
+}
+
+async fn document_pdf(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> PageResult {
+    Ok(api::document_pdf_response(&st, &caller, id).await?)
 }
 
 #[derive(Template)]

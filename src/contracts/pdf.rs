@@ -1,9 +1,117 @@
-//! The contract as a PDF: placeholder until the PDF machinery lands.
-use axum::response::Response;
+//! The contract as a document for the PDF machinery.
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 
 use super::api::ContractOut;
+use crate::pdf::{render, Block, Doc, PdfError};
 use crate::platform::error::{AppError, AppResult};
 
-pub fn contract_response(_c: &ContractOut) -> AppResult<Response> {
-    Err(AppError::new(axum::http::StatusCode::NOT_IMPLEMENTED, "PDF_NOT_AVAILABLE", "合同 PDF 尚未提供"))
+/// 1 → 一, 10 → 十, 12 → 十二, 21 → 二十一 (clause numbers).
+pub fn chinese_number(n: u32) -> String {
+    const D: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    match n {
+        0..=9 => D[n as usize].to_string(),
+        10..=19 => format!("十{}", if n % 10 == 0 { "" } else { D[(n % 10) as usize] }),
+        20..=99 => format!("{}十{}", D[(n / 10) as usize], if n % 10 == 0 { "" } else { D[(n % 10) as usize] }),
+        _ => n.to_string(),
+    }
+}
+
+fn date(d: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    d.map(|d| d.format("%Y年%m月%d日").to_string()).unwrap_or_else(|| "____年__月__日".into())
+}
+
+pub fn contract_doc(c: &ContractOut) -> Doc {
+    let mut blocks = vec![
+        Block::Title("政府购买服务合同".into()),
+        Block::Subtitle(format!("合同编号：{}", c.number)),
+        Block::Space,
+        Block::Fields(vec![
+            ("甲方（购买方）".into(), c.department.clone()),
+            ("乙方（承接方）".into(), c.community.clone()),
+            ("服务事项".into(), c.task.clone()),
+            ("准入批准文号".into(), c.approval_number.clone().unwrap_or_else(|| "先进后批，待批准".into())),
+            ("合同金额".into(), format!("{}（{}）", c.amount.grouped(), c.amount_capitals)),
+            ("服务期限".into(), format!("{} 至 {}", c.period_start, c.period_end)),
+        ]),
+        Block::Paragraph(
+            "依据《城乡社区工作事项准入备案制度》，甲方以政府购买服务的形式委托乙方承担上述经准入审批的事项，经费随事项下沉（费随事转）。双方协商一致，订立本合同。".into(),
+        ),
+    ];
+    for k in &c.clauses {
+        let mark = if k.performance { "（履约条款）" } else { "" };
+        blocks.push(Block::Heading(format!("第{}条　{}{}", chinese_number(k.number as u32), k.title, mark)));
+        blocks.push(Block::Paragraph(k.text.clone()));
+    }
+    blocks.push(Block::Heading("付款计划".into()));
+    let rows = c
+        .milestones
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let condition = match m.clause_id.and_then(|id| c.clauses.iter().find(|k| k.id == id)) {
+                Some(k) => format!("第{}条成果验收合格后支付", chinese_number(k.number as u32)),
+                None => "到期支付".into(),
+            };
+            vec![format!("{}", i + 1), m.due.to_string(), m.amount.grouped(), condition]
+        })
+        .collect();
+    blocks.push(Block::Table {
+        weights: vec![1, 3, 3, 5],
+        header: vec!["期次".into(), "应付日期".into(), "金额（元）".into(), "支付条件".into()],
+        rows,
+    });
+    blocks.push(Block::Paragraph(format!("以上各期合计{}（{}）。", c.amount.grouped(), c.amount_capitals)));
+    blocks.push(Block::Space);
+    blocks.push(Block::Table {
+        weights: vec![1, 1],
+        header: vec!["甲方（盖章）".into(), "乙方（盖章）".into()],
+        rows: vec![
+            vec![c.department.clone(), c.community.clone()],
+            vec!["代表人签字：".into(), "代表人签字：".into()],
+            vec![format!("签署日期：{}", date(c.department_signed_at)), format!("签署日期：{}", date(c.community_signed_at))],
+        ],
+    });
+    Doc { title: format!("政府购买服务合同 {}", c.number), blocks }
+}
+
+/// Turns a rendering failure into the API's error.
+pub fn pdf_error(e: PdfError) -> AppError {
+    match e {
+        PdfError::Unsupported(_) => AppError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "UNSUPPORTED_CHARACTER", e.to_string()),
+        PdfError::Render(m) => AppError::internal(m),
+    }
+}
+
+/// A PDF as a download.
+pub fn pdf_response(bytes: Vec<u8>, filename: &str) -> Response {
+    let ascii: String = filename.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-').collect();
+    let encoded: String = filename
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b == b'.' { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect();
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+pub fn contract_response(c: &ContractOut) -> AppResult<Response> {
+    let bytes = render(&contract_doc(c)).map_err(pdf_error)?;
+    Ok(pdf_response(bytes, &format!("{}.pdf", c.number)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clause_numbers() {
+        let got: Vec<String> = [1, 9, 10, 11, 20, 21, 99].iter().map(|n| chinese_number(*n)).collect();
+        assert_eq!(got, ["一", "九", "十", "十一", "二十", "二十一", "九十九"]);
+    }
 }

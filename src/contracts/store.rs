@@ -247,6 +247,20 @@ fn values(
     v
 }
 
+/// Every text of a contract must print: a character the font lacks would be a blank box.
+fn check_printable(texts: &HashMap<u32, String>) -> AppResult<()> {
+    let all: String = texts.values().map(String::as_str).collect();
+    let lacking = crate::pdf::missing(&all);
+    if lacking.is_empty() {
+        return Ok(());
+    }
+    Err(AppError::new(
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        "UNSUPPORTED_CHARACTER",
+        format!("以下字符无法打印在合同上，请改用常用汉字：{}", lacking.iter().collect::<String>()),
+    ))
+}
+
 /// Writes the clauses and milestones of one version.
 #[allow(clippy::too_many_arguments)]
 async fn write_version_body(
@@ -396,6 +410,7 @@ pub async fn draft(
         let names = admissions::org_names(&txn, c.county_id).await?;
         let vals = values(&county, &names, &a, &c, new.amount, start, end, &vars);
         let texts = t.clauses.iter().map(|ct| (ct.number, fill(&ct.text, &vals))).collect();
+        check_printable(&texts)?;
         write_version_body(&txn, &c, 1, t, &texts, &instalments(&t.schedule, new.amount, start, end)).await?;
         txn.commit().await?;
         return Ok(c);
@@ -587,6 +602,7 @@ pub async fn amend(
             (ct.number, text)
         })
         .collect();
+    check_printable(&texts)?;
     write_version_body(&txn, &c, version, t, &texts, &instalments(&t.schedule, amount, start, end)).await?;
     txn.commit().await?;
     Ok(c)

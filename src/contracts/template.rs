@@ -233,7 +233,8 @@ pub fn fill(text: &str, values: &HashMap<String, String>) -> String {
         last = at + name.len() + 2;
     }
     out.push_str(&text[last..]);
-    out
+    // A value that ends a sentence itself must not double the template's full stop.
+    out.replace("。。", "。")
 }
 
 /// Parses and checks one template file's text. All errors are reported, each with its line.

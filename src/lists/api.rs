@@ -23,7 +23,7 @@ use crate::AppState;
 pub const REVIEWER: &[Role] = &[Role::Reviewer];
 
 pub fn public_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(public_list)).routes(routes!(public_export))
+    OpenApiRouter::new().routes(routes!(public_list)).routes(routes!(public_export)).routes(routes!(public_pdf))
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -510,4 +510,25 @@ async fn import(State(st): State<AppState>, caller: Caller, Query(q): Query<Impo
     let up = read_upload(mp).await?;
     let dry_run = q.dry_run || up.dry_run;
     Ok(Json(import_upload(&st, &caller, up, dry_run).await?))
+}
+
+/// The county's lists in force as a PDF to print and put on the wall (上墙公示).
+pub async fn public_pdf_response(st: &AppState, county_id: i64) -> AppResult<Response> {
+    let county = county_name(st, county_id).await?;
+    let year = store::current_version(&st.db, county_id).await?.map(|v| v.year);
+    let items = store::current_items(&st.db, county_id, None).await?;
+    let sections: Vec<(ListKind, Vec<ListItemOut>)> = ListKind::ALL
+        .iter()
+        .map(|k| (*k, items.iter().filter(|m| store::kind_of(m) == *k).map(|m| ListItemOut::new(m, year.unwrap_or_default())).collect()))
+        .collect();
+    let doc = super::pdf::public_lists_doc(&county, year, &sections);
+    let bytes = crate::pdf::render(&doc).map_err(crate::contracts::pdf::pdf_error)?;
+    Ok(crate::contracts::pdf::pdf_response(bytes, &format!("{}.pdf", doc.title)))
+}
+
+/// The lists in force as a PDF, for the public. No token.
+#[utoipa::path(get, path = "/public/{county_id}/lists.pdf", tag = "lists", params(("county_id" = i64, Path)),
+    responses((status = 200, content_type = "application/pdf"), (status = 404, body = ErrorBody)))]
+async fn public_pdf(State(st): State<AppState>, Path(county_id): Path<i64>) -> AppResult<Response> {
+    public_pdf_response(&st, county_id).await
 }

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod demo;
 pub mod pages;
+pub mod pdf;
 pub mod store;
 pub mod workbook;
 
@@ -165,6 +166,12 @@ impl ItemFields {
         }
         if self.keywords.iter().any(|k| split_keywords(k).len() != 1) {
             err("keywords", "关键词不能含空格或、，；等分隔符");
+        }
+        // Published lists are printed (上墙公示): every character must print.
+        let text = [&self.title, &self.description, &self.basis, &self.department, &self.category, &self.negative_reason].map(|s| s.as_str()).concat();
+        let lacking = crate::pdf::missing(&text);
+        if !lacking.is_empty() {
+            errs.push(FieldError { field: "title".into(), message: format!("以下字符无法打印：{}", lacking.iter().collect::<String>()) });
         }
         if errs.is_empty() {
             Ok(())

@@ -21,6 +21,7 @@ pub fn public_routes() -> Router<AppState> {
     Router::new()
         .route("/public/{county_id}/lists", get(public_page))
         .route("/public/{county_id}/lists.xlsx", get(public_xlsx))
+        .route("/public/{county_id}/lists.pdf", get(public_pdf))
 }
 
 pub fn routes() -> Router<AppState> {
@@ -410,6 +411,10 @@ impl From<RowErrorIn> for RowError {
 
 async fn export_xlsx(State(st): State<AppState>, caller: Caller, Query(q): Query<api::YearQuery>) -> Result<Response, PageError> {
     Ok(api::export_workbook(&st, caller.county_id, q.year).await?)
+}
+
+async fn public_pdf(State(st): State<AppState>, Path(county_id): Path<i64>) -> Result<Response, PageError> {
+    Ok(api::public_pdf_response(&st, county_id).await?)
 }
 
 async fn public_xlsx(State(st): State<AppState>, Path(county_id): Path<i64>) -> Result<Response, PageError> {

@@ -319,3 +319,56 @@ async fn completing_closing_and_terminating() {
     let numbers: Vec<&str> = all.as_array().unwrap().iter().map(|c| c["number"].as_str().unwrap()).collect();
     assert_eq!(numbers, [format!("示范区购服〔{year}〕3号"), format!("示范区购服〔{year}〕2号"), format!("示范区购服〔{year}〕1号")]);
 }
+
+#[tokio::test]
+async fn the_contract_pdf_reads_back() {
+    let app = spawn_app().await;
+    let a = admitted(&app, "辖区企业基本情况摸底", "3000.00", "2026-03-01", "2026-04-30").await;
+    let c = draft(&app, survey_contract(a, app.org_id("幸福社区").await, "3000.00")).await;
+    let id = c["id"].as_i64().unwrap();
+    let r = app.get(&format!("/api/v1/contracts/{id}/pdf"), &app.token("xingfu").await).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let bytes = r.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF"));
+    assert!(bytes.len() <= 150 * 1024, "{} bytes", bytes.len());
+    let text = pdf_extract::extract_text_from_mem(&bytes).unwrap();
+    let flat: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    for needle in [c["number"].as_str().unwrap(), "区市场监督管理局", "幸福社区", "人民币叁仟元整", "¥3,000.00", "第三条", "辖区企业基本情况摸底"] {
+        assert!(flat.contains(needle), "{needle} not in: {flat}");
+    }
+    assert_error(app.get(&format!("/api/v1/contracts/{id}/pdf"), &app.token("hexie").await).await, StatusCode::NOT_FOUND, "NOT_FOUND").await;
+}
+
+#[tokio::test]
+async fn a_character_the_font_lacks_is_refused_before_it_reaches_a_pdf() {
+    let app = spawn_app().await;
+    let a = admitted(&app, "企业摸底", "3000.00", "2026-03-01", "2026-04-30").await;
+    let mut b = survey_contract(a, app.org_id("幸福社区").await, "1000.00");
+    b["variables"]["scope"] = json!("辖区商户😀");
+    let r = app.post("/api/v1/contracts", &app.token("shijian").await, b).await;
+    let body = assert_error(r, StatusCode::UNPROCESSABLE_ENTITY, "UNSUPPORTED_CHARACTER").await;
+    assert!(body["error"]["message"].as_str().unwrap().contains('😀'));
+}
+
+#[tokio::test]
+async fn the_approval_document_and_the_public_lists_print_too() {
+    let app = spawn_app().await;
+    let a = admitted(&app, "辖区企业基本情况摸底", "3000.00", "2026-03-01", "2026-04-30").await;
+    let r = app.get(&format!("/api/v1/admissions/{a}/document.pdf"), &app.token("xingfu").await).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let text: String = pdf_extract::extract_text_from_mem(&r.bytes().await.unwrap()).unwrap().chars().filter(|c| !c.is_whitespace()).collect();
+    let year = chrono::Datelike::year(&chrono::Utc::now());
+    for needle in [format!("示范区准字〔{year}〕1号"), "辖区企业基本情况摸底".into(), "幸福社区、和谐社区".into(), "人民币叁仟元整".into()] {
+        assert!(text.contains(&needle), "{needle} not in {text}");
+    }
+    let me: Value = app.get("/api/v1/me", &app.token("xingfu").await).await.json().await.unwrap();
+    let r = app.api.get(app.url(&format!("/api/v1/public/{}/lists.pdf", me["user"]["county_id"]))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.unwrap();
+    let text: String = pdf_extract::extract_text_from_mem(&bytes).unwrap().chars().filter(|c| !c.is_whitespace()).collect();
+    for needle in ["工作负面事项清单（8项）", "招商引资", "食品安全协管", "协助办理事项清单（5项）"] {
+        assert!(text.contains(needle), "{needle} not in {text}");
+    }
+    assert!(!text.contains("协助开展爱国卫生检查评比"), "cancelled items are not published");
+}
