@@ -123,7 +123,10 @@ pub fn units(text: &str) -> Vec<String> {
             pending_open.push(c);
             continue;
         }
-        let joins_previous = is_closing(c) || (is_word(c) && out.last().is_some_and(|u| u.chars().last().is_some_and(is_word)));
+        let prev: Vec<char> = out.last().map(|u| u.chars().rev().take(2).collect()).unwrap_or_default();
+        // "3,000.00": a separator between digits does not end the number.
+        let in_number = c.is_ascii_digit() && prev.len() == 2 && ",.".contains(prev[0]) && prev[1].is_ascii_digit();
+        let joins_previous = is_closing(c) || in_number || (is_word(c) && prev.first().is_some_and(|p| is_word(*p)));
         if joins_previous && pending_open.is_empty() && !out.is_empty() {
             out.last_mut().expect("not empty").push(c);
         } else {
