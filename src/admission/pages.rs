@@ -265,6 +265,9 @@ impl DetailPage {
     fn can_decide(&self) -> bool {
         self.role == Role::Approver && self.is("reviewed")
     }
+    fn can_contract(&self) -> bool {
+        self.own && (self.is("admitted") || self.is("in_progress") || (self.a.in_communities && self.a.emergency))
+    }
     fn can_start(&self) -> bool {
         self.own && self.is("admitted")
     }

@@ -2,6 +2,7 @@
 //! admission, signing by both parties, amendments, the Chinese PDF. Seeds: 000 §二(三)2
 //! (以政府购买服务的形式，与社区"两委"签订项目协议书), 001 §二(六), 004 Yingjiang.
 pub mod api;
+pub mod pages;
 pub mod pdf;
 pub mod store;
 pub mod template;

@@ -218,11 +218,13 @@ async fn next_number(db: &impl ConnectionTrait, county_id: i64, year: i32) -> Ap
 }
 
 /// The values the clause texts are filled with.
+#[allow(clippy::too_many_arguments)]
 fn values(
     county: &str,
     names: &HashMap<i64, String>,
     a: &admission::Model,
-    c: &contract::Model,
+    parties: (i64, i64),
+    number: &str,
     amount: Money,
     start: NaiveDate,
     end: NaiveDate,
@@ -232,11 +234,11 @@ fn values(
     let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
     for (k, val) in [
         ("county", county.to_string()),
-        ("department", name(c.department_id)),
-        ("community", name(c.community_id)),
+        ("department", name(parties.0)),
+        ("community", name(parties.1)),
         ("task", a.title.clone()),
         ("approval_number", a.approval_number.clone().unwrap_or_else(|| "先进后批，待批准".into())),
-        ("contract_number", c.number.clone()),
+        ("contract_number", number.to_string()),
         ("amount", amount.to_string()),
         ("amount_capitals", amount.capitals()),
         ("period_start", start.to_string()),
@@ -321,6 +323,65 @@ fn budget_exceeded(left: Money) -> AppError {
     AppError::conflict("ADMISSION_BUDGET_EXCEEDED", format!("合同金额超出准入事项剩余经费预算（剩余 {}）", left.grouped()))
 }
 
+/// Everything a draft must satisfy before it is written: the department's own admission,
+/// admitted (or entered early); a community the task entered; rules 1 and 2 again; a
+/// period inside the admission's; an amount within what is left of its budget.
+async fn check_draft(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    t: &Template,
+    new: &NewContract,
+) -> AppResult<(admission::Model, NaiveDate, NaiveDate)> {
+    let a = admissions::find(db, caller, new.admission_id)
+        .await
+        .map_err(|_| AppError::invalid("admission_id", "没有这个准入事项，或不是本部门的"))?;
+    if a.department_id != caller.org_id {
+        return Err(AppError::forbidden());
+    }
+    if !admission_open(&a) {
+        return Err(AppError::conflict(
+        "ADMISSION_NOT_ADMITTED",
+        format!("准入事项当前为“{}”，只有已准入（或先进后批已进入）的事项才能签订购买服务合同", admissions::status_of(&a).label()),
+        ));
+    }
+    let entered = admissions::targets(db, a.county_id, a.id)
+        .await?
+        .iter()
+        .any(|tg| tg.community_id == new.community_id && tg.status == "entered");
+    if !entered {
+        return Err(AppError::invalid("community_id", "该社区不是本准入事项已进入的社区"));
+    }
+    check_rules(db, &a, t).await?;
+    let start = new.period_start.or(a.period_start).ok_or_else(|| AppError::invalid("period_start", "请填写合同开始日期"))?;
+    let end = new.period_end.or(a.period_end).ok_or_else(|| AppError::invalid("period_end", "请填写合同结束日期"))?;
+    check_period(&a, start, end)?;
+    let left = budget_left(db, &a, None).await?;
+    if new.amount > left {
+        return Err(budget_exceeded(left));
+    }
+    Ok((a, start, end))
+}
+
+/// What a draft would say, without saving it: the form's preview.
+pub async fn preview(
+    db: &impl ConnectionTrait,
+    templates: &[Template],
+    caller: &Caller,
+    new: &NewContract,
+) -> AppResult<(Vec<(u32, String, String, bool)>, Vec<Instalment>)> {
+    let t = template(templates, &new.template_id)?;
+    let vars = check_variables(t, &new.variables)?;
+    if !new.amount.is_positive() {
+        return Err(AppError::invalid("amount", "合同金额须大于零"));
+    }
+    let (a, start, end) = check_draft(db, caller, t, new).await?;
+    let county = crate::lists::api::county_name_in(db, caller.county_id).await?;
+    let names = admissions::org_names(db, caller.county_id).await?;
+    let vals = values(&county, &names, &a, (caller.org_id, new.community_id), "（签订后编号）", new.amount, start, end, &vars);
+    let clauses = t.clauses.iter().map(|ct| (ct.number, ct.title.clone(), fill(&ct.text, &vals), ct.performance)).collect();
+    Ok((clauses, instalments(&t.schedule, new.amount, start, end)))
+}
+
 /// A department drafts a contract from its admitted (or emergency-entered) application
 /// for one of the communities the task entered.
 pub async fn draft(
@@ -336,33 +397,7 @@ pub async fn draft(
     }
     for _ in 0..5 {
         let txn = begin_write(db).await?;
-        let a = admissions::find(&txn, caller, new.admission_id)
-            .await
-            .map_err(|_| AppError::invalid("admission_id", "没有这个准入事项，或不是本部门的"))?;
-        if a.department_id != caller.org_id {
-            return Err(AppError::forbidden());
-        }
-        if !admission_open(&a) {
-            return Err(AppError::conflict(
-                "ADMISSION_NOT_ADMITTED",
-                format!("准入事项当前为“{}”，只有已准入（或先进后批已进入）的事项才能签订购买服务合同", admissions::status_of(&a).label()),
-            ));
-        }
-        let entered = admissions::targets(&txn, a.county_id, a.id)
-            .await?
-            .iter()
-            .any(|tg| tg.community_id == new.community_id && tg.status == "entered");
-        if !entered {
-            return Err(AppError::invalid("community_id", "该社区不是本准入事项已进入的社区"));
-        }
-        check_rules(&txn, &a, t).await?;
-        let start = new.period_start.or(a.period_start).ok_or_else(|| AppError::invalid("period_start", "请填写合同开始日期"))?;
-        let end = new.period_end.or(a.period_end).ok_or_else(|| AppError::invalid("period_end", "请填写合同结束日期"))?;
-        check_period(&a, start, end)?;
-        let left = budget_left(&txn, &a, None).await?;
-        if new.amount > left {
-            return Err(budget_exceeded(left));
-        }
+        let (a, start, end) = check_draft(&txn, caller, t, &new).await?;
         let now = Utc::now();
         let year = now.year();
         let seq = next_number(&txn, caller.county_id, year).await?;
@@ -408,7 +443,7 @@ pub async fn draft(
         .insert(&txn)
         .await?;
         let names = admissions::org_names(&txn, c.county_id).await?;
-        let vals = values(&county, &names, &a, &c, new.amount, start, end, &vars);
+        let vals = values(&county, &names, &a, (c.department_id, c.community_id), &c.number, new.amount, start, end, &vars);
         let texts = t.clauses.iter().map(|ct| (ct.number, fill(&ct.text, &vals))).collect();
         check_printable(&texts)?;
         write_version_body(&txn, &c, 1, t, &texts, &instalments(&t.schedule, new.amount, start, end)).await?;
@@ -590,7 +625,7 @@ pub async fn amend(
     let county = crate::lists::api::county_name_in(&txn, c.county_id).await?;
     let names = admissions::org_names(&txn, c.county_id).await?;
     let vars: HashMap<String, String> = serde_json::from_str(&c.variables).unwrap_or_default();
-    let vals = values(&county, &names, &a, &c, amount, start, end, &vars);
+    let vals = values(&county, &names, &a, (c.department_id, c.community_id), &c.number, amount, start, end, &vars);
     let texts: HashMap<u32, String> = t
         .clauses
         .iter()

@@ -180,6 +180,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let protected = crate::orgs::pages::routes()
         .merge(crate::lists::pages::routes())
         .merge(crate::admission::pages::routes())
+        .merge(crate::contracts::pages::routes())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), authenticate_page));
     Router::new()
         .merge(crate::orgs::pages::public_routes())

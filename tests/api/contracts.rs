@@ -372,3 +372,59 @@ async fn the_approval_document_and_the_public_lists_print_too() {
     }
     assert!(!text.contains("协助开展爱国卫生检查评比"), "cancelled items are not published");
 }
+
+#[tokio::test]
+async fn contract_pages_preview_amend_and_refuse_outsiders() {
+    let app = spawn_app().await;
+    let a = admitted(&app, "企业摸底", "3000.00", "2026-03-01", "2026-04-30").await;
+    let xingfu = app.org_id("幸福社区").await.to_string();
+    let dept = app.page_login("shijian").await;
+    let base = vec![
+        ("admission_id", a.to_string()),
+        ("template_id", "short-term-task".to_string()),
+        ("community_id", xingfu.clone()),
+        ("amount", "3000.00".to_string()),
+        ("var_scope", "辖区全部商户".to_string()),
+        ("var_delivery_date", "2026-04-25".to_string()),
+    ];
+    let with = |action: &str| {
+        let mut f = base.clone();
+        f.push(("action", action.to_string()));
+        f
+    };
+    let r = dept.post(app.url("/contracts/new")).form(&with("preview")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("contract-preview") && html.contains("人民币叁仟元整") && html.contains("辖区全部商户"));
+    let contracts: Value = app.get("/api/v1/contracts", &app.token("shijian").await).await.json().await.unwrap();
+    assert!(contracts.as_array().unwrap().is_empty(), "a preview saves nothing");
+    let mut over = with("save");
+    over[3].1 = "3000.01".into();
+    let r = dept.post(app.url("/contracts/new")).form(&over).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("超出准入事项剩余经费预算"));
+    let r = dept.post(app.url("/contracts/new")).form(&with("save")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let id: i64 = location.trim_start_matches("/contracts/").split('?').next().unwrap().parse().unwrap();
+
+    let community = app.page_login("xingfu").await;
+    assert_eq!(community.get(app.url(&format!("/contracts/new?admission_id={a}"))).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    let other = app.page_login("hexie").await;
+    assert_eq!(other.get(app.url(&format!("/contracts/{id}"))).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    for c in [&community, &dept] {
+        let r = c.post(app.url(&format!("/contracts/{id}/step"))).form(&[("action", "sign")]).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    let r = dept
+        .post(app.url(&format!("/contracts/{id}/amend")))
+        .form(&[("rationale_code", "PERIOD_EXTENSION"), ("rationale", "商户增多，延期一周"), ("amount", ""), ("period_start", ""), ("period_end", "2026-04-30"), ("clause_3", "乙方于2026-04-30前向甲方交付：汇总表一份及工作说明。")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = community.get(app.url(&format!("/contracts/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("待签署的变更") && html.contains("商户增多，延期一周") && html.contains("签署变更"));
+    let pdf = community.get(app.url(&format!("/contracts/{id}/pdf"))).send().await.unwrap();
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+}

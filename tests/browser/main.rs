@@ -302,3 +302,61 @@ async fn an_application_goes_from_the_department_to_approval_and_reaches_the_com
     assert!(table.contains("辖区企业基本情况摸底") && table.contains(&number), "{table}");
     b.client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_department_drafts_a_contract_and_both_sides_sign_it() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    // An admitted task, through the API.
+    let sj = app.token("shijian").await;
+    let xingfu = app.org_id("幸福社区").await;
+    let a: serde_json::Value = app
+        .post("/api/v1/admissions", &sj, json!({"title": "辖区企业基本情况摸底", "description": "入户登记", "basis": "示范区市场监管局〔2026〕12号",
+              "target_community_ids": [xingfu], "period_start": "2026-03-01", "period_end": "2026-04-30", "budget": "3000.00"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = a["id"].as_i64().unwrap();
+    app.post(&format!("/api/v1/admissions/{id}/submit"), &sj, json!({})).await;
+    app.post(&format!("/api/v1/admissions/{id}/review"), &app.token("minzheng").await, json!({"opinion": "approve", "comment": "同意"})).await;
+    app.post(&format!("/api/v1/admissions/{id}/decide"), &app.token("lingdao").await, json!({"decision": "approve", "comment": "同意"})).await;
+
+    let c = &b.client;
+    log_in(c, &app, "shijian", PASSWORD).await;
+    c.wait().for_element(Locator::Css("#home-title")).await.unwrap();
+    c.goto(&app.url(&format!("/admissions/{id}"))).await.unwrap();
+    c.wait().for_element(Locator::Css("#draft-contract")).await.unwrap().click().await.unwrap();
+    let form = c.wait().for_element(Locator::Css("#contract-form")).await.unwrap();
+    form.find(Locator::Css("select[name=template_id]")).await.unwrap().select_by_label("社区短期工作任务（一次性经费）").await.unwrap();
+    form.find(Locator::Css("button[value=template]")).await.unwrap().click().await.unwrap();
+    wait_text(c, "#contract-form", |t| t.contains("工作范围")).await;
+    let form = c.find(Locator::Css("#contract-form")).await.unwrap();
+    fill(&form, "amount", "3000.00").await;
+    fill(&form, "var_scope", "辖区全部商户").await;
+    c.execute("document.querySelector('[name=var_delivery_date]').value='2026-04-25';", vec![]).await.unwrap();
+    c.find(Locator::Css("#preview")).await.unwrap().click().await.unwrap();
+    let preview = wait_text(c, "#contract-preview", |t| t.contains("人民币叁仟元整")).await;
+    assert!(preview.contains("辖区全部商户") && preview.contains("¥900.00") && preview.contains("¥2,100.00"), "{preview}");
+    c.find(Locator::Css("#save-contract")).await.unwrap().click().await.unwrap();
+    wait_text(c, "p.notice", |t| t.contains("合同草稿已生成")).await;
+    let contract_url = app.url(c.current_url().await.unwrap().path());
+    c.find(Locator::Css("#sign-contract")).await.unwrap().click().await.unwrap();
+    wait_text(c, "p.notice", |t| t == "已签署").await;
+    assert_eq!(c.find(Locator::Css("#contract-status")).await.unwrap().text().await.unwrap(), "草稿（待双方签署）");
+    log_out(c).await;
+
+    log_in(c, &app, "xingfu", PASSWORD).await;
+    c.wait().for_element(Locator::Css("#home-title")).await.unwrap();
+    c.goto(&contract_url).await.unwrap();
+    let amount = c.wait().for_element(Locator::Css("#contract-amount")).await.unwrap().text().await.unwrap();
+    assert_eq!(amount, "¥3,000.00（人民币叁仟元整）");
+    c.find(Locator::Css("#sign-contract")).await.unwrap().click().await.unwrap();
+    wait_text(c, "p.notice", |t| t == "已签署").await;
+    assert_eq!(c.find(Locator::Css("#contract-status")).await.unwrap().text().await.unwrap(), "履行中");
+    let signed = c.find(Locator::Css("#department-signed")).await.unwrap().text().await.unwrap();
+    assert!(signed.starts_with("20"), "{signed}");
+    let versions = c.find(Locator::Css("#versions")).await.unwrap().text().await.unwrap();
+    assert!(versions.contains("市场监管局经办人") && versions.contains("幸福社区书记"), "{versions}");
+    b.client.close().await.unwrap();
+}

@@ -1,0 +1,351 @@
+//! Pages of contracts: the list, the template picker and draft form with a preview, the
+//! contract with its versions and both signatures, amendments, PDF download.
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use axum::Router;
+use axum_extra::extract::Form;
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::api::{self, ContractOut};
+use super::store::{self, Amendment, NewContract, Status, RATIONALES};
+use super::template::Template;
+use super::Instalment;
+use crate::admission::store as admissions;
+use crate::money::Money;
+use crate::orgs::Role;
+use crate::platform::auth::{Caller, ALL_ROLES};
+use crate::platform::error::AppError;
+use crate::web::{self, form_errors, render, Layout, PageError, PageResult};
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    let everyone = Router::new()
+        .route("/contracts", get(list_page))
+        .route("/contracts/{id}", get(detail_page))
+        .route("/contracts/{id}/pdf", get(pdf))
+        .route("/contracts/{id}/step", post(step));
+    let department = Router::new()
+        .route("/contracts/new", get(new_form).post(new_submit))
+        .route("/contracts/{id}/amend", post(amend_submit));
+    web::open(ALL_ROLES, everyone).merge(web::open(&[Role::Department], department))
+}
+
+#[derive(askama::Template)]
+#[template(path = "contracts/list.html")]
+struct ListPage {
+    layout: Layout,
+    rows: Vec<ContractOut>,
+}
+
+async fn list_page(State(st): State<AppState>, caller: Caller) -> PageResult {
+    let mut rows = Vec::new();
+    for c in store::list(&st.db, &caller).await? {
+        rows.push(api::contract_out(&st, c).await?);
+    }
+    render(StatusCode::OK, &ListPage { layout: Layout::for_caller(&st, &caller, "购买服务合同").await?, rows })
+}
+
+/// The draft form. Its template variables arrive as `var_<name>` fields, so the form is
+/// read as name–value pairs rather than into fixed fields.
+#[derive(Default, Clone)]
+struct DraftForm {
+    admission_id: i64,
+    template_id: String,
+    community_id: i64,
+    amount: String,
+    period_start: String,
+    period_end: String,
+    action: String,
+    rest: HashMap<String, String>,
+}
+
+impl DraftForm {
+    fn from_pairs(pairs: Vec<(String, String)>) -> DraftForm {
+        let mut f = DraftForm::default();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "admission_id" => f.admission_id = v.trim().parse().unwrap_or_default(),
+                "community_id" => f.community_id = v.trim().parse().unwrap_or_default(),
+                "template_id" => f.template_id = v,
+                "amount" => f.amount = v,
+                "period_start" => f.period_start = v,
+                "period_end" => f.period_end = v,
+                "action" => f.action = v,
+                _ => {
+                    f.rest.insert(k, v);
+                }
+            }
+        }
+        f
+    }
+
+    fn var(&self, name: &str) -> String {
+        self.rest.get(&format!("var_{name}")).cloned().unwrap_or_default()
+    }
+
+    fn to_new(&self) -> Result<NewContract, AppError> {
+        let date = |field: &str, s: &str| -> Result<Option<NaiveDate>, AppError> {
+            if s.trim().is_empty() {
+                return Ok(None);
+            }
+            NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map(Some).map_err(|_| AppError::invalid(field, "日期格式应为 YYYY-MM-DD"))
+        };
+        Ok(NewContract {
+            admission_id: self.admission_id,
+            community_id: self.community_id,
+            template_id: self.template_id.clone(),
+            amount: self.amount.parse::<Money>().map_err(|e| AppError::invalid("amount", e.to_string()))?,
+            period_start: date("period_start", &self.period_start)?,
+            period_end: date("period_end", &self.period_end)?,
+            variables: self
+                .rest
+                .iter()
+                .filter_map(|(k, v)| k.strip_prefix("var_").map(|n| (n.to_string(), v.clone())))
+                .filter(|(_, v)| !v.trim().is_empty())
+                .collect(),
+        })
+    }
+}
+
+struct Choice {
+    id: i64,
+    label: String,
+    selected: bool,
+}
+
+struct VarField {
+    name: String,
+    label: String,
+    kind: &'static str,
+    required: bool,
+    value: String,
+    choices: Vec<String>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "contracts/form.html")]
+struct FormPage {
+    layout: Layout,
+    f: DraftForm,
+    task: String,
+    budget_left: String,
+    templates: Vec<(String, String, bool)>,
+    communities: Vec<Choice>,
+    vars: Vec<VarField>,
+    preview: Option<(Vec<(u32, String, String, bool)>, Vec<Instalment>)>,
+    errors: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct NewQuery {
+    admission_id: i64,
+    template_id: Option<String>,
+}
+
+fn var_fields(t: &Template, f: &DraftForm) -> Vec<VarField> {
+    t.variables
+        .iter()
+        .map(|v| VarField {
+            name: v.name.clone(),
+            label: v.label.clone(),
+            kind: match v.ty {
+                super::template::VarType::Date => "date",
+                super::template::VarType::Choice => "choice",
+                _ => "text",
+            },
+            required: v.required,
+            value: Some(f.var(&v.name)).filter(|s| !s.is_empty()).or_else(|| v.default.clone()).unwrap_or_default(),
+            choices: v.choices.clone(),
+        })
+        .collect()
+}
+
+async fn form_render(
+    st: &AppState,
+    caller: &Caller,
+    f: DraftForm,
+    preview: Option<(Vec<(u32, String, String, bool)>, Vec<Instalment>)>,
+    errors: Vec<String>,
+    status: StatusCode,
+) -> PageResult {
+    let a = admissions::find(&st.db, caller, f.admission_id).await?;
+    let names = admissions::org_names(&st.db, caller.county_id).await?;
+    let communities = admissions::targets(&st.db, caller.county_id, a.id)
+        .await?
+        .into_iter()
+        .filter(|t| t.status == "entered")
+        .map(|t| Choice { id: t.community_id, label: names.get(&t.community_id).cloned().unwrap_or_default(), selected: t.community_id == f.community_id })
+        .collect();
+    let t = store::template(&st.templates, &f.template_id).unwrap_or(&st.templates[0]);
+    let left = store::budget_left(&st.db, &a, None).await?;
+    let page = FormPage {
+        layout: Layout::for_caller(st, caller, "起草购买服务合同").await?,
+        templates: st.templates.iter().map(|x| (x.id.clone(), x.title.clone(), x.id == t.id)).collect(),
+        vars: var_fields(t, &f),
+        task: a.title,
+        budget_left: left.grouped(),
+        f: DraftForm { template_id: t.id.clone(), ..f },
+        communities,
+        preview,
+        errors,
+    };
+    render(status, &page)
+}
+
+async fn new_form(State(st): State<AppState>, caller: Caller, Query(q): Query<NewQuery>) -> PageResult {
+    let f = DraftForm { admission_id: q.admission_id, template_id: q.template_id.unwrap_or_default(), ..Default::default() };
+    form_render(&st, &caller, f, None, vec![], StatusCode::OK).await
+}
+
+/// Preview (render without saving) or save the draft.
+async fn new_submit(State(st): State<AppState>, caller: Caller, Form(pairs): Form<Vec<(String, String)>>) -> PageResult {
+    let f = DraftForm::from_pairs(pairs);
+    if f.action == "template" {
+        return form_render(&st, &caller, f, None, vec![], StatusCode::OK).await;
+    }
+    let new = match f.to_new() {
+        Ok(n) => n,
+        Err(e) => return form_render(&st, &caller, f, None, form_errors(e)?, StatusCode::UNPROCESSABLE_ENTITY).await,
+    };
+    if f.action == "preview" {
+        return match store::preview(&st.db, &st.templates, &caller, &new).await {
+            Ok(p) => form_render(&st, &caller, f, Some(p), vec![], StatusCode::OK).await,
+            Err(e) => form_render(&st, &caller, f, None, form_errors(e)?, StatusCode::UNPROCESSABLE_ENTITY).await,
+        };
+    }
+    match store::draft(&st.db, &st.templates, &caller, new).await {
+        Ok(c) => Ok(Redirect::to(&format!("/contracts/{}?done=drafted", c.id)).into_response()),
+        Err(e) => form_render(&st, &caller, f, None, form_errors(e)?, StatusCode::UNPROCESSABLE_ENTITY).await,
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "contracts/detail.html")]
+struct DetailPage {
+    layout: Layout,
+    c: ContractOut,
+    can_sign: bool,
+    is_department: bool,
+    rationales: Vec<(&'static str, &'static str)>,
+    errors: Vec<String>,
+    notice: Option<&'static str>,
+}
+
+impl DetailPage {
+    fn status_is(&self, s: &str) -> bool {
+        self.c.status.as_str() == s
+    }
+    fn clause_label(&self, id: &Option<i64>) -> String {
+        match id.and_then(|id| self.c.clauses.iter().find(|k| k.id == id)) {
+            Some(k) => format!("第{}条验收后支付", super::pdf::chinese_number(k.number as u32)),
+            None => "到期支付".into(),
+        }
+    }
+    fn version_status(&self, s: &str) -> &'static str {
+        match s {
+            "pending" => "待签署",
+            "effective" => "生效",
+            "superseded" => "已被变更取代",
+            _ => "作废",
+        }
+    }
+    fn cn(&self, n: &i32) -> String {
+        super::pdf::chinese_number(*n as u32)
+    }
+}
+
+async fn detail_render(st: &AppState, caller: &Caller, id: i64, status: StatusCode, errors: Vec<String>, notice: Option<&'static str>) -> PageResult {
+    let c = api::contract_out(st, store::find(&st.db, caller, id).await?).await?;
+    let is_department = caller.role == Role::Department && c.department_id == caller.org_id;
+    let is_community = caller.role == Role::Community && c.community_id == caller.org_id;
+    let awaiting = if c.status == Status::Draft {
+        c.versions.iter().find(|v| v.version == c.version)
+    } else {
+        c.pending_amendment.as_ref()
+    };
+    let can_sign = awaiting.is_some_and(|v| {
+        (is_department && v.department_signed_at.is_none()) || (is_community && v.community_signed_at.is_none())
+    }) && matches!(c.status, Status::Draft | Status::Active);
+    let page = DetailPage {
+        layout: Layout::for_caller(st, caller, c.number.clone()).await?,
+        c,
+        can_sign,
+        is_department,
+        rationales: RATIONALES.to_vec(),
+        errors,
+        notice,
+    };
+    render(status, &page)
+}
+
+#[derive(Deserialize)]
+struct DoneQuery {
+    done: Option<String>,
+}
+
+async fn detail_page(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, Query(q): Query<DoneQuery>) -> PageResult {
+    let notice = match q.done.as_deref() {
+        Some("drafted") => Some("合同草稿已生成，等待双方签署"),
+        Some("signed") => Some("已签署"),
+        Some("amended") => Some("变更已提出，双方签署后生效"),
+        Some("step") => Some("已办理"),
+        _ => None,
+    };
+    detail_render(&st, &caller, id, StatusCode::OK, vec![], notice).await
+}
+
+#[derive(Deserialize)]
+struct StepForm {
+    action: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn step(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, Form(f): Form<StepForm>) -> PageResult {
+    let (r, done) = match f.action.as_str() {
+        "sign" => (store::sign(&st.db, &st.templates, &caller, id).await, "signed"),
+        "complete" => (store::transition(&st.db, &caller, id, Status::Completed, "").await, "step"),
+        "close" => (store::transition(&st.db, &caller, id, Status::Closed, "").await, "step"),
+        "terminate" => (store::transition(&st.db, &caller, id, Status::Terminated, &f.reason).await, "step"),
+        _ => return Err(PageError(AppError::invalid("action", "未知操作"))),
+    };
+    match r {
+        Ok(_) => Ok(Redirect::to(&format!("/contracts/{id}?done={done}")).into_response()),
+        Err(e) => detail_render(&st, &caller, id, StatusCode::UNPROCESSABLE_ENTITY, form_errors(e)?, None).await,
+    }
+}
+
+/// The amendment form: fixed fields and a `clause_<number>` text per clause.
+async fn amend_submit(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, Form(pairs): Form<Vec<(String, String)>>) -> PageResult {
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let parsed = (|| -> Result<Amendment, AppError> {
+        let date = |s: &str| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
+        let amount = get("amount");
+        Ok(Amendment {
+            rationale_code: get("rationale_code"),
+            rationale: get("rationale"),
+            amount: if amount.trim().is_empty() { None } else { Some(amount.parse().map_err(|e: crate::money::MoneyError| AppError::invalid("amount", e.to_string()))?) },
+            period_start: date(&get("period_start")),
+            period_end: date(&get("period_end")),
+            clause_texts: pairs.iter().filter_map(|(k, v)| Some((k.strip_prefix("clause_")?.parse().ok()?, v.clone()))).collect(),
+        })
+    })();
+    let r = match parsed {
+        Ok(am) => store::amend(&st.db, &st.templates, &caller, id, am).await,
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(_) => Ok(Redirect::to(&format!("/contracts/{id}?done=amended")).into_response()),
+        Err(e) => detail_render(&st, &caller, id, StatusCode::UNPROCESSABLE_ENTITY, form_errors(e)?, None).await,
+    }
+}
+
+async fn pdf(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> PageResult {
+    let c = api::contract_out(&st, store::find(&st.db, &caller, id).await?).await?;
+    Ok(super::pdf::contract_response(&c)?)
+}
