@@ -2,6 +2,7 @@
 //!
 //! `router` builds the whole application for `main.rs` and for the tests alike.
 pub mod admission;
+pub mod bench;
 pub mod contracts;
 pub mod demo;
 pub mod lists;

@@ -38,6 +38,11 @@ enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Print performance figures: the contract PDF, against LibreOffice when installed.
+    Bench {
+        #[arg(long, default_value_t = 30)]
+        iterations: usize,
+    },
     /// Create a county with its first admin account (a new deployment's first step).
     CreateCounty {
         #[arg(long)]
@@ -55,6 +60,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let mut config = Config { database_url: cli.database_url, ..Config::default() };
     match cli.command {
+        Command::Bench { iterations } => zhunru::bench::run(iterations.max(1))?,
         Command::Migrate => {
             let db = zhunru::platform::db::connect(&config.database_url).await?;
             zhunru::platform::db::migrate(&db).await?;
