@@ -38,6 +38,8 @@ enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Check every ledger invariant; exits non-zero when one is broken.
+    VerifyLedger,
     /// Print performance figures: the contract PDF, against LibreOffice when installed.
     Bench {
         #[arg(long, default_value_t = 30)]
@@ -60,6 +62,19 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let mut config = Config { database_url: cli.database_url, ..Config::default() };
     match cli.command {
+        Command::VerifyLedger => {
+            let db = zhunru::platform::db::connect(&config.database_url).await?;
+            zhunru::platform::db::migrate(&db).await?;
+            let breaches = zhunru::funds::store::verify_ledger(&db, None).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            if breaches.is_empty() {
+                println!("ledger ok: every entry balances, committed ≤ budget, disbursed ≤ contract amount, confirmed ≤ disbursed");
+            } else {
+                for b in &breaches {
+                    println!("BREACH {}: {}", b.rule, b.detail);
+                }
+                anyhow::bail!("{} ledger breach(es)", breaches.len());
+            }
+        }
         Command::Bench { iterations } => zhunru::bench::run(iterations.max(1))?,
         Command::Migrate => {
             let db = zhunru::platform::db::connect(&config.database_url).await?;

@@ -2,11 +2,17 @@
 pub mod admission;
 pub mod admission_event;
 pub mod admission_target;
+pub mod attachment;
 pub mod contract;
 pub mod contract_clause;
 pub mod contract_milestone;
 pub mod contract_version;
 pub mod county;
+pub mod deliverable;
+pub mod disbursement;
+pub mod idempotency_key;
+pub mod ledger_entry;
+pub mod ledger_line;
 pub mod list_change;
 pub mod list_item;
 pub mod list_version;

@@ -7,6 +7,7 @@ mod m20261124_000001_platform;
 mod m20261124_000002_lists;
 mod m20261124_000003_admission;
 mod m20261124_000004_contracts;
+mod m20261124_000005_funds;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_lists::Migration),
             Box::new(m20261124_000003_admission::Migration),
             Box::new(m20261124_000004_contracts::Migration),
+            Box::new(m20261124_000005_funds::Migration),
         ]
     }
 }

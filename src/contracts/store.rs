@@ -515,6 +515,9 @@ pub async fn sign(db: &(impl ConnectionTrait + TransactionTrait), templates: &[T
         return Err(AppError::conflict("ALREADY_SIGNED", "您方已签署此版本"));
     }
     if both {
+        // The contract binds money now: commit it against the department's budget, or
+        // refuse the signature (409 BUDGET_EXCEEDED) and change nothing.
+        crate::funds::store::commit_contract(&txn, caller, &c, v.period_start, Money::from_fen(v.amount_fen)).await?;
         if v.version > 1 {
             contract_version::Entity::update_many()
                 .col_expr(contract_version::Column::Status, Expr::value("superseded"))
@@ -674,6 +677,7 @@ pub async fn transition(db: &(impl ConnectionTrait + TransactionTrait), caller: 
         return Err(AppError::conflict("INVALID_STATE", "合同已被他人处理，请刷新"));
     }
     if to == Status::Terminated {
+        crate::funds::store::release_contract(&txn, caller, &c).await?;
         // A pending amendment dies with the contract.
         contract_version::Entity::update_many()
             .col_expr(contract_version::Column::Status, Expr::value("void"))

@@ -19,6 +19,11 @@ pub async fn admitted(app: &TestApp, title: &str, budget: &str, start: &str, end
     app.post(&format!("/api/v1/admissions/{id}/review"), &mz, json!({"opinion": "approve", "comment": "同意"})).await;
     let r = app.post(&format!("/api/v1/admissions/{id}/decide"), &app.token("lingdao").await, json!({"decision": "approve", "comment": "同意"})).await;
     assert_eq!(r.status(), StatusCode::OK);
+    // The department's budget for the year, so that signing can commit the money.
+    let year = &start[..4];
+    let dept = app.org_id("区市场监督管理局").await;
+    let r = app.put(&format!("/api/v1/budgets/{dept}/{year}"), &app.token("caizheng").await, json!({"amount": "1000000.00", "reason": "测试预算"})).await;
+    assert_eq!(r.status(), StatusCode::OK);
     id
 }
 

@@ -3,6 +3,7 @@
 mod admission;
 mod auth;
 mod contracts;
+mod funds;
 mod helpers;
 mod lists;
 mod orgs;

@@ -321,6 +321,8 @@ async fn a_department_drafts_a_contract_and_both_sides_sign_it() {
     app.post(&format!("/api/v1/admissions/{id}/submit"), &sj, json!({})).await;
     app.post(&format!("/api/v1/admissions/{id}/review"), &app.token("minzheng").await, json!({"opinion": "approve", "comment": "同意"})).await;
     app.post(&format!("/api/v1/admissions/{id}/decide"), &app.token("lingdao").await, json!({"decision": "approve", "comment": "同意"})).await;
+    let dept = app.org_id("区市场监督管理局").await;
+    app.put(&format!("/api/v1/budgets/{dept}/2026"), &app.token("caizheng").await, json!({"amount": "100000.00", "reason": "下达预算"})).await;
 
     let c = &b.client;
     log_in(c, &app, "shijian", PASSWORD).await;

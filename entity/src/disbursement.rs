@@ -1,0 +1,26 @@
+use sea_orm::entity::prelude::*;
+
+/// A payment of (part of) a milestone to the community, and its receipt.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "disbursements")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub county_id: i64,
+    pub contract_id: i64,
+    pub milestone_id: i64,
+    pub amount_fen: i64,
+    /// paid | confirmed | disputed
+    pub status: String,
+    pub entry_id: i64,
+    pub paid_by: i64,
+    pub paid_at: DateTimeUtc,
+    pub receipt_by: Option<i64>,
+    pub receipt_at: Option<DateTimeUtc>,
+    pub dispute_reason: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

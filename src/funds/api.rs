@@ -1,0 +1,331 @@
+//! JSON API of funds and deliverables (API.md "Funds and deliverables").
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, Datelike, Utc};
+use entity::{deliverable, disbursement};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::store::{self, DepartmentFunds};
+use super::Breach;
+use crate::contracts::api::money_field;
+use crate::contracts::store as contracts;
+use crate::money::Money;
+use crate::orgs::Role;
+use crate::platform::auth::{self, Caller, ALL_ROLES};
+use crate::platform::error::{AppError, AppResult, ErrorBody};
+use crate::platform::extract::ApiJson;
+use crate::AppState;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    let everyone = OpenApiRouter::new()
+        .routes(routes!(contract_funds))
+        .routes(routes!(list_deliverables))
+        .routes(routes!(list_disbursements))
+        .routes(routes!(summary))
+        .routes(routes!(get_budget));
+    let finance = OpenApiRouter::new().routes(routes!(put_budget)).routes(routes!(disburse));
+    let community = OpenApiRouter::new()
+        .routes(routes!(confirm))
+        .routes(routes!(dispute))
+        .routes(routes!(submit_deliverable))
+        .routes(routes!(attach));
+    let department = OpenApiRouter::new().routes(routes!(accept)).routes(routes!(reject));
+    let admin = OpenApiRouter::new().routes(routes!(verify));
+    auth::open(ALL_ROLES, everyone)
+        .merge(auth::open(&[Role::Finance], finance))
+        .merge(auth::open(&[Role::Community], community))
+        .merge(auth::open(&[Role::Department], department))
+        .merge(auth::open(&[Role::Admin, Role::Finance, Role::Supervisor], admin))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct BudgetIn {
+    #[schema(value_type = String, example = "500000.00")]
+    pub amount: serde_json::Value,
+    /// Needed when changing a budget already set.
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BudgetOut {
+    pub department_id: i64,
+    pub year: i32,
+    pub amount: Money,
+    pub committed: Money,
+    pub available: Money,
+}
+
+async fn budget_out(st: &AppState, county_id: i64, dept: i64, year: i32) -> AppResult<BudgetOut> {
+    let f = store::department_funds(&st.db, county_id, year).await?.into_iter().find(|d| d.department_id == dept).ok_or_else(AppError::not_found)?;
+    Ok(BudgetOut { department_id: dept, year, amount: f.budget, committed: f.committed, available: f.available })
+}
+
+/// The finance bureau sets a department's purchase-of-service budget (预算指标) for a year.
+#[utoipa::path(put, path = "/budgets/{department_id}/{year}", tag = "funds", security(("bearer" = [])), request_body = BudgetIn,
+    responses((status = 200, body = BudgetOut), (status = 409, description = "BUDGET_BELOW_COMMITTED", body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn put_budget(State(st): State<AppState>, caller: Caller, Path((dept, year)): Path<(i64, i32)>, ApiJson(b): ApiJson<BudgetIn>) -> AppResult<Json<BudgetOut>> {
+    let amount = money_field("amount", &b.amount)?;
+    store::set_budget(&st.db, &caller, dept, year, amount, &b.reason).await?;
+    Ok(Json(budget_out(&st, caller.county_id, dept, year).await?))
+}
+
+#[utoipa::path(get, path = "/budgets/{department_id}/{year}", tag = "funds", security(("bearer" = [])),
+    responses((status = 200, body = BudgetOut), (status = 404, body = ErrorBody)))]
+async fn get_budget(State(st): State<AppState>, caller: Caller, Path((dept, year)): Path<(i64, i32)>) -> AppResult<Json<BudgetOut>> {
+    if caller.role == Role::Community || (caller.role == Role::Department && caller.org_id != dept) {
+        return Err(AppError::not_found());
+    }
+    Ok(Json(budget_out(&st, caller.county_id, dept, year).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DisbursementIn {
+    pub contract_id: i64,
+    pub milestone_id: i64,
+    #[schema(value_type = String, example = "900.00")]
+    pub amount: serde_json::Value,
+}
+
+#[derive(Serialize, Deserialize, ToSchema, Clone)]
+pub struct DisbursementOut {
+    pub id: i64,
+    pub contract_id: i64,
+    pub milestone_id: i64,
+    pub amount: Money,
+    /// paid | confirmed | disputed
+    pub status: String,
+    pub paid_at: DateTime<Utc>,
+    pub receipt_at: Option<DateTime<Utc>>,
+    pub dispute_reason: Option<String>,
+}
+
+impl From<&disbursement::Model> for DisbursementOut {
+    fn from(d: &disbursement::Model) -> Self {
+        DisbursementOut {
+            id: d.id,
+            contract_id: d.contract_id,
+            milestone_id: d.milestone_id,
+            amount: Money::from_fen(d.amount_fen),
+            status: d.status.clone(),
+            paid_at: d.paid_at,
+            receipt_at: d.receipt_at,
+            dispute_reason: d.dispute_reason.clone(),
+        }
+    }
+}
+
+/// The finance bureau pays (part of) a milestone to the community. `Idempotency-Key` is
+/// required: a replay returns the first answer and pays nothing more.
+#[utoipa::path(post, path = "/disbursements", tag = "funds", security(("bearer" = [])), request_body = DisbursementIn,
+    params(("Idempotency-Key" = String, Header, description = "one key per intended payment")),
+    responses((status = 201, body = DisbursementOut),
+              (status = 409, description = "CONTRACT_AMOUNT_EXCEEDED | MILESTONE_ALREADY_PAID | MILESTONE_NOT_DUE", body = ErrorBody),
+              (status = 422, description = "IDEMPOTENCY_KEY_REQUIRED | IDEMPOTENCY_KEY_REUSED | VALIDATION_FAILED", body = ErrorBody)))]
+async fn disburse(State(st): State<AppState>, caller: Caller, headers: HeaderMap, ApiJson(b): ApiJson<DisbursementIn>) -> AppResult<Response> {
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let amount = money_field("amount", &b.amount)?;
+    let answer = store::disburse(&st.db, &caller, &key, b.contract_id, b.milestone_id, amount, |d| {
+        serde_json::to_string(&DisbursementOut::from(d)).expect("serialises")
+    })
+    .await?;
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::CREATED);
+    Ok((status, [(axum::http::header::CONTENT_TYPE, "application/json")], answer.body).into_response())
+}
+
+/// The receiving community confirms the money arrived (确认到账).
+#[utoipa::path(post, path = "/disbursements/{id}/confirm", tag = "funds", security(("bearer" = [])),
+    responses((status = 200, body = DisbursementOut), (status = 409, body = ErrorBody)))]
+async fn confirm(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<Json<DisbursementOut>> {
+    Ok(Json((&store::receipt(&st.db, &caller, id, None).await?).into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DisputeIn {
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// The community disputes a payment, with a reason; finance sees the disputes.
+#[utoipa::path(post, path = "/disbursements/{id}/dispute", tag = "funds", security(("bearer" = [])), request_body = DisputeIn,
+    responses((status = 200, body = DisbursementOut), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn dispute(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(b): ApiJson<DisputeIn>) -> AppResult<Json<DisbursementOut>> {
+    Ok(Json((&store::receipt(&st.db, &caller, id, Some(&b.reason)).await?).into()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FundsOut {
+    pub amount: Money,
+    pub disbursed: Money,
+    pub confirmed: Money,
+    pub remaining: Money,
+    /// Committed against the department's budget and not yet paid.
+    pub committed: Money,
+    pub disbursements: Vec<DisbursementOut>,
+}
+
+/// A contract's money (API.md): amount, disbursed, confirmed, remaining.
+#[utoipa::path(get, path = "/contracts/{id}/funds", tag = "funds", security(("bearer" = [])),
+    responses((status = 200, body = FundsOut), (status = 404, body = ErrorBody)))]
+async fn contract_funds(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<Json<FundsOut>> {
+    let c = contracts::find(&st.db, &caller, id).await?;
+    let f = store::contract_funds(&st.db, &c).await?;
+    let ds = store::disbursements_of(&st.db, c.county_id, c.id).await?;
+    Ok(Json(FundsOut {
+        amount: f.amount,
+        disbursed: f.disbursed,
+        confirmed: f.confirmed,
+        remaining: f.remaining,
+        committed: f.committed,
+        disbursements: ds.iter().map(Into::into).collect(),
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct DisbursementQuery {
+    /// paid | confirmed | disputed
+    pub status: Option<String>,
+}
+
+/// Payments the caller may see (a community: its own), e.g. `?status=disputed` for finance.
+#[utoipa::path(get, path = "/disbursements", tag = "funds", security(("bearer" = [])), params(DisbursementQuery),
+    responses((status = 200, body = [DisbursementOut])))]
+async fn list_disbursements(State(st): State<AppState>, caller: Caller, Query(q): Query<DisbursementQuery>) -> AppResult<Json<Vec<DisbursementOut>>> {
+    let mut out = Vec::new();
+    for c in contracts::list(&st.db, &caller).await? {
+        for d in store::disbursements_of(&st.db, caller.county_id, c.id).await? {
+            if q.status.as_deref().is_none_or(|s| s == d.status) {
+                out.push((&d).into());
+            }
+        }
+    }
+    Ok(Json(out))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SummaryOut {
+    pub year: i32,
+    pub departments: Vec<DepartmentFunds>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct YearQuery {
+    pub year: Option<i32>,
+}
+
+/// Budget, committed, disbursed and confirmed per department for a year.
+#[utoipa::path(get, path = "/funds/summary", tag = "funds", security(("bearer" = [])), params(YearQuery),
+    responses((status = 200, body = SummaryOut)))]
+async fn summary(State(st): State<AppState>, caller: Caller, Query(q): Query<YearQuery>) -> AppResult<Json<SummaryOut>> {
+    if caller.role == Role::Community {
+        return Err(AppError::forbidden());
+    }
+    let year = q.year.unwrap_or_else(|| Utc::now().year());
+    let mut departments = store::department_funds(&st.db, caller.county_id, year).await?;
+    if caller.role == Role::Department {
+        departments.retain(|d| d.department_id == caller.org_id);
+    }
+    Ok(Json(SummaryOut { year, departments }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DeliverableIn {
+    pub clause_id: i64,
+    #[serde(default)]
+    pub summary: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeliverableOut {
+    pub id: i64,
+    pub contract_id: i64,
+    pub clause_id: i64,
+    pub summary: String,
+    /// submitted | accepted | rejected
+    pub status: String,
+    pub decision_comment: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<deliverable::Model> for DeliverableOut {
+    fn from(d: deliverable::Model) -> Self {
+        DeliverableOut { id: d.id, contract_id: d.contract_id, clause_id: d.clause_id, summary: d.summary, status: d.status, decision_comment: d.decision_comment, created_at: d.created_at }
+    }
+}
+
+/// The community submits a deliverable against a performance clause.
+#[utoipa::path(post, path = "/contracts/{id}/deliverables", tag = "funds", security(("bearer" = [])), request_body = DeliverableIn,
+    responses((status = 201, body = DeliverableOut), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn submit_deliverable(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(b): ApiJson<DeliverableIn>) -> AppResult<(StatusCode, Json<DeliverableOut>)> {
+    let d = store::submit_deliverable(&st.db, &caller, id, b.clause_id, &b.summary).await?;
+    Ok((StatusCode::CREATED, Json(d.into())))
+}
+
+#[utoipa::path(get, path = "/contracts/{id}/deliverables", tag = "funds", security(("bearer" = [])),
+    responses((status = 200, body = [DeliverableOut])))]
+async fn list_deliverables(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<Json<Vec<DeliverableOut>>> {
+    let c = contracts::find(&st.db, &caller, id).await?;
+    Ok(Json(store::deliverables_of(&st.db, c.county_id, c.id).await?.into_iter().map(Into::into).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CommentIn {
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// The department accepts a deliverable (the comment cites the clause).
+#[utoipa::path(post, path = "/deliverables/{id}/accept", tag = "funds", security(("bearer" = [])), request_body = CommentIn,
+    responses((status = 200, body = DeliverableOut), (status = 409, body = ErrorBody)))]
+async fn accept(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(b): ApiJson<CommentIn>) -> AppResult<Json<DeliverableOut>> {
+    Ok(Json(store::decide_deliverable(&st.db, &caller, id, true, &b.comment).await?.into()))
+}
+
+/// The department rejects a deliverable, saying which requirement of the clause it misses.
+#[utoipa::path(post, path = "/deliverables/{id}/reject", tag = "funds", security(("bearer" = [])), request_body = CommentIn,
+    responses((status = 200, body = DeliverableOut), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn reject(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(b): ApiJson<CommentIn>) -> AppResult<Json<DeliverableOut>> {
+    Ok(Json(store::decide_deliverable(&st.db, &caller, id, false, &b.comment).await?.into()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AttachmentOut {
+    pub id: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+}
+
+/// Attaches a file (multipart field `file`: PDF, JPG, PNG, DOCX or XLSX, at most 5 MB).
+#[utoipa::path(post, path = "/deliverables/{id}/attachments", tag = "funds", security(("bearer" = [])),
+    request_body(content_type = "multipart/form-data", description = "file"),
+    responses((status = 201, body = AttachmentOut), (status = 422, body = ErrorBody)))]
+async fn attach(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, mut mp: Multipart) -> AppResult<(StatusCode, Json<AttachmentOut>)> {
+    while let Some(field) = mp.next_field().await.map_err(|e| AppError::invalid("file", format!("上传内容无法读取：{e}")))? {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("").to_string();
+            let data = field.bytes().await.map_err(|_| AppError::invalid("file", "附件不超过 5 MB"))?;
+            let a = store::attach(&st.db, &caller, id, &name, data.to_vec()).await?;
+            return Ok((StatusCode::CREATED, Json(AttachmentOut { id: a.id, filename: a.filename, content_type: a.content_type, size: a.size, sha256: a.sha256 })));
+        }
+    }
+    Err(AppError::invalid("file", "请选择附件"))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VerifyOut {
+    pub ok: bool,
+    pub breaches: Vec<Breach>,
+}
+
+/// Checks every ledger invariant of the county.
+#[utoipa::path(get, path = "/admin/ledger/verify", tag = "funds", security(("bearer" = [])), responses((status = 200, body = VerifyOut)))]
+async fn verify(State(st): State<AppState>, caller: Caller) -> AppResult<Json<VerifyOut>> {
+    let breaches = store::verify_ledger(&st.db, Some(caller.county_id)).await?;
+    Ok(Json(VerifyOut { ok: breaches.is_empty(), breaches }))
+}

@@ -1,0 +1,589 @@
+//! The ledger's storage and the money steps: budgets, commitments, disbursements with
+//! idempotency keys, receipts and disputes, deliverables. Only this module writes the
+//! ledger tables.
+use std::collections::HashMap;
+
+use chrono::{Datelike, Utc};
+use entity::{contract, contract_clause, contract_milestone, deliverable, disbursement, idempotency_key, ledger_entry, ledger_line, organisation};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait};
+use sha2::{Digest, Sha256};
+
+use super::{Book, FundsError, Line};
+use crate::contracts::store as contracts;
+use crate::money::Money;
+use crate::orgs::{OrgKind, Role};
+use crate::platform::auth::Caller;
+use crate::platform::db::{begin_write, in_county, is_unique_violation};
+use crate::platform::error::{AppError, AppResult};
+
+fn funds_error(e: FundsError) -> AppError {
+    match e {
+        FundsError::NotPositive => AppError::invalid("amount", e.message()),
+        _ => AppError::conflict(e.code(), e.message()),
+    }
+}
+
+/// Balances of the given accounts, summed exactly in integer fen.
+pub async fn book(db: &impl ConnectionTrait, county_id: i64, accounts: &[String]) -> AppResult<Book> {
+    let lines = in_county::<ledger_line::Entity>(county_id)
+        .filter(ledger_line::Column::Account.is_in(accounts.iter().cloned()))
+        .all(db)
+        .await?;
+    let mut b = Book::default();
+    b.post(&lines.into_iter().map(|l| Line { account: l.account, fen: l.debit_fen - l.credit_fen }).collect::<Vec<_>>());
+    Ok(b)
+}
+
+/// Appends one balanced entry. The only writer of the ledger.
+async fn post(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    kind: &str,
+    refs: (Option<i64>, Option<i64>, Option<i32>),
+    memo: &str,
+    lines: &[Line],
+) -> AppResult<ledger_entry::Model> {
+    debug_assert_eq!(lines.iter().map(|l| l.fen).sum::<i64>(), 0);
+    let e = ledger_entry::ActiveModel {
+        county_id: Set(caller.county_id),
+        kind: Set(kind.into()),
+        contract_id: Set(refs.0),
+        department_id: Set(refs.1),
+        year: Set(refs.2),
+        memo: Set(memo.into()),
+        created_by: Set(caller.user_id),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    for l in lines.iter().filter(|l| l.fen != 0) {
+        ledger_line::ActiveModel {
+            county_id: Set(caller.county_id),
+            entry_id: Set(e.id),
+            account: Set(l.account.clone()),
+            debit_fen: Set(l.fen.max(0)),
+            credit_fen: Set((-l.fen).max(0)),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(e)
+}
+
+/// The finance bureau sets a department's purchase-of-service budget for a year; a
+/// change of an existing budget needs a reason.
+pub async fn set_budget(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    caller: &Caller,
+    dept: i64,
+    year: i32,
+    amount: Money,
+    reason: &str,
+) -> AppResult<Money> {
+    if !(2000..=2100).contains(&year) {
+        return Err(AppError::invalid("year", "年度不正确"));
+    }
+    let txn = begin_write(db).await?;
+    let org = in_county::<organisation::Entity>(caller.county_id).filter(organisation::Column::Id.eq(dept)).one(&txn).await?;
+    if !org.is_some_and(|o| o.kind == OrgKind::Department.as_str()) {
+        return Err(AppError::not_found());
+    }
+    let b = book(&txn, caller.county_id, &[super::approp(dept, year), super::budget(dept, year)]).await?;
+    let existing = b.balance(&super::approp(dept, year)).fen() != 0;
+    if existing && reason.trim().is_empty() {
+        return Err(AppError::invalid("reason", "调整已下达的预算须写明理由"));
+    }
+    let lines = super::set_budget(&b, dept, year, amount).map_err(funds_error)?;
+    let memo = if reason.trim().is_empty() { format!("下达{year}年度购买服务预算") } else { reason.trim().to_string() };
+    post(&txn, caller, "budget", (None, Some(dept), Some(year)), &memo, &lines).await?;
+    txn.commit().await?;
+    Ok(amount)
+}
+
+/// The fiscal year a contract's money belongs to: that of its first commitment, or of
+/// the start of its period.
+async fn contract_year(db: &impl ConnectionTrait, c: &contract::Model, start: chrono::NaiveDate) -> AppResult<i32> {
+    let first = in_county::<ledger_entry::Entity>(c.county_id)
+        .filter(ledger_entry::Column::ContractId.eq(c.id))
+        .filter(ledger_entry::Column::Kind.eq("commitment"))
+        .order_by_asc(ledger_entry::Column::Id)
+        .one(db)
+        .await?;
+    Ok(first.and_then(|e| e.year).unwrap_or(start.year()))
+}
+
+/// Brings a contract's commitment to `amount`: commits more of the department's budget
+/// (refused beyond it) or releases what is no longer needed. Runs inside the signing
+/// transaction, so a contract over budget cannot become active.
+pub async fn commit_contract(
+    txn: &impl ConnectionTrait,
+    caller: &Caller,
+    c: &contract::Model,
+    start: chrono::NaiveDate,
+    amount: Money,
+) -> AppResult<()> {
+    let year = contract_year(txn, c, start).await?;
+    let dept = c.department_id;
+    let accounts = [super::budget(dept, year), super::commit(c.id), super::paid(c.id), super::received(c.id)];
+    let b = book(txn, c.county_id, &accounts).await?;
+    let held = b.balance(&super::commit(c.id)).fen() + b.balance(&super::paid(c.id)).fen() + b.balance(&super::received(c.id)).fen();
+    let delta = amount.fen() - held;
+    let caller_for_county = Caller { county_id: c.county_id, ..caller.clone() };
+    if delta > 0 {
+        let lines = super::commit_to(&b, dept, year, c.id, Money::from_fen(delta)).map_err(funds_error)?;
+        post(txn, &caller_for_county, "commitment", (Some(c.id), Some(dept), Some(year)), &format!("合同{}生效，承诺经费", c.number), &lines).await?;
+    } else if delta < 0 {
+        let lines = super::release(&b, dept, year, c.id, Money::from_fen(-delta));
+        post(txn, &caller_for_county, "release", (Some(c.id), Some(dept), Some(year)), &format!("合同{}金额调减，释放经费", c.number), &lines).await?;
+    }
+    Ok(())
+}
+
+/// Gives back everything a contract has committed and not paid (termination).
+pub async fn release_contract(txn: &impl ConnectionTrait, caller: &Caller, c: &contract::Model) -> AppResult<()> {
+    let b = book(txn, c.county_id, &[super::commit(c.id)]).await?;
+    let left = b.balance(&super::commit(c.id));
+    if !left.is_positive() {
+        return Ok(());
+    }
+    let year = contract_year(txn, c, Utc::now().date_naive()).await?;
+    let lines = super::release(&b, c.department_id, year, c.id, left);
+    post(txn, caller, "release", (Some(c.id), Some(c.department_id), Some(year)), &format!("合同{}终止，释放未付经费", c.number), &lines).await?;
+    Ok(())
+}
+
+fn request_hash(contract_id: i64, milestone_id: i64, amount: Money) -> String {
+    hex::encode(Sha256::digest(format!("{contract_id}|{milestone_id}|{amount}").as_bytes()))
+}
+
+/// The answer a disbursement gives, stored with its idempotency key.
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+}
+
+/// The finance bureau pays (part of) a milestone. `key` makes the request idempotent: a
+/// replay returns the first answer and pays nothing more; the same key with another body
+/// is refused. The checks and the payment are one transaction, with the contract row
+/// locked on PostgreSQL (SQLite's write lock serialises writers), so racing requests
+/// cannot pay more than fits.
+pub async fn disburse(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    caller: &Caller,
+    key: &str,
+    contract_id: i64,
+    milestone_id: i64,
+    amount: Money,
+    answer: impl Fn(&disbursement::Model) -> String,
+) -> AppResult<Answer> {
+    let key = key.trim();
+    if key.is_empty() || key.len() > 128 {
+        return Err(AppError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "IDEMPOTENCY_KEY_REQUIRED", "请求须带 Idempotency-Key 头（1至128个字符）"));
+    }
+    let hash = request_hash(contract_id, milestone_id, amount);
+    for _ in 0..3 {
+        if let Some(prev) = idempotency_key::Entity::find()
+            .filter(idempotency_key::Column::UserId.eq(caller.user_id))
+            .filter(idempotency_key::Column::Key.eq(key))
+            .one(db)
+            .await?
+        {
+            if prev.request_hash != hash {
+                return Err(AppError::new(
+                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                    "IDEMPOTENCY_KEY_REUSED",
+                    "同一个 Idempotency-Key 已用于内容不同的请求",
+                ));
+            }
+            return Ok(Answer { status: prev.status_code as u16, body: prev.body });
+        }
+        match disburse_once(db, caller, key, &hash, contract_id, milestone_id, amount, &answer).await {
+            Err(e) if e.code == "IDEMPOTENCY_RACE" => continue, // a twin committed first: replay it
+            other => return other,
+        }
+    }
+    Err(AppError::conflict("CONCURRENT_UPDATE", "请求冲突，请重试"))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn disburse_once(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    caller: &Caller,
+    key: &str,
+    hash: &str,
+    contract_id: i64,
+    milestone_id: i64,
+    amount: Money,
+    answer: &impl Fn(&disbursement::Model) -> String,
+) -> AppResult<Answer> {
+    let txn = begin_write(db).await?;
+    let mut q = contracts::visible(caller).filter(contract::Column::Id.eq(contract_id));
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        q = q.lock_exclusive();
+    }
+    let c = q.one(&txn).await?.ok_or_else(|| AppError::invalid("contract_id", "没有这个合同"))?;
+    if !matches!(contracts::Status::parse(&c.status), contracts::Status::Active | contracts::Status::Completed) {
+        return Err(AppError::conflict("INVALID_STATE", "只有已生效的合同才能拨付"));
+    }
+    let m = in_county::<contract_milestone::Entity>(c.county_id)
+        .filter(contract_milestone::Column::Id.eq(milestone_id))
+        .filter(contract_milestone::Column::ContractId.eq(c.id))
+        .filter(contract_milestone::Column::Version.eq(c.current_version))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::invalid("milestone_id", "该付款节点不属于此合同的现行版本"))?;
+    match m.clause_id {
+        Some(clause_id) => {
+            if !clause_accepted(&txn, &c, clause_id).await? {
+                return Err(AppError::conflict("MILESTONE_NOT_DUE", "该节点对应的履约条款成果尚未验收合格，不能拨付"));
+            }
+        }
+        None if m.due > Utc::now().date_naive() => {
+            return Err(AppError::conflict("MILESTONE_NOT_DUE", format!("该节点应付日期为{}，尚未到期", m.due)));
+        }
+        None => {}
+    }
+    let paid_on_milestone: i64 = in_county::<disbursement::Entity>(c.county_id)
+        .filter(disbursement::Column::MilestoneId.eq(m.id))
+        .all(&txn)
+        .await?
+        .iter()
+        .map(|d| d.amount_fen)
+        .sum();
+    let b = book(&txn, c.county_id, &[super::commit(c.id)]).await?;
+    let lines = super::disburse(&b, c.id, Money::from_fen(m.amount_fen - paid_on_milestone), amount).map_err(funds_error)?;
+    let e = post(&txn, caller, "disbursement", (Some(c.id), Some(c.department_id), None), &format!("拨付合同{}第{}期", c.number, m.seq), &lines).await?;
+    let d = disbursement::ActiveModel {
+        county_id: Set(c.county_id),
+        contract_id: Set(c.id),
+        milestone_id: Set(m.id),
+        amount_fen: Set(amount.fen()),
+        status: Set("paid".into()),
+        entry_id: Set(e.id),
+        paid_by: Set(caller.user_id),
+        paid_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let body = answer(&d);
+    let saved = idempotency_key::ActiveModel {
+        county_id: Set(caller.county_id),
+        user_id: Set(caller.user_id),
+        key: Set(key.into()),
+        request_hash: Set(hash.into()),
+        status_code: Set(201),
+        body: Set(body.clone()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    match saved {
+        Err(e) if is_unique_violation(&e) => Err(AppError::conflict("IDEMPOTENCY_RACE", "")),
+        Err(e) => Err(e.into()),
+        Ok(_) => {
+            txn.commit().await?;
+            Ok(Answer { status: 201, body })
+        }
+    }
+}
+
+/// A deliverable for the clause (by number, whatever version it was submitted under)
+/// has been accepted.
+async fn clause_accepted(db: &impl ConnectionTrait, c: &contract::Model, clause_id: i64) -> AppResult<bool> {
+    let Some(clause) = contract_clause::Entity::find_by_id(clause_id).one(db).await? else { return Ok(false) };
+    let same_number: Vec<i64> = in_county::<contract_clause::Entity>(c.county_id)
+        .filter(contract_clause::Column::ContractId.eq(c.id))
+        .filter(contract_clause::Column::Number.eq(clause.number))
+        .all(db)
+        .await?
+        .iter()
+        .map(|k| k.id)
+        .collect();
+    Ok(in_county::<deliverable::Entity>(c.county_id)
+        .filter(deliverable::Column::ContractId.eq(c.id))
+        .filter(deliverable::Column::ClauseId.is_in(same_number))
+        .filter(deliverable::Column::Status.eq("accepted"))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+pub async fn find_disbursement(db: &impl ConnectionTrait, caller: &Caller, id: i64) -> AppResult<disbursement::Model> {
+    let d = in_county::<disbursement::Entity>(caller.county_id)
+        .filter(disbursement::Column::Id.eq(id))
+        .one(db)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    contracts::find(db, caller, d.contract_id).await?; // the caller must see its contract
+    Ok(d)
+}
+
+/// The receiving community confirms the money arrived (确认到账), or disputes it.
+pub async fn receipt(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, id: i64, dispute: Option<&str>) -> AppResult<disbursement::Model> {
+    let txn = begin_write(db).await?;
+    let d = find_disbursement(&txn, caller, id).await?;
+    let c = contract::Entity::find_by_id(d.contract_id).one(&txn).await?.ok_or_else(AppError::not_found)?;
+    if caller.role != Role::Community || c.community_id != caller.org_id {
+        return Err(AppError::forbidden());
+    }
+    if d.status == "confirmed" {
+        return Err(AppError::conflict("ALREADY_CONFIRMED", "该笔拨款已确认到账"));
+    }
+    let (status, reason) = match dispute {
+        Some(r) if r.trim().is_empty() => return Err(AppError::invalid("reason", "请写明有异议的理由")),
+        Some(r) => ("disputed", Some(r.trim().to_string())),
+        None => ("confirmed", d.dispute_reason.clone()),
+    };
+    let res = disbursement::Entity::update_many()
+        .col_expr(disbursement::Column::Status, Expr::value(status))
+        .col_expr(disbursement::Column::ReceiptBy, Expr::value(caller.user_id))
+        .col_expr(disbursement::Column::ReceiptAt, Expr::value(Utc::now()))
+        .col_expr(disbursement::Column::DisputeReason, Expr::value(reason))
+        .filter(disbursement::Column::Id.eq(id))
+        .filter(disbursement::Column::Status.ne("confirmed"))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(AppError::conflict("ALREADY_CONFIRMED", "该笔拨款已确认到账"));
+    }
+    if status == "confirmed" {
+        post(&txn, caller, "receipt", (Some(c.id), Some(c.department_id), None), &format!("{}确认收到合同{}拨款", "社区", c.number), &super::confirm(c.id, Money::from_fen(d.amount_fen))).await?;
+    }
+    let d = disbursement::Entity::find_by_id(id).one(&txn).await?.ok_or_else(AppError::not_found)?;
+    txn.commit().await?;
+    Ok(d)
+}
+
+pub async fn disbursements_of(db: &impl ConnectionTrait, county_id: i64, contract_id: i64) -> AppResult<Vec<disbursement::Model>> {
+    Ok(in_county::<disbursement::Entity>(county_id)
+        .filter(disbursement::Column::ContractId.eq(contract_id))
+        .order_by_asc(disbursement::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// A contract's money: amount, disbursed, confirmed, remaining.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ContractFunds {
+    pub amount: Money,
+    pub committed: Money,
+    pub disbursed: Money,
+    pub confirmed: Money,
+    pub remaining: Money,
+}
+
+pub async fn contract_funds(db: &impl ConnectionTrait, c: &contract::Model) -> AppResult<ContractFunds> {
+    let v = contracts::versions(db, c).await?.into_iter().find(|v| v.version == c.current_version);
+    let amount = Money::from_fen(v.map(|v| v.amount_fen).unwrap_or(0));
+    let b = book(db, c.county_id, &[super::commit(c.id), super::paid(c.id), super::received(c.id)]).await?;
+    let confirmed = b.balance(&super::received(c.id));
+    let disbursed = Money::from_fen(b.balance(&super::paid(c.id)).fen() + confirmed.fen());
+    Ok(ContractFunds { amount, committed: b.balance(&super::commit(c.id)), disbursed, confirmed, remaining: Money::from_fen(amount.fen() - disbursed.fen()) })
+}
+
+/// Every entry of a county (or all), with its lines, for verification.
+pub async fn all_entries(db: &impl ConnectionTrait, county_id: Option<i64>) -> AppResult<Vec<(i64, Vec<Line>)>> {
+    let mut q = ledger_line::Entity::find().order_by_asc(ledger_line::Column::EntryId);
+    if let Some(c) = county_id {
+        q = q.filter(ledger_line::Column::CountyId.eq(c));
+    }
+    let mut by_entry: Vec<(i64, Vec<Line>)> = Vec::new();
+    for l in q.all(db).await? {
+        let line = Line { account: l.account, fen: l.debit_fen - l.credit_fen };
+        match by_entry.last_mut() {
+            Some((id, lines)) if *id == l.entry_id => lines.push(line),
+            _ => by_entry.push((l.entry_id, vec![line])),
+        }
+    }
+    Ok(by_entry)
+}
+
+/// `zhunru verify-ledger`: every invariant, over every entry.
+pub async fn verify_ledger(db: &impl ConnectionTrait, county_id: Option<i64>) -> AppResult<Vec<super::Breach>> {
+    let entries = all_entries(db, county_id).await?;
+    let mut breaches = super::verify(&entries);
+    // Entries with no lines at all are suspicious too (an interrupted write would roll back).
+    let ids: Vec<i64> = entries.iter().map(|(id, _)| *id).collect();
+    let mut q = ledger_entry::Entity::find().select_only().column(ledger_entry::Column::Id);
+    if let Some(c) = county_id {
+        q = q.filter(ledger_entry::Column::CountyId.eq(c));
+    }
+    let all: Vec<i64> = q.into_tuple().all(db).await?;
+    for id in all.into_iter().filter(|id| !ids.contains(id)) {
+        breaches.push(super::Breach { rule: "entry has lines".into(), detail: format!("entry {id} has no lines") });
+    }
+    Ok(breaches)
+}
+
+/// Budget, committed, disbursed and confirmed per department for a year.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct DepartmentFunds {
+    pub department_id: i64,
+    pub department: String,
+    pub budget: Money,
+    pub committed: Money,
+    pub disbursed: Money,
+    pub confirmed: Money,
+    pub available: Money,
+}
+
+pub async fn department_funds(db: &impl ConnectionTrait, county_id: i64, year: i32) -> AppResult<Vec<DepartmentFunds>> {
+    let depts = in_county::<organisation::Entity>(county_id)
+        .filter(organisation::Column::Kind.eq(OrgKind::Department.as_str()))
+        .order_by_asc(organisation::Column::Id)
+        .all(db)
+        .await?;
+    let lines = in_county::<ledger_line::Entity>(county_id).all(db).await?;
+    let mut b = Book::default();
+    b.post(&lines.iter().map(|l| Line { account: l.account.clone(), fen: l.debit_fen - l.credit_fen }).collect::<Vec<_>>());
+    let contracts_by_dept: HashMap<i64, Vec<i64>> = in_county::<contract::Entity>(county_id).all(db).await?.into_iter().fold(HashMap::new(), |mut m, c| {
+        m.entry(c.department_id).or_default().push(c.id);
+        m
+    });
+    Ok(depts
+        .into_iter()
+        .map(|d| {
+            let budget = Money::from_fen(-b.balance(&super::approp(d.id, year)).fen());
+            let available = b.balance(&super::budget(d.id, year));
+            let ids = contracts_by_dept.get(&d.id).cloned().unwrap_or_default();
+            let sum = |f: fn(i64) -> String| Money::from_fen(ids.iter().map(|c| b.balance(&f(*c)).fen()).sum());
+            let confirmed = sum(super::received);
+            let disbursed = Money::from_fen(sum(super::paid).fen() + confirmed.fen());
+            DepartmentFunds {
+                department_id: d.id,
+                department: d.name,
+                budget,
+                committed: Money::from_fen(budget.fen() - available.fen()),
+                disbursed,
+                confirmed,
+                available,
+            }
+        })
+        .collect())
+}
+
+/// Deliverables: the community submits against a performance clause of an active
+/// contract; the department accepts or rejects, citing the clause.
+pub async fn submit_deliverable(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, contract_id: i64, clause_id: i64, summary: &str) -> AppResult<deliverable::Model> {
+    let txn = begin_write(db).await?;
+    let c = contracts::find(&txn, caller, contract_id).await?;
+    if caller.role != Role::Community || c.community_id != caller.org_id {
+        return Err(AppError::forbidden());
+    }
+    if contracts::Status::parse(&c.status) != contracts::Status::Active {
+        return Err(AppError::conflict("INVALID_STATE", "只有履行中的合同可以提交成果"));
+    }
+    let clause = contracts::clauses(&txn, &c, c.current_version).await?.into_iter().find(|k| k.id == clause_id);
+    let Some(clause) = clause.filter(|k| k.performance) else {
+        return Err(AppError::invalid("clause_id", "须针对本合同现行版本的一条履约条款提交成果"));
+    };
+    if summary.trim().is_empty() {
+        return Err(AppError::invalid("summary", "请填写成果说明"));
+    }
+    let d = deliverable::ActiveModel {
+        county_id: Set(c.county_id),
+        contract_id: Set(c.id),
+        clause_id: Set(clause.id),
+        summary: Set(summary.trim().into()),
+        status: Set("submitted".into()),
+        submitted_by: Set(caller.user_id),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(d)
+}
+
+pub async fn find_deliverable(db: &impl ConnectionTrait, caller: &Caller, id: i64) -> AppResult<(deliverable::Model, contract::Model)> {
+    let d = in_county::<deliverable::Entity>(caller.county_id)
+        .filter(deliverable::Column::Id.eq(id))
+        .one(db)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let c = contracts::find(db, caller, d.contract_id).await?;
+    Ok((d, c))
+}
+
+pub async fn decide_deliverable(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, id: i64, accept: bool, comment: &str) -> AppResult<deliverable::Model> {
+    let txn = begin_write(db).await?;
+    let (d, c) = find_deliverable(&txn, caller, id).await?;
+    if caller.role != Role::Department || c.department_id != caller.org_id {
+        return Err(AppError::forbidden());
+    }
+    if d.status != "submitted" {
+        return Err(AppError::conflict("INVALID_STATE", "该成果已验收"));
+    }
+    if !accept && comment.trim().is_empty() {
+        return Err(AppError::invalid("comment", "退回成果须写明不符合条款的哪项要求"));
+    }
+    let clause = contract_clause::Entity::find_by_id(d.clause_id).one(&txn).await?.ok_or_else(AppError::not_found)?;
+    let cite = format!("依据合同第{}条（{}）", crate::contracts::pdf::chinese_number(clause.number as u32), clause.title);
+    let comment = if comment.trim().is_empty() { format!("{cite}验收合格") } else { format!("{cite}：{}", comment.trim()) };
+    deliverable::Entity::update_many()
+        .col_expr(deliverable::Column::Status, Expr::value(if accept { "accepted" } else { "rejected" }))
+        .col_expr(deliverable::Column::DecisionComment, Expr::value(comment))
+        .col_expr(deliverable::Column::DecidedBy, Expr::value(caller.user_id))
+        .col_expr(deliverable::Column::DecidedAt, Expr::value(Utc::now()))
+        .filter(deliverable::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    let d = deliverable::Entity::find_by_id(id).one(&txn).await?.ok_or_else(AppError::not_found)?;
+    txn.commit().await?;
+    Ok(d)
+}
+
+pub async fn deliverables_of(db: &impl ConnectionTrait, county_id: i64, contract_id: i64) -> AppResult<Vec<deliverable::Model>> {
+    Ok(in_county::<deliverable::Entity>(county_id)
+        .filter(deliverable::Column::ContractId.eq(contract_id))
+        .order_by_asc(deliverable::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Attachments: at most 5 MB, of the kinds offices exchange; stored with their SHA-256.
+pub const MAX_ATTACHMENT: usize = 5 * 1024 * 1024;
+pub const ATTACHMENT_TYPES: [(&str, &str); 6] = [
+    ("pdf", "application/pdf"),
+    ("jpg", "image/jpeg"),
+    ("jpeg", "image/jpeg"),
+    ("png", "image/png"),
+    ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+];
+
+pub async fn attach(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, deliverable_id: i64, filename: &str, data: Vec<u8>) -> AppResult<entity::attachment::Model> {
+    let (d, c) = find_deliverable(db, caller, deliverable_id).await?;
+    if caller.role != Role::Community || c.community_id != caller.org_id {
+        return Err(AppError::forbidden());
+    }
+    if d.status != "submitted" {
+        return Err(AppError::conflict("INVALID_STATE", "已验收的成果不能再添加附件"));
+    }
+    let ext = filename.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    let Some((_, content_type)) = ATTACHMENT_TYPES.iter().find(|(e, _)| *e == ext) else {
+        return Err(AppError::invalid("file", "附件须为 PDF、JPG、PNG、DOCX 或 XLSX 文件"));
+    };
+    if data.is_empty() || data.len() > MAX_ATTACHMENT {
+        return Err(AppError::invalid("file", "附件须为非空文件，且不超过 5 MB"));
+    }
+    Ok(entity::attachment::ActiveModel {
+        county_id: Set(caller.county_id),
+        deliverable_id: Set(d.id),
+        filename: Set(filename.into()),
+        content_type: Set((*content_type).into()),
+        size: Set(data.len() as i64),
+        sha256: Set(hex::encode(Sha256::digest(&data))),
+        data: Set(data),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}

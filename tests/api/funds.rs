@@ -1,0 +1,184 @@
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::contracts::{admitted, draft, survey_contract};
+use crate::helpers::{assert_error, spawn_app, TestApp};
+
+async fn sign_both(app: &TestApp, id: i64) -> reqwest::Response {
+    app.post(&format!("/api/v1/contracts/{id}/sign"), &app.token("xingfu").await, json!({})).await;
+    app.post(&format!("/api/v1/contracts/{id}/sign"), &app.token("shijian").await, json!({})).await
+}
+
+async fn pay(app: &TestApp, key: &str, body: Value) -> reqwest::Response {
+    let mut req = app.api.post(app.url("/api/v1/disbursements")).bearer_auth(app.token("caizheng").await).json(&body);
+    if !key.is_empty() {
+        req = req.header("Idempotency-Key", key);
+    }
+    req.send().await.unwrap()
+}
+
+/// An active 3,000-yuan short-term contract: 900.00 in advance, 2,100.00 after clause 3.
+async fn active_contract(app: &TestApp) -> Value {
+    let a = admitted(app, "企业摸底", "3000.00", "2026-03-01", "2026-04-30").await;
+    let c = draft(app, survey_contract(a, app.org_id("幸福社区").await, "3000.00")).await;
+    assert_eq!(sign_both(app, c["id"].as_i64().unwrap()).await.status(), StatusCode::OK);
+    c
+}
+
+async fn funds(app: &TestApp, id: &Value) -> Value {
+    app.get(&format!("/api/v1/contracts/{id}/funds"), &app.token("caizheng").await).await.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_contract_over_the_departments_budget_cannot_be_signed() {
+    let app = spawn_app().await;
+    let a = admitted(&app, "企业摸底", "3000.00", "2026-03-01", "2026-04-30").await;
+    let dept = app.org_id("区市场监督管理局").await;
+    let cz = app.token("caizheng").await;
+    let r = app.put(&format!("/api/v1/budgets/{dept}/2026"), &cz, json!({"amount": "1000.00"})).await;
+    assert_error(r, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await; // changing needs a reason
+    app.put(&format!("/api/v1/budgets/{dept}/2026"), &cz, json!({"amount": "1000.00", "reason": "年中调减"})).await;
+    let r = app.put(&format!("/api/v1/budgets/{dept}/2026"), &app.token("shijian").await, json!({"amount": "9999999.00", "reason": "自己加"})).await;
+    assert_error(r, StatusCode::FORBIDDEN, "FORBIDDEN").await;
+
+    let c = draft(&app, survey_contract(a, app.org_id("幸福社区").await, "3000.00")).await;
+    let id = c["id"].as_i64().unwrap();
+    let r = sign_both(&app, id).await;
+    let body = assert_error(r, StatusCode::CONFLICT, "BUDGET_EXCEEDED").await;
+    assert!(body["error"]["message"].as_str().unwrap().contains("¥1,000.00"));
+    let still: Value = app.get(&format!("/api/v1/contracts/{id}"), &cz).await.json().await.unwrap_or_default();
+    assert!(still.get("status").is_none(), "a draft is not visible to finance");
+    let c2: Value = app.get(&format!("/api/v1/contracts/{id}"), &app.token("shijian").await).await.json().await.unwrap();
+    assert_eq!(c2["status"], "draft");
+    assert!(c2["department_signed_at"].is_null(), "the refused signature changed nothing");
+
+    app.put(&format!("/api/v1/budgets/{dept}/2026"), &cz, json!({"amount": "5000.00", "reason": "追加预算"})).await;
+    let r = app.post(&format!("/api/v1/contracts/{id}/sign"), &app.token("shijian").await, json!({})).await;
+    assert_eq!(r.json::<Value>().await.unwrap()["status"], "active");
+    let b: Value = app.get(&format!("/api/v1/budgets/{dept}/2026"), &cz).await.json().await.unwrap();
+    assert_eq!((b["amount"].as_str(), b["committed"].as_str(), b["available"].as_str()), (Some("5000.00"), Some("3000.00"), Some("2000.00")));
+    let r = app.put(&format!("/api/v1/budgets/{dept}/2026"), &cz, json!({"amount": "2999.99", "reason": "调减"})).await;
+    assert_error(r, StatusCode::CONFLICT, "BUDGET_BELOW_COMMITTED").await;
+}
+
+#[tokio::test]
+async fn milestones_are_paid_when_due_or_after_their_deliverable_is_accepted() {
+    let app = spawn_app().await;
+    let c = active_contract(&app).await;
+    let ms = c["milestones"].as_array().unwrap().clone();
+    let (advance, final_) = (&ms[0], &ms[1]);
+    let body = |m: &Value, amount: &str| json!({"contract_id": c["id"], "milestone_id": m["id"], "amount": amount});
+
+    let r = pay(&app, "k1", body(advance, "900.00")).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_error(pay(&app, "k2", body(advance, "0.01")).await, StatusCode::CONFLICT, "MILESTONE_ALREADY_PAID").await;
+    assert_error(pay(&app, "k3", body(final_, "2100.00")).await, StatusCode::CONFLICT, "MILESTONE_NOT_DUE").await;
+
+    // The community delivers against clause 3; a rejection must say why.
+    let xf = app.token("xingfu").await;
+    let clause3 = final_["clause_id"].clone();
+    let r = app.post(&format!("/api/v1/contracts/{}/deliverables", c["id"]), &xf, json!({"clause_id": c["clauses"][0]["id"], "summary": "x"})).await;
+    assert_error(r, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await; // not a performance clause
+    let d: Value = app.post(&format!("/api/v1/contracts/{}/deliverables", c["id"]), &xf, json!({"clause_id": clause3, "summary": "商户汇总表"})).await.json().await.unwrap();
+    assert_eq!(d["status"], "submitted");
+    let sj = app.token("shijian").await;
+    assert_error(app.post(&format!("/api/v1/deliverables/{}/reject", d["id"]), &sj, json!({"comment": ""})).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    let r: Value = app.post(&format!("/api/v1/deliverables/{}/reject", d["id"]), &sj, json!({"comment": "缺少20户商户"})).await.json().await.unwrap();
+    assert_eq!(r["status"], "rejected");
+    assert_eq!(r["decision_comment"], "依据合同第三条（交付成果）：缺少20户商户");
+    assert_error(pay(&app, "k4", body(final_, "2100.00")).await, StatusCode::CONFLICT, "MILESTONE_NOT_DUE").await;
+    let d2: Value = app.post(&format!("/api/v1/contracts/{}/deliverables", c["id"]), &xf, json!({"clause_id": clause3, "summary": "补齐后的商户汇总表"})).await.json().await.unwrap();
+    // An attachment, checked for type and size, stored with its hash.
+    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4 test".to_vec()).file_name("汇总表.pdf"));
+    let r = app.api.post(app.url(&format!("/api/v1/deliverables/{}/attachments", d2["id"]))).bearer_auth(&xf).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(r.json::<Value>().await.unwrap()["sha256"].as_str().unwrap().len(), 64);
+    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(b"MZ".to_vec()).file_name("virus.exe"));
+    let r = app.api.post(app.url(&format!("/api/v1/deliverables/{}/attachments", d2["id"]))).bearer_auth(&xf).multipart(form).send().await.unwrap();
+    assert_error(r, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    app.post(&format!("/api/v1/deliverables/{}/accept", d2["id"]), &sj, json!({})).await;
+    assert_eq!(pay(&app, "k5", body(final_, "2100.00")).await.status(), StatusCode::CREATED);
+
+    let f = funds(&app, &c["id"]).await;
+    assert_eq!((f["amount"].as_str(), f["disbursed"].as_str(), f["confirmed"].as_str(), f["remaining"].as_str()), (Some("3000.00"), Some("3000.00"), Some("0.00"), Some("0.00")));
+    assert_error(pay(&app, "k6", body(final_, "0.01")).await, StatusCode::CONFLICT, "MILESTONE_ALREADY_PAID").await;
+}
+
+#[tokio::test]
+async fn a_replayed_payment_pays_nothing_more_and_a_reused_key_is_refused() {
+    let app = spawn_app().await;
+    let c = active_contract(&app).await;
+    let m = &c["milestones"][0];
+    let body = json!({"contract_id": c["id"], "milestone_id": m["id"], "amount": "300.00"});
+    assert_error(pay(&app, "", body.clone()).await, StatusCode::UNPROCESSABLE_ENTITY, "IDEMPOTENCY_KEY_REQUIRED").await;
+    let first = pay(&app, "pay-2026-0001", body.clone()).await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.unwrap();
+    let again = pay(&app, "pay-2026-0001", body.clone()).await;
+    assert_eq!(again.status(), StatusCode::CREATED);
+    assert_eq!(again.json::<Value>().await.unwrap(), first);
+    let mut other = body.clone();
+    other["amount"] = json!("301.00");
+    assert_error(pay(&app, "pay-2026-0001", other).await, StatusCode::UNPROCESSABLE_ENTITY, "IDEMPOTENCY_KEY_REUSED").await;
+    assert_eq!(funds(&app, &c["id"]).await["disbursed"], "300.00");
+    assert_error(pay(&app, "pay-x", json!({"contract_id": c["id"], "milestone_id": m["id"], "amount": 300})).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+}
+
+#[tokio::test]
+async fn fifty_racing_payments_pay_exactly_what_fits() {
+    let app = spawn_app().await;
+    let c = active_contract(&app).await;
+    let m = c["milestones"][0].clone(); // 900.00: room for nine payments of 100.00
+    let token = app.token("caizheng").await;
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let (api, url, token) = (app.api.clone(), app.url("/api/v1/disbursements"), token.clone());
+        let body = json!({"contract_id": c["id"], "milestone_id": m["id"], "amount": "100.00"});
+        tasks.push(tokio::spawn(async move {
+            api.post(url).bearer_auth(token).header("Idempotency-Key", format!("race-{i}")).json(&body).send().await.unwrap()
+        }));
+    }
+    let (mut paid, mut refused) = (0, 0);
+    for t in tasks {
+        let r = t.await.unwrap();
+        match r.status() {
+            StatusCode::CREATED => paid += 1,
+            StatusCode::CONFLICT => refused += 1,
+            other => panic!("{other}: {}", r.text().await.unwrap()),
+        }
+    }
+    assert_eq!((paid, refused), (9, 41));
+    assert_eq!(funds(&app, &c["id"]).await["disbursed"], "900.00");
+    let v: Value = app.get("/api/v1/admin/ledger/verify", &app.token("admin").await).await.json().await.unwrap();
+    assert_eq!(v, json!({"ok": true, "breaches": []}));
+}
+
+#[tokio::test]
+async fn the_community_confirms_or_disputes_each_payment() {
+    let app = spawn_app().await;
+    let c = active_contract(&app).await;
+    let m = &c["milestones"][0];
+    let d1: Value = pay(&app, "a", json!({"contract_id": c["id"], "milestone_id": m["id"], "amount": "500.00"})).await.json().await.unwrap();
+    let d2: Value = pay(&app, "b", json!({"contract_id": c["id"], "milestone_id": m["id"], "amount": "400.00"})).await.json().await.unwrap();
+    let xf = app.token("xingfu").await;
+    assert_error(app.post(&format!("/api/v1/disbursements/{}/confirm", d1["id"]), &app.token("hexie").await, json!({})).await, StatusCode::NOT_FOUND, "NOT_FOUND").await;
+    assert_error(app.post(&format!("/api/v1/disbursements/{}/confirm", d1["id"]), &app.token("caizheng").await, json!({})).await, StatusCode::FORBIDDEN, "FORBIDDEN").await;
+    let r: Value = app.post(&format!("/api/v1/disbursements/{}/confirm", d1["id"]), &xf, json!({})).await.json().await.unwrap();
+    assert_eq!(r["status"], "confirmed");
+    assert_error(app.post(&format!("/api/v1/disbursements/{}/confirm", d1["id"]), &xf, json!({})).await, StatusCode::CONFLICT, "ALREADY_CONFIRMED").await;
+    assert_error(app.post(&format!("/api/v1/disbursements/{}/dispute", d2["id"]), &xf, json!({"reason": ""})).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    let r: Value = app.post(&format!("/api/v1/disbursements/{}/dispute", d2["id"]), &xf, json!({"reason": "账户只收到300元"})).await.json().await.unwrap();
+    assert_eq!(r["status"], "disputed");
+    let disputes: Value = app.get("/api/v1/disbursements?status=disputed", &app.token("caizheng").await).await.json().await.unwrap();
+    assert_eq!(disputes.as_array().unwrap().len(), 1);
+    assert_eq!(disputes[0]["dispute_reason"], "账户只收到300元");
+    let f = funds(&app, &c["id"]).await;
+    assert_eq!((f["disbursed"].as_str(), f["confirmed"].as_str(), f["remaining"].as_str()), (Some("900.00"), Some("500.00"), Some("2100.00")));
+    // Terminating gives the unpaid commitment back to the budget.
+    app.post(&format!("/api/v1/contracts/{}/terminate", c["id"]), &app.token("shijian").await, json!({"reason": "提前结束"})).await;
+    let dept = app.org_id("区市场监督管理局").await;
+    let b: Value = app.get(&format!("/api/v1/budgets/{dept}/2026"), &app.token("caizheng").await).await.json().await.unwrap();
+    assert_eq!(b["committed"], "900.00");
+    let v: Value = app.get("/api/v1/admin/ledger/verify", &app.token("admin").await).await.json().await.unwrap();
+    assert_eq!(v["ok"], true);
+}
