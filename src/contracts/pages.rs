@@ -231,6 +231,13 @@ struct DetailPage {
     c: ContractOut,
     can_sign: bool,
     is_department: bool,
+    is_community: bool,
+    is_finance: bool,
+    funds: crate::funds::store::ContractFunds,
+    disbursements: Vec<crate::funds::api::DisbursementOut>,
+    deliverables: Vec<crate::funds::api::DeliverableOut>,
+    /// Milestones with money left to pay: (id, seq, due, left, a fresh idempotency key).
+    payable: Vec<(i64, usize, NaiveDate, Money, String)>,
     rationales: Vec<(&'static str, &'static str)>,
     errors: Vec<String>,
     notice: Option<&'static str>,
@@ -254,12 +261,35 @@ impl DetailPage {
             _ => "作废",
         }
     }
+    fn clause_title(&self, id: &i64) -> String {
+        self.c
+            .versions
+            .iter()
+            .flat_map(|v| v.clauses.iter())
+            .find(|k| k.id == *id)
+            .map(|k| format!("第{}条 {}", super::pdf::chinese_number(k.number as u32), k.title))
+            .unwrap_or_default()
+    }
+    fn receipt_label(&self, s: &str) -> &'static str {
+        match s {
+            "confirmed" => "已确认到账",
+            "disputed" => "有异议",
+            _ => "待社区确认",
+        }
+    }
+    fn deliverable_label(&self, s: &str) -> &'static str {
+        match s {
+            "accepted" => "验收合格",
+            "rejected" => "退回",
+            _ => "待验收",
+        }
+    }
     fn cn(&self, n: &i32) -> String {
         super::pdf::chinese_number(*n as u32)
     }
 }
 
-async fn detail_render(st: &AppState, caller: &Caller, id: i64, status: StatusCode, errors: Vec<String>, notice: Option<&'static str>) -> PageResult {
+pub async fn detail_render(st: &AppState, caller: &Caller, id: i64, status: StatusCode, errors: Vec<String>, notice: Option<&'static str>) -> PageResult {
     let c = api::contract_out(st, store::find(&st.db, caller, id).await?).await?;
     let is_department = caller.role == Role::Department && c.department_id == caller.org_id;
     let is_community = caller.role == Role::Community && c.community_id == caller.org_id;
@@ -271,8 +301,28 @@ async fn detail_render(st: &AppState, caller: &Caller, id: i64, status: StatusCo
     let can_sign = awaiting.is_some_and(|v| {
         (is_department && v.department_signed_at.is_none()) || (is_community && v.community_signed_at.is_none())
     }) && matches!(c.status, Status::Draft | Status::Active);
+    let model = store::find(&st.db, caller, id).await?;
+    let funds = crate::funds::store::contract_funds(&st.db, &model).await?;
+    let ds = crate::funds::store::disbursements_of(&st.db, caller.county_id, id).await?;
+    let payable = c
+        .milestones
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| {
+            let paid: i64 = ds.iter().filter(|d| d.milestone_id == m.id).map(|d| d.amount_fen).sum();
+            let left = Money::from_fen(m.amount.fen() - paid);
+            left.is_positive().then(|| (m.id, i + 1, m.due, left, crate::platform::auth::random_key()))
+        })
+        .collect();
+    let deliverables = crate::funds::store::deliverables_of(&st.db, caller.county_id, id).await?.into_iter().map(Into::into).collect();
     let page = DetailPage {
         layout: Layout::for_caller(st, caller, c.number.clone()).await?,
+        is_community,
+        is_finance: caller.role == Role::Finance && matches!(c.status, Status::Active | Status::Completed),
+        funds,
+        disbursements: ds.iter().map(Into::into).collect(),
+        deliverables,
+        payable,
         c,
         can_sign,
         is_department,
@@ -294,6 +344,10 @@ async fn detail_page(State(st): State<AppState>, caller: Caller, Path(id): Path<
         Some("signed") => Some("已签署"),
         Some("amended") => Some("变更已提出，双方签署后生效"),
         Some("step") => Some("已办理"),
+        Some("paid") => Some("已拨付"),
+        Some("receipt") => Some("已记录到账确认"),
+        Some("delivered") => Some("成果已提交，等待部门验收"),
+        Some("decided") => Some("已验收"),
         _ => None,
     };
     detail_render(&st, &caller, id, StatusCode::OK, vec![], notice).await

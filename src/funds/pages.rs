@@ -1,8 +1,286 @@
-//! Pages of funds: placeholder until the templates land.
+//! Pages of funds: the finance bureau's overview (budgets, a chart, disputes, payments
+//! unconfirmed too long, admitted tasks without money), the community's view of what it
+//! is owed and has received, and the money actions of the contract page.
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
 use axum::Router;
+use axum_extra::extract::Form;
+use chrono::{Datelike, Duration, Utc};
+use sea_orm::EntityTrait;
+use serde::Deserialize;
 
+use super::api::DisbursementOut;
+use super::store::{self, DepartmentFunds};
+use crate::admission::store as admissions;
+use crate::contracts::pages::detail_render;
+use crate::contracts::store as contracts;
+use crate::money::Money;
+use crate::orgs::{store as orgs, OrgKind, Role};
+use crate::platform::auth::{Caller, ALL_ROLES};
+use crate::platform::error::AppError;
+use crate::web::{self, form_errors, render, Layout, PageResult};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
+    let everyone = Router::new().route("/funds", get(overview));
+    let finance = Router::new().route("/contracts/{id}/pay", post(pay)).route("/funds/budget", post(set_budget));
+    let community = Router::new()
+        .route("/disbursements/{id}/receipt", post(receipt))
+        .route("/contracts/{id}/deliverables", post(submit_deliverable));
+    let department = Router::new().route("/deliverables/{id}/decide", post(decide));
+    web::open(ALL_ROLES, everyone)
+        .merge(web::open(&[Role::Finance], finance))
+        .merge(web::open(&[Role::Community], community))
+        .merge(web::open(&[Role::Department], department))
+}
+
+/// One bar of the chart: widths in per mille of the largest budget.
+pub struct Bar {
+    pub f: DepartmentFunds,
+    pub budget_w: i64,
+    pub committed_w: i64,
+    pub paid_w: i64,
+    pub confirmed_w: i64,
+}
+
+pub struct Row {
+    pub contract_id: i64,
+    pub number: String,
+    pub community: String,
+    pub task: String,
+    pub amount: Money,
+    pub disbursed: Money,
+    pub confirmed: Money,
+    pub owed: Money,
+}
+
+pub struct Payment {
+    pub d: DisbursementOut,
+    pub number: String,
+    pub community: String,
+}
+
+#[derive(Template)]
+#[template(path = "funds/overview.html")]
+struct OverviewPage {
+    layout: Layout,
+    year: i32,
+    days: i64,
+    bars: Vec<Bar>,
+    rows: Vec<Row>,
+    disputed: Vec<Payment>,
+    unconfirmed: Vec<Payment>,
+    unfunded: Vec<(i64, String, String)>,
+    departments: Vec<(i64, String)>,
+    is_finance: bool,
+    is_community: bool,
+    errors: Vec<String>,
+    notice: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+struct OverviewQuery {
+    year: Option<i32>,
+    days: Option<i64>,
+    done: Option<String>,
+}
+
+async fn overview_render(st: &AppState, caller: &Caller, q: OverviewQuery, status: StatusCode, errors: Vec<String>) -> PageResult {
+    let year = q.year.unwrap_or_else(|| Utc::now().year());
+    let days = q.days.unwrap_or(7).clamp(1, 365);
+    let mut depts = if caller.role == Role::Community { vec![] } else { store::department_funds(&st.db, caller.county_id, year).await? };
+    if caller.role == Role::Department {
+        depts.retain(|d| d.department_id == caller.org_id);
+    }
+    let max = depts.iter().map(|d| d.budget.fen()).max().unwrap_or(0).max(1);
+    let w = |m: Money| m.fen() * 1000 / max;
+    let bars = depts
+        .into_iter()
+        .map(|f| Bar { budget_w: w(f.budget), committed_w: w(f.committed), paid_w: w(f.disbursed), confirmed_w: w(f.confirmed), f })
+        .collect();
+    let names = admissions::org_names(&st.db, caller.county_id).await?;
+    let cutoff = Utc::now() - Duration::days(days);
+    let (mut rows, mut disputed, mut unconfirmed) = (Vec::new(), Vec::new(), Vec::new());
+    for c in contracts::list(&st.db, caller).await? {
+        if contracts::Status::parse(&c.status) == contracts::Status::Draft {
+            continue;
+        }
+        let f = store::contract_funds(&st.db, &c).await?;
+        let task = entity::admission::Entity::find_by_id(c.admission_id).one(&st.db).await?.map(|a| a.title).unwrap_or_default();
+        let community = names.get(&c.community_id).cloned().unwrap_or_default();
+        for d in store::disbursements_of(&st.db, caller.county_id, c.id).await? {
+            let p = Payment { d: (&d).into(), number: c.number.clone(), community: community.clone() };
+            if d.status == "disputed" {
+                disputed.push(p);
+            } else if d.status == "paid" && d.paid_at < cutoff {
+                unconfirmed.push(p);
+            }
+        }
+        rows.push(Row {
+            contract_id: c.id,
+            number: c.number.clone(),
+            community,
+            task,
+            amount: f.amount,
+            disbursed: f.disbursed,
+            confirmed: f.confirmed,
+            owed: f.remaining,
+        });
+    }
+    // Admitted tasks without any money committed: 费随事转 says there must be none.
+    let mut unfunded = Vec::new();
+    if caller.role != Role::Community {
+        let all_contracts = contracts::list(&st.db, caller).await?;
+        for a in admissions::list(&st.db, caller).await? {
+            if !admissions::status_of(&a).is_admitted() {
+                continue;
+            }
+            let mut funded = false;
+            for c in all_contracts.iter().filter(|c| c.admission_id == a.id) {
+                let f = store::contract_funds(&st.db, c).await?;
+                funded |= f.committed.is_positive() || f.disbursed.is_positive();
+            }
+            if !funded {
+                unfunded.push((a.id, a.title.clone(), names.get(&a.department_id).cloned().unwrap_or_default()));
+            }
+        }
+    }
+    let departments = orgs::list_orgs(&st.db, caller.county_id)
+        .await?
+        .into_iter()
+        .filter(|o| o.kind == OrgKind::Department.as_str())
+        .map(|o| (o.id, o.name))
+        .collect();
+    let notice = match q.done.as_deref() {
+        Some("budget") => Some("预算已保存"),
+        _ => None,
+    };
+    let title = if caller.role == Role::Community { "本社区经费" } else { "经费总览" };
+    let page = OverviewPage {
+        layout: Layout::for_caller(st, caller, title).await?,
+        year,
+        days,
+        bars,
+        rows,
+        disputed,
+        unconfirmed,
+        unfunded,
+        departments,
+        is_finance: caller.role == Role::Finance,
+        is_community: caller.role == Role::Community,
+        errors,
+        notice,
+    };
+    render(status, &page)
+}
+
+async fn overview(State(st): State<AppState>, caller: Caller, Query(q): Query<OverviewQuery>) -> PageResult {
+    overview_render(&st, &caller, q, StatusCode::OK, vec![]).await
+}
+
+#[derive(Deserialize)]
+struct BudgetForm {
+    department_id: i64,
+    year: i32,
+    amount: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn set_budget(State(st): State<AppState>, caller: Caller, Form(f): Form<BudgetForm>) -> PageResult {
+    let r = match f.amount.parse::<Money>() {
+        Ok(a) => store::set_budget(&st.db, &caller, f.department_id, f.year, a, &f.reason).await.map(|_| ()),
+        Err(e) => Err(AppError::invalid("amount", e.to_string())),
+    };
+    match r {
+        Ok(()) => Ok(Redirect::to(&format!("/funds?year={}&done=budget", f.year)).into_response()),
+        Err(e) => {
+            let q = OverviewQuery { year: Some(f.year), days: None, done: None };
+            overview_render(&st, &caller, q, StatusCode::UNPROCESSABLE_ENTITY, form_errors(e)?).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct PayForm {
+    milestone_id: i64,
+    amount: String,
+    key: String,
+}
+
+/// Pays from the contract page; the form carries its own idempotency key, so pressing
+/// the button twice or resubmitting the page pays once.
+async fn pay(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, Form(f): Form<PayForm>) -> PageResult {
+    let r = match f.amount.parse::<Money>() {
+        Ok(a) => store::disburse(&st.db, &caller, &f.key, id, f.milestone_id, a, |d| d.id.to_string()).await.map(|_| ()),
+        Err(e) => Err(AppError::invalid("amount", e.to_string())),
+    };
+    match r {
+        Ok(()) => Ok(Redirect::to(&format!("/contracts/{id}?done=paid")).into_response()),
+        Err(e) => detail_render(&st, &caller, id, StatusCode::UNPROCESSABLE_ENTITY, form_errors(e)?, None).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct ReceiptForm {
+    action: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn receipt(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, Form(f): Form<ReceiptForm>) -> PageResult {
+    let d = store::find_disbursement(&st.db, &caller, id).await?;
+    let dispute = (f.action == "dispute").then_some(f.reason.as_str());
+    match store::receipt(&st.db, &caller, id, dispute).await {
+        Ok(_) => Ok(Redirect::to(&format!("/contracts/{}?done=receipt", d.contract_id)).into_response()),
+        Err(e) => detail_render(&st, &caller, d.contract_id, StatusCode::UNPROCESSABLE_ENTITY, form_errors(e)?, None).await,
+    }
+}
+
+async fn submit_deliverable(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, mut mp: Multipart) -> PageResult {
+    let (mut clause_id, mut summary, mut file) = (0i64, String::new(), None);
+    while let Ok(Some(field)) = mp.next_field().await {
+        match field.name().unwrap_or("") {
+            "clause_id" => clause_id = field.text().await.unwrap_or_default().trim().parse().unwrap_or(0),
+            "summary" => summary = field.text().await.unwrap_or_default(),
+            "file" => {
+                let name = field.file_name().unwrap_or("").to_string();
+                let data = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+                if !name.is_empty() && !data.is_empty() {
+                    file = Some((name, data));
+                }
+            }
+            _ => {}
+        }
+    }
+    let r = async {
+        let d = store::submit_deliverable(&st.db, &caller, id, clause_id, &summary).await?;
+        if let Some((name, data)) = file {
+            store::attach(&st.db, &caller, d.id, &name, data).await?;
+        }
+        Ok::<_, AppError>(())
+    }
+    .await;
+    match r {
+        Ok(()) => Ok(Redirect::to(&format!("/contracts/{id}?done=delivered")).into_response()),
+        Err(e) => detail_render(&st, &caller, id, StatusCode::UNPROCESSABLE_ENTITY, form_errors(e)?, None).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct DecideForm {
+    action: String,
+    #[serde(default)]
+    comment: String,
+}
+
+async fn decide(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, Form(f): Form<DecideForm>) -> PageResult {
+    let (_, c) = store::find_deliverable(&st.db, &caller, id).await?;
+    match store::decide_deliverable(&st.db, &caller, id, f.action == "accept", &f.comment).await {
+        Ok(_) => Ok(Redirect::to(&format!("/contracts/{}?done=decided", c.id)).into_response()),
+        Err(e) => detail_render(&st, &caller, c.id, StatusCode::UNPROCESSABLE_ENTITY, form_errors(e)?, None).await,
+    }
 }

@@ -55,6 +55,11 @@ fn new_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// A fresh random key (for a form's Idempotency-Key, so a resubmitted page pays once).
+pub fn random_key() -> String {
+    new_token()
+}
+
 fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }

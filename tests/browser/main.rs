@@ -362,3 +362,60 @@ async fn a_department_drafts_a_contract_and_both_sides_sign_it() {
     assert!(versions.contains("市场监管局经办人") && versions.contains("幸福社区书记"), "{versions}");
     b.client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn finance_pays_and_the_community_confirms() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    // An active contract through the API: admission, budget, contract, both signatures.
+    let sj = app.token("shijian").await;
+    let xingfu = app.org_id("幸福社区").await;
+    let a: serde_json::Value = app
+        .post("/api/v1/admissions", &sj, json!({"title": "辖区企业基本情况摸底", "description": "入户登记", "basis": "示范区市场监管局〔2026〕12号",
+              "target_community_ids": [xingfu], "period_start": "2026-03-01", "period_end": "2026-04-30", "budget": "3000.00"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = a["id"].as_i64().unwrap();
+    app.post(&format!("/api/v1/admissions/{id}/submit"), &sj, json!({})).await;
+    app.post(&format!("/api/v1/admissions/{id}/review"), &app.token("minzheng").await, json!({"opinion": "approve", "comment": "同意"})).await;
+    app.post(&format!("/api/v1/admissions/{id}/decide"), &app.token("lingdao").await, json!({"decision": "approve", "comment": "同意"})).await;
+    let dept = app.org_id("区市场监督管理局").await;
+    app.put(&format!("/api/v1/budgets/{dept}/2026"), &app.token("caizheng").await, json!({"amount": "100000.00", "reason": "下达预算"})).await;
+    let c: serde_json::Value = app
+        .post("/api/v1/contracts", &sj, json!({"admission_id": id, "community_id": xingfu, "template_id": "short-term-task", "amount": "3000.00",
+              "variables": {"scope": "辖区全部商户", "delivery_date": "2026-04-25"}}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let cid = c["id"].as_i64().unwrap();
+    app.post(&format!("/api/v1/contracts/{cid}/sign"), &sj, json!({})).await;
+    app.post(&format!("/api/v1/contracts/{cid}/sign"), &app.token("xingfu").await, json!({})).await;
+
+    let cl = &b.client;
+    log_in(cl, &app, "caizheng", PASSWORD).await;
+    cl.wait().for_element(Locator::Css("#home-title")).await.unwrap();
+    cl.goto(&app.url("/funds")).await.unwrap();
+    let overview = cl.wait().for_element(Locator::Css("#contract-funds")).await.unwrap().text().await.unwrap();
+    assert!(overview.contains(c["number"].as_str().unwrap()), "{overview}");
+    cl.goto(&app.url(&format!("/contracts/{cid}"))).await.unwrap();
+    cl.wait().for_element(Locator::Css(".pay-milestone")).await.unwrap().click().await.unwrap();
+    wait_text(cl, "p.notice", |t| t == "已拨付").await;
+    assert_eq!(cl.find(Locator::Css("#funds-disbursed")).await.unwrap().text().await.unwrap(), "¥900.00");
+    log_out(cl).await;
+
+    log_in(cl, &app, "xingfu", PASSWORD).await;
+    cl.wait().for_element(Locator::Css("#home-title")).await.unwrap();
+    cl.goto(&app.url("/funds")).await.unwrap();
+    let mine = cl.wait().for_element(Locator::Css("#contract-funds")).await.unwrap().text().await.unwrap();
+    assert!(mine.contains("¥900.00") && mine.contains("¥2,100.00"), "{mine}");
+    cl.goto(&app.url(&format!("/contracts/{cid}"))).await.unwrap();
+    cl.wait().for_element(Locator::Css(".confirm-receipt")).await.unwrap().click().await.unwrap();
+    wait_text(cl, "p.notice", |t| t == "已记录到账确认").await;
+    assert_eq!(cl.find(Locator::Css("#funds-confirmed")).await.unwrap().text().await.unwrap(), "¥900.00");
+    let table = cl.find(Locator::Css("#disbursements")).await.unwrap().text().await.unwrap();
+    assert!(table.contains("已确认到账"), "{table}");
+    b.client.close().await.unwrap();
+}
