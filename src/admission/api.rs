@@ -414,7 +414,7 @@ pub struct AssessmentRow {
     pub period_end: Option<NaiveDate>,
     pub communities: Vec<String>,
     pub budget: Option<Money>,
-    /// Funds delivered to the communities; null until the funds ledger exists.
+    /// Funds delivered to the communities (disbursed under the task's contracts).
     pub funds_delivered: Option<Money>,
     pub overdue: bool,
 }
@@ -425,6 +425,17 @@ pub struct AssessmentRow {
     responses((status = 200, body = [AssessmentRow]), (status = 403, body = ErrorBody)))]
 async fn assessment(State(st): State<AppState>, caller: Caller) -> AppResult<Json<Vec<AssessmentRow>>> {
     Ok(Json(assessment_rows(&st, &caller).await?))
+}
+
+/// What has reached the communities for a task: the disbursements of its contracts.
+async fn funds_delivered(st: &AppState, a: &admission::Model) -> AppResult<Money> {
+    use crate::platform::db::in_county;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let mut total = 0;
+    for c in in_county::<entity::contract::Entity>(a.county_id).filter(entity::contract::Column::AdmissionId.eq(a.id)).all(&st.db).await? {
+        total += crate::funds::store::contract_funds(&st.db, &c).await?.disbursed.fen();
+    }
+    Ok(Money::from_fen(total))
 }
 
 pub async fn assessment_rows(st: &AppState, caller: &Caller) -> AppResult<Vec<AssessmentRow>> {
@@ -454,7 +465,7 @@ pub async fn assessment_rows(st: &AppState, caller: &Caller) -> AppResult<Vec<As
             period_end: m.period_end,
             communities,
             budget: m.budget_fen.map(Money::from_fen),
-            funds_delivered: None,
+            funds_delivered: Some(funds_delivered(st, &m).await?),
             overdue: overdue(status, m.approval_deadline, today),
             title: m.title,
         });

@@ -210,14 +210,20 @@ async fn list_disbursements(State(st): State<AppState>, caller: Caller, Query(q)
 pub struct SummaryOut {
     pub year: i32,
     pub departments: Vec<DepartmentFunds>,
+    #[serde(flatten)]
+    pub overview: store::Overview,
 }
 
 #[derive(Deserialize, IntoParams)]
 pub struct YearQuery {
     pub year: Option<i32>,
+    /// Payments unconfirmed for more than this many days are listed (default 7).
+    pub days: Option<i64>,
 }
 
-/// Budget, committed, disbursed and confirmed per department for a year.
+/// Money per department (budget, committed, disbursed, confirmed), per contract, per
+/// community and for the county; disputed payments; payments unconfirmed for more than
+/// `days`; admitted tasks with no money (must be none).
 #[utoipa::path(get, path = "/funds/summary", tag = "funds", security(("bearer" = [])), params(YearQuery),
     responses((status = 200, body = SummaryOut)))]
 async fn summary(State(st): State<AppState>, caller: Caller, Query(q): Query<YearQuery>) -> AppResult<Json<SummaryOut>> {
@@ -229,7 +235,8 @@ async fn summary(State(st): State<AppState>, caller: Caller, Query(q): Query<Yea
     if caller.role == Role::Department {
         departments.retain(|d| d.department_id == caller.org_id);
     }
-    Ok(Json(SummaryOut { year, departments }))
+    let overview = store::overview(&st.db, &caller, q.days.unwrap_or(7).clamp(1, 365)).await?;
+    Ok(Json(SummaryOut { year, departments, overview }))
 }
 
 #[derive(Deserialize, ToSchema)]

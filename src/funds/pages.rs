@@ -8,15 +8,11 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::Form;
-use chrono::{Datelike, Duration, Utc};
-use sea_orm::EntityTrait;
+use chrono::{Datelike, Utc};
 use serde::Deserialize;
 
-use super::api::DisbursementOut;
 use super::store::{self, DepartmentFunds};
-use crate::admission::store as admissions;
 use crate::contracts::pages::detail_render;
-use crate::contracts::store as contracts;
 use crate::money::Money;
 use crate::orgs::{store as orgs, OrgKind, Role};
 use crate::platform::auth::{Caller, ALL_ROLES};
@@ -46,23 +42,6 @@ pub struct Bar {
     pub confirmed_w: i64,
 }
 
-pub struct Row {
-    pub contract_id: i64,
-    pub number: String,
-    pub community: String,
-    pub task: String,
-    pub amount: Money,
-    pub disbursed: Money,
-    pub confirmed: Money,
-    pub owed: Money,
-}
-
-pub struct Payment {
-    pub d: DisbursementOut,
-    pub number: String,
-    pub community: String,
-}
-
 #[derive(Template)]
 #[template(path = "funds/overview.html")]
 struct OverviewPage {
@@ -70,10 +49,7 @@ struct OverviewPage {
     year: i32,
     days: i64,
     bars: Vec<Bar>,
-    rows: Vec<Row>,
-    disputed: Vec<Payment>,
-    unconfirmed: Vec<Payment>,
-    unfunded: Vec<(i64, String, String)>,
+    o: store::Overview,
     departments: Vec<(i64, String)>,
     is_finance: bool,
     is_community: bool,
@@ -101,53 +77,7 @@ async fn overview_render(st: &AppState, caller: &Caller, q: OverviewQuery, statu
         .into_iter()
         .map(|f| Bar { budget_w: w(f.budget), committed_w: w(f.committed), paid_w: w(f.disbursed), confirmed_w: w(f.confirmed), f })
         .collect();
-    let names = admissions::org_names(&st.db, caller.county_id).await?;
-    let cutoff = Utc::now() - Duration::days(days);
-    let (mut rows, mut disputed, mut unconfirmed) = (Vec::new(), Vec::new(), Vec::new());
-    for c in contracts::list(&st.db, caller).await? {
-        if contracts::Status::parse(&c.status) == contracts::Status::Draft {
-            continue;
-        }
-        let f = store::contract_funds(&st.db, &c).await?;
-        let task = entity::admission::Entity::find_by_id(c.admission_id).one(&st.db).await?.map(|a| a.title).unwrap_or_default();
-        let community = names.get(&c.community_id).cloned().unwrap_or_default();
-        for d in store::disbursements_of(&st.db, caller.county_id, c.id).await? {
-            let p = Payment { d: (&d).into(), number: c.number.clone(), community: community.clone() };
-            if d.status == "disputed" {
-                disputed.push(p);
-            } else if d.status == "paid" && d.paid_at < cutoff {
-                unconfirmed.push(p);
-            }
-        }
-        rows.push(Row {
-            contract_id: c.id,
-            number: c.number.clone(),
-            community,
-            task,
-            amount: f.amount,
-            disbursed: f.disbursed,
-            confirmed: f.confirmed,
-            owed: f.remaining,
-        });
-    }
-    // Admitted tasks without any money committed: 费随事转 says there must be none.
-    let mut unfunded = Vec::new();
-    if caller.role != Role::Community {
-        let all_contracts = contracts::list(&st.db, caller).await?;
-        for a in admissions::list(&st.db, caller).await? {
-            if !admissions::status_of(&a).is_admitted() {
-                continue;
-            }
-            let mut funded = false;
-            for c in all_contracts.iter().filter(|c| c.admission_id == a.id) {
-                let f = store::contract_funds(&st.db, c).await?;
-                funded |= f.committed.is_positive() || f.disbursed.is_positive();
-            }
-            if !funded {
-                unfunded.push((a.id, a.title.clone(), names.get(&a.department_id).cloned().unwrap_or_default()));
-            }
-        }
-    }
+    let overview = store::overview(&st.db, caller, days).await?;
     let departments = orgs::list_orgs(&st.db, caller.county_id)
         .await?
         .into_iter()
@@ -164,10 +94,7 @@ async fn overview_render(st: &AppState, caller: &Caller, q: OverviewQuery, statu
         year,
         days,
         bars,
-        rows,
-        disputed,
-        unconfirmed,
-        unfunded,
+        o: overview,
         departments,
         is_finance: caller.role == Role::Finance,
         is_community: caller.role == Role::Community,

@@ -587,3 +587,138 @@ pub async fn attach(db: &(impl ConnectionTrait + TransactionTrait), caller: &Cal
     .insert(db)
     .await?)
 }
+
+/// A contract's money in a listing.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ContractRow {
+    pub contract_id: i64,
+    pub number: String,
+    pub task: String,
+    pub community_id: i64,
+    pub community: String,
+    pub amount: Money,
+    pub disbursed: Money,
+    pub confirmed: Money,
+    /// Still to be paid to the community.
+    pub outstanding: Money,
+}
+
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PaymentRow {
+    pub disbursement_id: i64,
+    pub contract_id: i64,
+    pub number: String,
+    pub community: String,
+    pub amount: Money,
+    pub paid_at: chrono::DateTime<Utc>,
+    pub dispute_reason: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, serde::Serialize, utoipa::ToSchema)]
+pub struct Totals {
+    pub contracted: Money,
+    pub disbursed: Money,
+    pub confirmed: Money,
+    pub outstanding: Money,
+}
+
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct CommunityFunds {
+    pub community_id: i64,
+    pub community: String,
+    #[serde(flatten)]
+    pub totals: Totals,
+}
+
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct UnfundedRow {
+    pub admission_id: i64,
+    pub title: String,
+    pub department: String,
+}
+
+/// Money across the contracts a caller may see: per contract, per community and in
+/// total; disputed payments; payments unconfirmed for more than `days`; admitted tasks
+/// with no money committed (费随事转: there should be none).
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Overview {
+    pub contracts: Vec<ContractRow>,
+    pub communities: Vec<CommunityFunds>,
+    pub county: Totals,
+    pub disputed: Vec<PaymentRow>,
+    pub unconfirmed: Vec<PaymentRow>,
+    pub unfunded: Vec<UnfundedRow>,
+}
+
+fn add(t: &mut Totals, r: &ContractRow) {
+    let plus = |a: Money, b: Money| Money::from_fen(a.fen() + b.fen());
+    t.contracted = plus(t.contracted, r.amount);
+    t.disbursed = plus(t.disbursed, r.disbursed);
+    t.confirmed = plus(t.confirmed, r.confirmed);
+    t.outstanding = plus(t.outstanding, r.outstanding);
+}
+
+pub async fn overview(db: &impl ConnectionTrait, caller: &Caller, days: i64) -> AppResult<Overview> {
+    let names = crate::admission::store::org_names(db, caller.county_id).await?;
+    let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
+    let cutoff = Utc::now() - chrono::Duration::days(days);
+    let all = contracts::list(db, caller).await?;
+    let (mut rows, mut disputed, mut unconfirmed) = (Vec::new(), Vec::new(), Vec::new());
+    for c in all.iter().filter(|c| contracts::Status::parse(&c.status) != contracts::Status::Draft) {
+        let f = contract_funds(db, c).await?;
+        let task = entity::admission::Entity::find_by_id(c.admission_id).one(db).await?.map(|a| a.title).unwrap_or_default();
+        for d in disbursements_of(db, caller.county_id, c.id).await? {
+            let p = PaymentRow {
+                disbursement_id: d.id,
+                contract_id: c.id,
+                number: c.number.clone(),
+                community: name(c.community_id),
+                amount: Money::from_fen(d.amount_fen),
+                paid_at: d.paid_at,
+                dispute_reason: d.dispute_reason.clone(),
+            };
+            if d.status == "disputed" {
+                disputed.push(p);
+            } else if d.status == "paid" && d.paid_at < cutoff {
+                unconfirmed.push(p);
+            }
+        }
+        rows.push(ContractRow {
+            contract_id: c.id,
+            number: c.number.clone(),
+            task,
+            community_id: c.community_id,
+            community: name(c.community_id),
+            amount: f.amount,
+            disbursed: f.disbursed,
+            confirmed: f.confirmed,
+            outstanding: f.remaining,
+        });
+    }
+    let mut county = Totals::default();
+    let mut communities: Vec<CommunityFunds> = Vec::new();
+    for r in &rows {
+        add(&mut county, r);
+        match communities.iter_mut().find(|c| c.community_id == r.community_id) {
+            Some(c) => add(&mut c.totals, r),
+            None => {
+                let mut t = Totals::default();
+                add(&mut t, r);
+                communities.push(CommunityFunds { community_id: r.community_id, community: r.community.clone(), totals: t });
+            }
+        }
+    }
+    let mut unfunded = Vec::new();
+    if caller.role != Role::Community {
+        for a in crate::admission::store::list(db, caller).await? {
+            if !crate::admission::store::status_of(&a).is_admitted() {
+                continue;
+            }
+            let funded = rows.iter().filter(|r| all.iter().any(|c| c.id == r.contract_id && c.admission_id == a.id)).any(|r| r.amount.is_positive());
+            if !funded {
+                unfunded.push(UnfundedRow { admission_id: a.id, title: a.title.clone(), department: name(a.department_id) });
+            }
+        }
+    }
+    Ok(Overview { contracts: rows, communities, county, disputed, unconfirmed, unfunded })
+}

@@ -182,3 +182,29 @@ async fn the_community_confirms_or_disputes_each_payment() {
     let v: Value = app.get("/api/v1/admin/ledger/verify", &app.token("admin").await).await.json().await.unwrap();
     assert_eq!(v["ok"], true);
 }
+
+#[tokio::test]
+async fn views_per_department_community_and_county_and_tasks_without_money() {
+    let app = spawn_app().await;
+    let c = active_contract(&app).await;
+    pay(&app, "s1", json!({"contract_id": c["id"], "milestone_id": c["milestones"][0]["id"], "amount": "900.00"})).await;
+    let bare = admitted(&app, "无合同的已准入事项", "500.00", "2026-03-01", "2026-04-30").await;
+    let s: Value = app.get("/api/v1/funds/summary?year=2026", &app.token("caizheng").await).await.json().await.unwrap();
+    let dept = s["departments"].as_array().unwrap().iter().find(|d| d["department"] == "区市场监督管理局").unwrap().clone();
+    assert_eq!((dept["budget"].as_str(), dept["committed"].as_str(), dept["disbursed"].as_str()), (Some("1000000.00"), Some("3000.00"), Some("900.00")));
+    assert_eq!(s["county"]["contracted"], "3000.00");
+    assert_eq!(s["county"]["outstanding"], "2100.00");
+    assert_eq!(s["communities"][0]["community"], "幸福社区");
+    assert_eq!(s["communities"][0]["disbursed"], "900.00");
+    let unfunded: Vec<i64> = s["unfunded"].as_array().unwrap().iter().map(|u| u["admission_id"].as_i64().unwrap()).collect();
+    assert_eq!(unfunded, [bare]);
+    assert_error(app.get("/api/v1/funds/summary", &app.token("xingfu").await).await, StatusCode::FORBIDDEN, "FORBIDDEN").await;
+    let rows: Value = app.get("/api/v1/admissions/assessment", &app.token("ducha").await).await.json().await.unwrap();
+    let row = rows.as_array().unwrap().iter().find(|r| r["id"] == c["admission_id"]).unwrap();
+    assert_eq!(row["funds_delivered"], "900.00");
+    // The community's page shows what it is owed and what it received.
+    let html = app.page_login("xingfu").await.get(app.url("/funds")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("本社区的合同经费") && html.contains("¥900.00") && html.contains("¥2,100.00"));
+    let html = app.page_login("caizheng").await.get(app.url("/funds?year=2026")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("无合同的已准入事项") && html.contains("<svg"));
+}
