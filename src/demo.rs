@@ -73,3 +73,145 @@ pub async fn load(db: &DatabaseConnection) -> AppResult<bool> {
     tracing::info!("demo county {DEMO_COUNTY} loaded; every demo user's password is {DEMO_PASSWORD}");
     Ok(true)
 }
+
+async fn demo_caller(db: &DatabaseConnection, username: &str) -> AppResult<Caller> {
+    let u = entity::user::Entity::find()
+        .filter(entity::user::Column::Username.eq(username))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::internal(format!("demo user {username} missing")))?;
+    Ok(Caller {
+        user_id: u.id,
+        username: u.username,
+        display_name: u.display_name,
+        role: Role::parse(&u.role).unwrap_or(Role::Community),
+        org_id: u.org_id,
+        county_id: u.county_id,
+        session_id: 0,
+    })
+}
+
+/// The Yingjiang cases of seed 004, run through the real procedure: budgets; a monthly
+/// subsidy for food-safety information reporting in both communities; a short-term
+/// 3,000-yuan enterprise survey; payments made, some confirmed. Loaded by
+/// `serve --demo` after the county (the tests start from the county alone).
+pub async fn load_cases(db: &DatabaseConnection, templates: &[crate::contracts::template::Template]) -> AppResult<()> {
+    use chrono::{Datelike, NaiveDate, Utc};
+    use std::collections::HashMap;
+
+    use crate::admission::store::{self as admissions, Draft, StepInput};
+    use crate::admission::{rules::Application, Action};
+    use crate::contracts::store::{self as contracts, NewContract};
+    use crate::funds::store as funds;
+    use crate::money::Money;
+
+    let (finance, reviewer, approver) = (demo_caller(db, "caizheng").await?, demo_caller(db, "minzheng").await?, demo_caller(db, "lingdao").await?);
+    let (dept, xingfu, hexie) = (demo_caller(db, "shijian").await?, demo_caller(db, "xingfu").await?, demo_caller(db, "hexie").await?);
+    let health = demo_caller(db, "weijian").await?;
+    let today = Utc::now().date_naive();
+    let year = today.year();
+    let date = |m: u32, d: u32| NaiveDate::from_ymd_opt(year, m, d).expect("date");
+    funds::set_budget(db, &finance, dept.org_id, year, Money::from_yuan(300_000), "").await?;
+    funds::set_budget(db, &finance, health.org_id, year, Money::from_yuan(200_000), "").await?;
+
+    let admit = |title: &'static str, description: &'static str, basis: &'static str, start: NaiveDate, end: NaiveDate, budget: i64, targets: Vec<i64>| {
+        let dept = dept.clone();
+        let (reviewer, approver) = (reviewer.clone(), approver.clone());
+        async move {
+            let d = Draft {
+                app: Application {
+                    title: title.into(),
+                    description: description.into(),
+                    basis: basis.into(),
+                    period_start: Some(start),
+                    period_end: Some(end),
+                    budget: Some(Money::from_yuan(budget)),
+                    ..Default::default()
+                },
+                work_plan: "按合同约定开展，部门每月指导".into(),
+                staffing: "每社区网格员2名".into(),
+                target_community_ids: targets,
+                emergency: false,
+            };
+            let a = admissions::create(db, &dept, &d).await?;
+            admissions::step(db, &dept, a.id, Action::Submit, &StepInput::default()).await?;
+            let review = StepInput { comment: "依据充分，经费落实，同意准入".into(), approve: Some(true), opinions: vec![] };
+            admissions::step(db, &reviewer, a.id, Action::Review, &review).await?;
+            let decide = StepInput { comment: "同意".into(), ..Default::default() };
+            admissions::step(db, &approver, a.id, Action::Decide { approve: true }, &decide).await?;
+            Ok::<_, AppError>(a.id)
+        }
+    };
+    let monthly = admit(
+        "小餐饮食品安全隐患信息报告",
+        "每月入户了解辖区小餐饮经营情况，发现隐患及时报告市场监管所，不承担执法",
+        "示范区市场监管局〔2026〕3号",
+        date(1, 1),
+        date(12, 31),
+        14_400,
+        vec![xingfu.org_id, hexie.org_id],
+    )
+    .await?;
+    let survey = admit("辖区企业基本情况摸底", "入户登记辖区企业名称、地址、联系人", "示范区市场监管局〔2026〕12号", date(3, 1), date(4, 30), 3_000, vec![hexie.org_id]).await?;
+
+    let sign = |id: i64| {
+        let (dept, xingfu, hexie) = (dept.clone(), xingfu.clone(), hexie.clone());
+        async move {
+            let c = contracts::sign(db, templates, &dept, id).await?;
+            let community = if c.community_id == xingfu.org_id { xingfu } else { hexie };
+            contracts::sign(db, templates, &community, id).await
+        }
+    };
+    let mut vars = HashMap::new();
+    vars.insert("service_content".to_string(), "每月入户了解小餐饮经营情况，发现隐患及时报告".to_string());
+    let mut paid_contracts = Vec::new();
+    for community in [xingfu.org_id, hexie.org_id] {
+        let new = NewContract {
+            admission_id: monthly,
+            community_id: community,
+            template_id: "monthly-co-management".into(),
+            amount: Money::from_yuan(7_200),
+            period_start: None,
+            period_end: None,
+            variables: vars.clone(),
+        };
+        let c = contracts::draft(db, templates, &dept, new).await?;
+        paid_contracts.push(sign(c.id).await?);
+    }
+    let mut svars = HashMap::new();
+    svars.insert("scope".to_string(), "和谐社区辖区全部企业".to_string());
+    svars.insert("delivery_date".to_string(), date(4, 25).to_string());
+    let new = NewContract {
+        admission_id: survey,
+        community_id: hexie.org_id,
+        template_id: "short-term-task".into(),
+        amount: Money::from_yuan(3_000),
+        period_start: None,
+        period_end: None,
+        variables: svars,
+    };
+    let sc = sign(contracts::draft(db, templates, &dept, new).await?.id).await?;
+
+    // Payments: the monthly subsidies due so far for 幸福社区 (all but the last confirmed),
+    // and the survey's advance, delivery and final payment for 和谐社区.
+    let xc = &paid_contracts[0];
+    let ms = contracts::milestones(db, xc, xc.current_version).await?;
+    let due: Vec<_> = ms.iter().filter(|m| m.due <= today).collect();
+    for (i, m) in due.iter().enumerate() {
+        let key = format!("demo-{}-{}", xc.id, m.id);
+        let d = funds::disburse(db, &finance, &key, xc.id, m.id, Money::from_fen(m.amount_fen), |d| d.id.to_string()).await?;
+        if i + 1 < due.len() {
+            let id: i64 = d.body.parse().unwrap_or_default();
+            funds::receipt(db, &xingfu, id, None).await?;
+        }
+    }
+    let sms = contracts::milestones(db, &sc, sc.current_version).await?;
+    let advance = funds::disburse(db, &finance, "demo-survey-advance", sc.id, sms[0].id, Money::from_fen(sms[0].amount_fen), |d| d.id.to_string()).await?;
+    funds::receipt(db, &hexie, advance.body.parse().unwrap_or_default(), None).await?;
+    let clause = sms[1].clause_id.unwrap_or_default();
+    let d = funds::submit_deliverable(db, &hexie, sc.id, clause, "企业摸底汇总表（共86户）及工作说明").await?;
+    funds::decide_deliverable(db, &dept, d.id, true, "").await?;
+    funds::disburse(db, &finance, "demo-survey-final", sc.id, sms[1].id, Money::from_fen(sms[1].amount_fen), |d| d.id.to_string()).await?;
+    tracing::info!("demo cases loaded: monthly food-safety reporting and the 3,000-yuan enterprise survey (seed 004)");
+    Ok(())
+}

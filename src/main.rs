@@ -97,8 +97,12 @@ async fn main() -> anyhow::Result<()> {
             config.secure_cookies = secure_cookies;
             config.templates_dir = templates;
             let state = zhunru::prepare(config).await?;
-            if demo && !zhunru::demo::load(&state.db).await.map_err(|e| anyhow::anyhow!("{e}"))? {
-                tracing::info!("database already holds data; demo county not loaded");
+            if demo {
+                if zhunru::demo::load(&state.db).await.map_err(|e| anyhow::anyhow!("{e}"))? {
+                    zhunru::demo::load_cases(&state.db, &state.templates).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                } else {
+                    tracing::info!("database already holds data; demo county not loaded");
+                }
             }
             let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("binding {bind}"))?;
             tracing::info!("zhunru listening on http://{}", listener.local_addr()?);

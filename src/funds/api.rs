@@ -58,11 +58,14 @@ pub struct BudgetOut {
     pub amount: Money,
     pub committed: Money,
     pub available: Money,
+    /// Every setting and adjustment, oldest first.
+    pub history: Vec<store::BudgetChange>,
 }
 
 async fn budget_out(st: &AppState, county_id: i64, dept: i64, year: i32) -> AppResult<BudgetOut> {
     let f = store::department_funds(&st.db, county_id, year).await?.into_iter().find(|d| d.department_id == dept).ok_or_else(AppError::not_found)?;
-    Ok(BudgetOut { department_id: dept, year, amount: f.budget, committed: f.committed, available: f.available })
+    let history = store::budget_history(&st.db, county_id, dept, year).await?;
+    Ok(BudgetOut { department_id: dept, year, amount: f.budget, committed: f.committed, available: f.available, history })
 }
 
 /// The finance bureau sets a department's purchase-of-service budget (预算指标) for a year.

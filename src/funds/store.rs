@@ -722,3 +722,30 @@ pub async fn overview(db: &impl ConnectionTrait, caller: &Caller, days: i64) -> 
     }
     Ok(Overview { contracts: rows, communities, county, disputed, unconfirmed, unfunded })
 }
+
+/// One change of a department's budget: who, when, how much, why.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct BudgetChange {
+    pub change: Money,
+    pub reason: String,
+    pub by: i64,
+    pub at: chrono::DateTime<Utc>,
+}
+
+pub async fn budget_history(db: &impl ConnectionTrait, county_id: i64, dept: i64, year: i32) -> AppResult<Vec<BudgetChange>> {
+    let entries = in_county::<ledger_entry::Entity>(county_id)
+        .filter(ledger_entry::Column::Kind.eq("budget"))
+        .filter(ledger_entry::Column::DepartmentId.eq(dept))
+        .filter(ledger_entry::Column::Year.eq(year))
+        .order_by_asc(ledger_entry::Column::Id)
+        .all(db)
+        .await?;
+    let account = super::budget(dept, year);
+    let mut out = Vec::new();
+    for e in entries {
+        let lines = in_county::<ledger_line::Entity>(county_id).filter(ledger_line::Column::EntryId.eq(e.id)).all(db).await?;
+        let change: i64 = lines.iter().filter(|l| l.account == account).map(|l| l.debit_fen - l.credit_fen).sum();
+        out.push(BudgetChange { change: Money::from_fen(change), reason: e.memo, by: e.created_by, at: e.created_at });
+    }
+    Ok(out)
+}

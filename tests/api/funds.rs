@@ -57,6 +57,8 @@ async fn a_contract_over_the_departments_budget_cannot_be_signed() {
     assert_eq!(r.json::<Value>().await.unwrap()["status"], "active");
     let b: Value = app.get(&format!("/api/v1/budgets/{dept}/2026"), &cz).await.json().await.unwrap();
     assert_eq!((b["amount"].as_str(), b["committed"].as_str(), b["available"].as_str()), (Some("5000.00"), Some("3000.00"), Some("2000.00")));
+    let history: Vec<(&str, &str)> = b["history"].as_array().unwrap().iter().map(|h| (h["change"].as_str().unwrap(), h["reason"].as_str().unwrap())).collect();
+    assert_eq!(history, [("1000000.00", "测试预算"), ("-999000.00", "年中调减"), ("4000.00", "追加预算")]);
     let r = app.put(&format!("/api/v1/budgets/{dept}/2026"), &cz, json!({"amount": "2999.99", "reason": "调减"})).await;
     assert_error(r, StatusCode::CONFLICT, "BUDGET_BELOW_COMMITTED").await;
 }
@@ -207,4 +209,26 @@ async fn views_per_department_community_and_county_and_tasks_without_money() {
     assert!(html.contains("本社区的合同经费") && html.contains("¥900.00") && html.contains("¥2,100.00"));
     let html = app.page_login("caizheng").await.get(app.url("/funds?year=2026")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("无合同的已准入事项") && html.contains("<svg"));
+}
+
+#[tokio::test]
+async fn the_demo_cases_of_yingjiang_load_with_payments_made_and_confirmed() {
+    let app = spawn_app().await;
+    let templates = zhunru::contracts::template::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("contract-templates")).unwrap();
+    zhunru::demo::load_cases(&app.db, &templates).await.unwrap();
+    let cz = app.token("caizheng").await;
+    let all: Value = app.get("/api/v1/contracts", &cz).await.json().await.unwrap();
+    let all = all.as_array().unwrap();
+    assert_eq!(all.len(), 3);
+    assert!(all.iter().all(|c| c["status"] == "active"));
+    let survey = all.iter().find(|c| c["template_id"] == "short-term-task").unwrap();
+    let f = funds(&app, &survey["id"]).await;
+    assert_eq!((f["disbursed"].as_str(), f["confirmed"].as_str(), f["remaining"].as_str()), (Some("3000.00"), Some("900.00"), Some("0.00")));
+    let xingfu = all.iter().find(|c| c["community"] == "幸福社区").unwrap();
+    let today = chrono::Utc::now().date_naive().to_string();
+    let due = xingfu["milestones"].as_array().unwrap().iter().filter(|m| m["due"].as_str().unwrap() <= today.as_str()).count() as i64;
+    let f = funds(&app, &xingfu["id"]).await;
+    assert_eq!(f["disbursed"], format!("{}.00", due * 600));
+    let v: Value = app.get("/api/v1/admin/ledger/verify", &app.token("admin").await).await.json().await.unwrap();
+    assert_eq!(v["ok"], true);
 }
