@@ -8,6 +8,7 @@ mod m20261124_000002_lists;
 mod m20261124_000003_admission;
 mod m20261124_000004_contracts;
 mod m20261124_000005_funds;
+mod m20261124_000006_evaluation;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_admission::Migration),
             Box::new(m20261124_000004_contracts::Migration),
             Box::new(m20261124_000005_funds::Migration),
+            Box::new(m20261124_000006_evaluation::Migration),
         ]
     }
 }

@@ -726,3 +726,38 @@ pub async fn todos(db: &impl ConnectionTrait, caller: &Caller) -> AppResult<Vec<
         Role::Admin => vec![],
     })
 }
+
+/// A contract of the task has closed: the task exits that community (工作完成后撤销), and
+/// when every contract of the admission has closed, the admission itself is revoked.
+pub async fn contract_closed(db: &impl ConnectionTrait, caller: &Caller, admission_id: i64, community_id: i64) -> AppResult<()> {
+    admission_target::Entity::update_many()
+        .col_expr(admission_target::Column::Status, Expr::value("exited"))
+        .col_expr(admission_target::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(admission_target::Column::AdmissionId.eq(admission_id))
+        .filter(admission_target::Column::CommunityId.eq(community_id))
+        .exec(db)
+        .await?;
+    let open = in_county::<entity::contract::Entity>(caller.county_id)
+        .filter(entity::contract::Column::AdmissionId.eq(admission_id))
+        .filter(entity::contract::Column::Status.is_not_in(["closed", "terminated"]))
+        .one(db)
+        .await?
+        .is_some();
+    let Some(a) = admission::Entity::find_by_id(admission_id).one(db).await? else { return Ok(()) };
+    let from = status_of(&a);
+    if open || next(from, Action::Revoke, a.emergency).is_err() {
+        return Ok(());
+    }
+    let res = admission::Entity::update_many()
+        .col_expr(admission::Column::Status, Expr::value(Status::Revoked.as_str()))
+        .col_expr(admission::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(admission::Column::Id.eq(admission_id))
+        .filter(admission::Column::Status.eq(from.as_str()))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 1 {
+        set_target_status(db, admission_id, &["entered"], "exited").await?;
+        record(db, caller, admission_id, "revoke", Some(from), Status::Revoked, "所有购买服务合同均已结案，准入事项退出社区（工作完成后撤销）").await?;
+    }
+    Ok(())
+}

@@ -355,6 +355,7 @@ pub async fn receipt(db: &(impl ConnectionTrait + TransactionTrait), caller: &Ca
         post(&txn, caller, "receipt", (Some(c.id), Some(c.department_id), None), &format!("{}确认收到合同{}拨款", "社区", c.number), &super::confirm(c.id, Money::from_fen(d.amount_fen))).await?;
     }
     let d = disbursement::Entity::find_by_id(id).one(&txn).await?.ok_or_else(AppError::not_found)?;
+    crate::evaluation::store::maybe_close(&txn, caller, c.id).await?;
     txn.commit().await?;
     Ok(d)
 }
@@ -535,6 +536,7 @@ pub async fn decide_deliverable(db: &(impl ConnectionTrait + TransactionTrait), 
         .exec(&txn)
         .await?;
     let d = deliverable::Entity::find_by_id(id).one(&txn).await?.ok_or_else(AppError::not_found)?;
+    crate::evaluation::store::maybe_close(&txn, caller, c.id).await?;
     txn.commit().await?;
     Ok(d)
 }

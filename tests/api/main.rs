@@ -3,6 +3,7 @@
 mod admission;
 mod auth;
 mod contracts;
+mod evaluation;
 mod funds;
 mod helpers;
 mod lists;
