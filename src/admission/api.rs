@@ -416,6 +416,8 @@ pub struct AssessmentRow {
     pub budget: Option<Money>,
     /// Funds delivered to the communities (disbursed under the task's contracts).
     pub funds_delivered: Option<Money>,
+    /// The department's satisfaction per community (合同条款评定), e.g. "幸福社区：满意".
+    pub satisfaction: Vec<String>,
     pub overdue: bool,
 }
 
@@ -427,15 +429,20 @@ async fn assessment(State(st): State<AppState>, caller: Caller) -> AppResult<Jso
     Ok(Json(assessment_rows(&st, &caller).await?))
 }
 
-/// What has reached the communities for a task: the disbursements of its contracts.
-async fn funds_delivered(st: &AppState, a: &admission::Model) -> AppResult<Money> {
+/// What has reached the communities for a task (the disbursements of its contracts) and
+/// how the department rated each community against the contract's clauses.
+async fn funds_and_satisfaction(st: &AppState, a: &admission::Model, names: &std::collections::HashMap<i64, String>) -> AppResult<(Money, Vec<String>)> {
     use crate::platform::db::in_county;
     use sea_orm::{ColumnTrait, QueryFilter};
     let mut total = 0;
+    let mut satisfaction = Vec::new();
     for c in in_county::<entity::contract::Entity>(a.county_id).filter(entity::contract::Column::AdmissionId.eq(a.id)).all(&st.db).await? {
         total += crate::funds::store::contract_funds(&st.db, &c).await?.disbursed.fen();
+        for e in crate::evaluation::api::evaluation_outs(st, &c).await?.into_iter().filter(|e| e.evaluator == "department") {
+            satisfaction.push(format!("{}：{}", names.get(&c.community_id).cloned().unwrap_or_default(), e.overall_label));
+        }
     }
-    Ok(Money::from_fen(total))
+    Ok((Money::from_fen(total), satisfaction))
 }
 
 pub async fn assessment_rows(st: &AppState, caller: &Caller) -> AppResult<Vec<AssessmentRow>> {
@@ -450,6 +457,7 @@ pub async fn assessment_rows(st: &AppState, caller: &Caller) -> AppResult<Vec<As
         if !(status.is_admitted() || status == Status::Revoked || m.entered_at.is_some()) {
             continue;
         }
+        let (delivered, satisfaction) = funds_and_satisfaction(st, &m, &names).await?;
         let communities = store::targets(&st.db, caller.county_id, m.id)
             .await?
             .iter()
@@ -465,7 +473,8 @@ pub async fn assessment_rows(st: &AppState, caller: &Caller) -> AppResult<Vec<As
             period_end: m.period_end,
             communities,
             budget: m.budget_fen.map(Money::from_fen),
-            funds_delivered: Some(funds_delivered(st, &m).await?),
+            funds_delivered: Some(delivered),
+            satisfaction,
             overdue: overdue(status, m.approval_deadline, today),
             title: m.title,
         });

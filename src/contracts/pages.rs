@@ -236,6 +236,11 @@ struct DetailPage {
     funds: crate::funds::store::ContractFunds,
     disbursements: Vec<crate::funds::api::DisbursementOut>,
     deliverables: Vec<crate::funds::api::DeliverableOut>,
+    evaluations: Vec<crate::evaluation::api::EvaluationOut>,
+    eval_form: Vec<crate::evaluation::FormItem>,
+    /// Who may still evaluate: "department", "residents" or nothing.
+    can_evaluate: Option<&'static str>,
+    rule: &'static str,
     /// Milestones with money left to pay: (id, seq, due, left, a fresh idempotency key).
     payable: Vec<(i64, usize, NaiveDate, Money, String)>,
     rationales: Vec<(&'static str, &'static str)>,
@@ -284,6 +289,9 @@ impl DetailPage {
             _ => "待验收",
         }
     }
+    fn evaluator_label(&self, e: &str) -> &'static str {
+        if e == "residents" { "居民代表评价" } else { "购买方（部门）评价" }
+    }
     fn cn(&self, n: &i32) -> String {
         super::pdf::chinese_number(*n as u32)
     }
@@ -315,8 +323,23 @@ pub async fn detail_render(st: &AppState, caller: &Caller, id: i64, status: Stat
         })
         .collect();
     let deliverables = crate::funds::store::deliverables_of(&st.db, caller.county_id, id).await?.into_iter().map(Into::into).collect();
+    let evaluations = crate::evaluation::api::evaluation_outs(st, &model).await?;
+    let evaluable = matches!(c.status, Status::Active | Status::Completed);
+    let can_evaluate = if !evaluable {
+        None
+    } else if is_department && !evaluations.iter().any(|e| e.evaluator == "department") {
+        Some("department")
+    } else if is_community && !evaluations.iter().any(|e| e.evaluator == "residents") {
+        Some("residents")
+    } else {
+        None
+    };
     let page = DetailPage {
         layout: Layout::for_caller(st, caller, c.number.clone()).await?,
+        eval_form: crate::evaluation::store::form(&st.db, &model).await?,
+        evaluations,
+        can_evaluate,
+        rule: crate::evaluation::OVERALL_RULE,
         is_community,
         is_finance: caller.role == Role::Finance && matches!(c.status, Status::Active | Status::Completed),
         funds,
@@ -348,6 +371,8 @@ async fn detail_page(State(st): State<AppState>, caller: Caller, Path(id): Path<
         Some("receipt") => Some("已记录到账确认"),
         Some("delivered") => Some("成果已提交，等待部门验收"),
         Some("decided") => Some("已验收"),
+        Some("evaluated") => Some("评价已提交"),
+        Some("objected") => Some("书面异议已提交，与评价一并保存"),
         _ => None,
     };
     detail_render(&st, &caller, id, StatusCode::OK, vec![], notice).await

@@ -3,6 +3,7 @@
 //! (001 §二(四); 000 §二(三)3). The form is the contract's performance clauses, nothing
 //! more; anything else a client sends is refused.
 pub mod api;
+pub mod pages;
 pub mod store;
 
 use serde::{Deserialize, Serialize};

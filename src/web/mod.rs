@@ -182,6 +182,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(crate::admission::pages::routes())
         .merge(crate::contracts::pages::routes())
         .merge(crate::funds::pages::routes())
+        .merge(crate::evaluation::pages::routes())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), authenticate_page));
     Router::new()
         .merge(crate::orgs::pages::public_routes())

@@ -140,6 +140,11 @@ async fn a_contract_closes_and_the_task_exits_when_paid_confirmed_and_evaluated(
     assert!(adm["history"].as_array().unwrap().iter().any(|h| h["action"] == "revoke"));
     let v: Value = app.get("/api/v1/admin/ledger/verify", &app.token("admin").await).await.json().await.unwrap();
     assert_eq!(v["ok"], true);
+    // The half-year assessment shows the money delivered and the satisfaction.
+    let rows: Value = app.get("/api/v1/admissions/assessment", &app.token("minzheng").await).await.json().await.unwrap();
+    let row = rows.as_array().unwrap().iter().find(|r| r["id"] == a).unwrap();
+    assert_eq!(row["funds_delivered"], "3000.00");
+    assert_eq!(row["satisfaction"], json!(["幸福社区：满意"]));
 }
 
 #[tokio::test]

@@ -419,3 +419,64 @@ async fn finance_pays_and_the_community_confirms() {
     assert!(table.contains("已确认到账"), "{table}");
     b.client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_department_evaluates_and_the_community_reads_the_result() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    let sj = app.token("shijian").await;
+    let xingfu = app.org_id("幸福社区").await;
+    let a: serde_json::Value = app
+        .post("/api/v1/admissions", &sj, json!({"title": "小餐饮食品安全隐患信息报告", "description": "入户了解", "basis": "示范区市场监管局〔2026〕3号",
+              "target_community_ids": [xingfu], "period_start": "2026-01-01", "period_end": "2026-12-31", "budget": "1200.00"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = a["id"].as_i64().unwrap();
+    app.post(&format!("/api/v1/admissions/{id}/submit"), &sj, json!({})).await;
+    app.post(&format!("/api/v1/admissions/{id}/review"), &app.token("minzheng").await, json!({"opinion": "approve", "comment": "同意"})).await;
+    app.post(&format!("/api/v1/admissions/{id}/decide"), &app.token("lingdao").await, json!({"decision": "approve", "comment": "同意"})).await;
+    let dept = app.org_id("区市场监督管理局").await;
+    app.put(&format!("/api/v1/budgets/{dept}/2026"), &app.token("caizheng").await, json!({"amount": "100000.00", "reason": "下达预算"})).await;
+    let c: serde_json::Value = app
+        .post("/api/v1/contracts", &sj, json!({"admission_id": id, "community_id": xingfu, "template_id": "monthly-co-management", "amount": "1200.00",
+              "variables": {"service_content": "每月入户了解小餐饮经营情况"}}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let cid = c["id"].as_i64().unwrap();
+    app.post(&format!("/api/v1/contracts/{cid}/sign"), &sj, json!({})).await;
+    app.post(&format!("/api/v1/contracts/{cid}/sign"), &app.token("xingfu").await, json!({})).await;
+
+    let cl = &b.client;
+    log_in(cl, &app, "shijian", PASSWORD).await;
+    cl.wait().for_element(Locator::Css("#home-title")).await.unwrap();
+    cl.goto(&app.url(&format!("/contracts/{cid}"))).await.unwrap();
+    let form = cl.wait().for_element(Locator::Css("#evaluation-form")).await.unwrap();
+    let radios = form.find_all(Locator::Css("input[type=radio]")).await.unwrap();
+    assert_eq!(radios.len(), 6, "two performance clauses, three ratings each");
+    radios[0].click().await.unwrap(); // clause 3: satisfied
+    radios[5].click().await.unwrap(); // clause 4: unsatisfied
+    let comments = form.find_all(Locator::Css("textarea")).await.unwrap();
+    comments[1].send_keys("第四条要求每月5日前报送，4月未报送").await.unwrap();
+    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_text(cl, "p.notice", |t| t == "评价已提交").await;
+    let result = cl.find(Locator::Css("#evaluation")).await.unwrap().text().await.unwrap();
+    assert!(result.contains("购买方（部门）评价：基本满意"), "{result}");
+    log_out(cl).await;
+
+    log_in(cl, &app, "xingfu", PASSWORD).await;
+    cl.wait().for_element(Locator::Css("#home-title")).await.unwrap();
+    cl.goto(&app.url(&format!("/contracts/{cid}"))).await.unwrap();
+    let result = cl.wait().for_element(Locator::Css("#evaluation")).await.unwrap().text().await.unwrap();
+    assert!(result.contains("基本满意") && result.contains("第四条要求每月5日前报送，4月未报送"), "{result}");
+    let objection = cl.find(Locator::Css("form[action^='/evaluations/'] textarea")).await.unwrap();
+    objection.send_keys("4月报表已于5日邮件报送").await.unwrap();
+    cl.find(Locator::Css("form[action^='/evaluations/'] button")).await.unwrap().click().await.unwrap();
+    wait_text(cl, "p.notice", |t| t.starts_with("书面异议已提交")).await;
+    let result = cl.find(Locator::Css("#evaluation")).await.unwrap().text().await.unwrap();
+    assert!(result.contains("社区异议") && result.contains("4月报表已于5日邮件报送"), "{result}");
+    b.client.close().await.unwrap();
+}
