@@ -310,12 +310,8 @@ async fn detail_render(
     render(status, &page)
 }
 
-#[derive(Deserialize)]
-struct DoneQuery {
-    done: Option<String>,
-}
 
-async fn detail_page(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, Query(q): Query<DoneQuery>) -> PageResult {
+async fn detail_page(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, Query(q): Query<web::DoneQuery>) -> PageResult {
     let notice = match q.done.as_deref() {
         Some("saved") => Some("草稿已保存"),
         Some("step") => Some("已办理"),
@@ -461,7 +457,7 @@ async fn reports_render(st: &AppState, caller: &Caller, status: StatusCode, erro
     render(status, &page)
 }
 
-async fn reports_page(State(st): State<AppState>, caller: Caller, Query(q): Query<DoneQuery>) -> PageResult {
+async fn reports_page(State(st): State<AppState>, caller: Caller, Query(q): Query<web::DoneQuery>) -> PageResult {
     let notice = match q.done.as_deref() {
         Some("reported") => Some("已报告，民政局将核查处理"),
         Some("handled") => Some("已处理"),

@@ -356,12 +356,8 @@ pub async fn detail_render(st: &AppState, caller: &Caller, id: i64, status: Stat
     render(status, &page)
 }
 
-#[derive(Deserialize)]
-struct DoneQuery {
-    done: Option<String>,
-}
 
-async fn detail_page(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, Query(q): Query<DoneQuery>) -> PageResult {
+async fn detail_page(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, Query(q): Query<web::DoneQuery>) -> PageResult {
     let notice = match q.done.as_deref() {
         Some("drafted") => Some("合同草稿已生成，等待双方签署"),
         Some("signed") => Some("已签署"),

@@ -221,10 +221,6 @@ impl ItemPage {
     }
 }
 
-#[derive(Deserialize)]
-struct DoneQuery {
-    done: Option<String>,
-}
 
 async fn item_render(
     st: &AppState,
@@ -250,7 +246,7 @@ async fn item_render(
     render(status, &page)
 }
 
-async fn item_page(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, Query(q): Query<DoneQuery>) -> PageResult {
+async fn item_page(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, Query(q): Query<web::DoneQuery>) -> PageResult {
     let notice = match q.done.as_deref() {
         Some("add") => Some("已新增事项"),
         Some("adjust") => Some("已调整事项"),

@@ -96,6 +96,12 @@ impl IntoResponse for PageError {
 
 pub type PageResult<T = Response> = Result<T, PageError>;
 
+/// `?done=…` after a redirect: which notice the page shows.
+#[derive(serde::Deserialize)]
+pub struct DoneQuery {
+    pub done: Option<String>,
+}
+
 /// Errors a form can show (bad input 422, a conflict 409) go back onto the form as
 /// Chinese messages, one per bad field; anything else becomes an error page.
 pub fn form_errors(e: AppError) -> Result<Vec<String>, PageError> {

@@ -67,6 +67,43 @@ async fn browser() -> Option<Browser> {
     panic!("chromedriver did not start on {url}");
 }
 
+/// An admitted task of 区市场监督管理局 for 幸福社区, through the API, with the
+/// department's budget for its year set; returns the admission id.
+async fn admitted_task(app: &TestApp, title: &str, start: &str, end: &str, budget: &str) -> i64 {
+    let sj = app.token("shijian").await;
+    let xingfu = app.org_id("幸福社区").await;
+    let a: serde_json::Value = app
+        .post("/api/v1/admissions", &sj, json!({"title": title, "description": "入户登记", "basis": "示范区市场监管局〔2026〕12号",
+              "target_community_ids": [xingfu], "period_start": start, "period_end": end, "budget": budget}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = a["id"].as_i64().unwrap();
+    app.post(&format!("/api/v1/admissions/{id}/submit"), &sj, json!({})).await;
+    app.post(&format!("/api/v1/admissions/{id}/review"), &app.token("minzheng").await, json!({"opinion": "approve", "comment": "同意"})).await;
+    app.post(&format!("/api/v1/admissions/{id}/decide"), &app.token("lingdao").await, json!({"decision": "approve", "comment": "同意"})).await;
+    let dept = app.org_id("区市场监督管理局").await;
+    app.put(&format!("/api/v1/budgets/{dept}/{}", &start[..4]), &app.token("caizheng").await, json!({"amount": "100000.00", "reason": "下达预算"})).await;
+    id
+}
+
+/// A contract for 幸福社区 drafted and signed by both sides, through the API.
+async fn active_contract(app: &TestApp, admission: i64, template: &str, amount: &str, variables: serde_json::Value) -> i64 {
+    let sj = app.token("shijian").await;
+    let c: serde_json::Value = app
+        .post("/api/v1/contracts", &sj, json!({"admission_id": admission, "community_id": app.org_id("幸福社区").await, "template_id": template,
+              "amount": amount, "variables": variables}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let cid = c["id"].as_i64().unwrap();
+    app.post(&format!("/api/v1/contracts/{cid}/sign"), &sj, json!({})).await;
+    app.post(&format!("/api/v1/contracts/{cid}/sign"), &app.token("xingfu").await, json!({})).await;
+    cid
+}
+
 async fn log_in(c: &Client, app: &TestApp, username: &str, password: &str) {
     c.goto(&app.url("/login")).await.unwrap();
     c.find(Locator::Css("#username")).await.unwrap().send_keys(username).await.unwrap();
@@ -307,22 +344,7 @@ async fn an_application_goes_from_the_department_to_approval_and_reaches_the_com
 async fn a_department_drafts_a_contract_and_both_sides_sign_it() {
     let Some(b) = browser().await else { return };
     let app = spawn_app().await;
-    // An admitted task, through the API.
-    let sj = app.token("shijian").await;
-    let xingfu = app.org_id("幸福社区").await;
-    let a: serde_json::Value = app
-        .post("/api/v1/admissions", &sj, json!({"title": "辖区企业基本情况摸底", "description": "入户登记", "basis": "示范区市场监管局〔2026〕12号",
-              "target_community_ids": [xingfu], "period_start": "2026-03-01", "period_end": "2026-04-30", "budget": "3000.00"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = a["id"].as_i64().unwrap();
-    app.post(&format!("/api/v1/admissions/{id}/submit"), &sj, json!({})).await;
-    app.post(&format!("/api/v1/admissions/{id}/review"), &app.token("minzheng").await, json!({"opinion": "approve", "comment": "同意"})).await;
-    app.post(&format!("/api/v1/admissions/{id}/decide"), &app.token("lingdao").await, json!({"decision": "approve", "comment": "同意"})).await;
-    let dept = app.org_id("区市场监督管理局").await;
-    app.put(&format!("/api/v1/budgets/{dept}/2026"), &app.token("caizheng").await, json!({"amount": "100000.00", "reason": "下达预算"})).await;
+    let id = admitted_task(&app, "辖区企业基本情况摸底", "2026-03-01", "2026-04-30", "3000.00").await;
 
     let c = &b.client;
     log_in(c, &app, "shijian", PASSWORD).await;
@@ -367,39 +389,16 @@ async fn a_department_drafts_a_contract_and_both_sides_sign_it() {
 async fn finance_pays_and_the_community_confirms() {
     let Some(b) = browser().await else { return };
     let app = spawn_app().await;
-    // An active contract through the API: admission, budget, contract, both signatures.
-    let sj = app.token("shijian").await;
-    let xingfu = app.org_id("幸福社区").await;
-    let a: serde_json::Value = app
-        .post("/api/v1/admissions", &sj, json!({"title": "辖区企业基本情况摸底", "description": "入户登记", "basis": "示范区市场监管局〔2026〕12号",
-              "target_community_ids": [xingfu], "period_start": "2026-03-01", "period_end": "2026-04-30", "budget": "3000.00"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = a["id"].as_i64().unwrap();
-    app.post(&format!("/api/v1/admissions/{id}/submit"), &sj, json!({})).await;
-    app.post(&format!("/api/v1/admissions/{id}/review"), &app.token("minzheng").await, json!({"opinion": "approve", "comment": "同意"})).await;
-    app.post(&format!("/api/v1/admissions/{id}/decide"), &app.token("lingdao").await, json!({"decision": "approve", "comment": "同意"})).await;
-    let dept = app.org_id("区市场监督管理局").await;
-    app.put(&format!("/api/v1/budgets/{dept}/2026"), &app.token("caizheng").await, json!({"amount": "100000.00", "reason": "下达预算"})).await;
-    let c: serde_json::Value = app
-        .post("/api/v1/contracts", &sj, json!({"admission_id": id, "community_id": xingfu, "template_id": "short-term-task", "amount": "3000.00",
-              "variables": {"scope": "辖区全部商户", "delivery_date": "2026-04-25"}}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let cid = c["id"].as_i64().unwrap();
-    app.post(&format!("/api/v1/contracts/{cid}/sign"), &sj, json!({})).await;
-    app.post(&format!("/api/v1/contracts/{cid}/sign"), &app.token("xingfu").await, json!({})).await;
+    let id = admitted_task(&app, "辖区企业基本情况摸底", "2026-03-01", "2026-04-30", "3000.00").await;
+    let cid = active_contract(&app, id, "short-term-task", "3000.00", json!({"scope": "辖区全部商户", "delivery_date": "2026-04-25"})).await;
+    let number = app.get(&format!("/api/v1/contracts/{cid}"), &app.token("caizheng").await).await.json::<serde_json::Value>().await.unwrap()["number"].clone();
 
     let cl = &b.client;
     log_in(cl, &app, "caizheng", PASSWORD).await;
     cl.wait().for_element(Locator::Css("#home-title")).await.unwrap();
     cl.goto(&app.url("/funds")).await.unwrap();
     let overview = cl.wait().for_element(Locator::Css("#contract-funds")).await.unwrap().text().await.unwrap();
-    assert!(overview.contains(c["number"].as_str().unwrap()), "{overview}");
+    assert!(overview.contains(number.as_str().unwrap()), "{overview}");
     cl.goto(&app.url(&format!("/contracts/{cid}"))).await.unwrap();
     cl.wait().for_element(Locator::Css(".pay-milestone")).await.unwrap().click().await.unwrap();
     wait_text(cl, "p.notice", |t| t == "已拨付").await;
@@ -424,31 +423,8 @@ async fn finance_pays_and_the_community_confirms() {
 async fn a_department_evaluates_and_the_community_reads_the_result() {
     let Some(b) = browser().await else { return };
     let app = spawn_app().await;
-    let sj = app.token("shijian").await;
-    let xingfu = app.org_id("幸福社区").await;
-    let a: serde_json::Value = app
-        .post("/api/v1/admissions", &sj, json!({"title": "小餐饮食品安全隐患信息报告", "description": "入户了解", "basis": "示范区市场监管局〔2026〕3号",
-              "target_community_ids": [xingfu], "period_start": "2026-01-01", "period_end": "2026-12-31", "budget": "1200.00"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = a["id"].as_i64().unwrap();
-    app.post(&format!("/api/v1/admissions/{id}/submit"), &sj, json!({})).await;
-    app.post(&format!("/api/v1/admissions/{id}/review"), &app.token("minzheng").await, json!({"opinion": "approve", "comment": "同意"})).await;
-    app.post(&format!("/api/v1/admissions/{id}/decide"), &app.token("lingdao").await, json!({"decision": "approve", "comment": "同意"})).await;
-    let dept = app.org_id("区市场监督管理局").await;
-    app.put(&format!("/api/v1/budgets/{dept}/2026"), &app.token("caizheng").await, json!({"amount": "100000.00", "reason": "下达预算"})).await;
-    let c: serde_json::Value = app
-        .post("/api/v1/contracts", &sj, json!({"admission_id": id, "community_id": xingfu, "template_id": "monthly-co-management", "amount": "1200.00",
-              "variables": {"service_content": "每月入户了解小餐饮经营情况"}}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let cid = c["id"].as_i64().unwrap();
-    app.post(&format!("/api/v1/contracts/{cid}/sign"), &sj, json!({})).await;
-    app.post(&format!("/api/v1/contracts/{cid}/sign"), &app.token("xingfu").await, json!({})).await;
+    let id = admitted_task(&app, "小餐饮食品安全隐患信息报告", "2026-01-01", "2026-12-31", "1200.00").await;
+    let cid = active_contract(&app, id, "monthly-co-management", "1200.00", json!({"service_content": "每月入户了解小餐饮经营情况"})).await;
 
     let cl = &b.client;
     log_in(cl, &app, "shijian", PASSWORD).await;
