@@ -646,8 +646,8 @@ pub async fn amend(
     Ok(c)
 }
 
-/// Moves a contract on: complete (department, active), close (department, completed),
-/// terminate (department, with a reason, before it is closed).
+/// Moves a contract on: complete (department, active), close (department, completed, once
+/// paid, confirmed and evaluated), terminate (department, with a reason, before it is closed).
 pub async fn transition(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, id: i64, to: Status, reason: &str) -> AppResult<contract::Model> {
     let txn = begin_write(db).await?;
     let c = find(&txn, caller, id).await?;
@@ -664,6 +664,19 @@ pub async fn transition(db: &(impl ConnectionTrait + TransactionTrait), caller: 
     }
     if to == Status::Terminated && reason.trim().is_empty() {
         return Err(AppError::invalid("reason", "请写明终止理由"));
+    }
+    if to == Status::Closed {
+        // Closing is the end of the contract's life, with its own conditions (issue of
+        // evaluation): the same check that closes it by itself.
+        if !crate::evaluation::store::maybe_close(&txn, caller, c.id).await? {
+            return Err(AppError::conflict(
+                "NOT_READY_TO_CLOSE",
+                "合同尚不能结案：须所有交付成果已验收、合同金额已全部拨付并经社区确认到账、部门已按合同条款完成评价",
+            ));
+        }
+        let c = contract::Entity::find_by_id(id).one(&txn).await?.ok_or_else(AppError::not_found)?;
+        txn.commit().await?;
+        return Ok(c);
     }
     let res = contract::Entity::update_many()
         .col_expr(contract::Column::Status, Expr::value(to.as_str()))
