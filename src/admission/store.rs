@@ -535,6 +535,9 @@ pub struct NewReport {
 /// A community refuses work that reached it without admission and reports it
 /// (000 §二(三)2; 001 §二(三); 004 Yingjiang: 4 such cases found and reported in a year).
 pub async fn file_report(db: &impl ConnectionTrait, caller: &Caller, r: NewReport) -> AppResult<violation_report::Model> {
+    if caller.role != Role::Community {
+        return Err(AppError::forbidden());
+    }
     let mut errs = Vec::new();
     let dept = in_county::<organisation::Entity>(caller.county_id)
         .filter(organisation::Column::Id.eq(r.department_id))
@@ -581,6 +584,9 @@ pub async fn handle_report(
     reason: &str,
 ) -> AppResult<violation_report::Model> {
     let r = visible_reports(caller).filter(violation_report::Column::Id.eq(id)).one(db).await?.ok_or_else(AppError::not_found)?;
+    if caller.role != Role::Reviewer {
+        return Err(AppError::forbidden());
+    }
     if reason.trim().is_empty() {
         return Err(AppError::invalid("reason", "请写明处理理由"));
     }
@@ -631,6 +637,9 @@ pub async fn violation_counts(db: &impl ConnectionTrait, county_id: i64) -> AppR
 
 /// Publishes a notice (通报) of the confirmed violations not yet published.
 pub async fn publish_notice(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, title: &str) -> AppResult<notice::Model> {
+    if !matches!(caller.role, Role::Reviewer | Role::Supervisor) {
+        return Err(AppError::forbidden());
+    }
     if title.trim().is_empty() {
         return Err(AppError::invalid("title", "请填写通报标题"));
     }

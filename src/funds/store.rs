@@ -83,6 +83,9 @@ pub async fn set_budget(
     amount: Money,
     reason: &str,
 ) -> AppResult<Money> {
+    if caller.role != Role::Finance {
+        return Err(AppError::forbidden());
+    }
     if !(2000..=2100).contains(&year) {
         return Err(AppError::invalid("year", "年度不正确"));
     }
@@ -179,6 +182,9 @@ pub async fn disburse(
     amount: Money,
     answer: impl Fn(&disbursement::Model) -> String,
 ) -> AppResult<Answer> {
+    if caller.role != Role::Finance {
+        return Err(AppError::forbidden());
+    }
     let key = key.trim();
     if key.is_empty() || key.len() > 128 {
         return Err(AppError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "IDEMPOTENCY_KEY_REQUIRED", "请求须带 Idempotency-Key 头（1至128个字符）"));
