@@ -362,6 +362,16 @@ async fn check_draft(
     Ok((a, start, end))
 }
 
+/// What the form itself must get right: a known template, its variables, an amount.
+fn check_input<'a>(templates: &'a [Template], new: &NewContract) -> AppResult<(&'a Template, HashMap<String, String>)> {
+    let t = template(templates, &new.template_id)?;
+    let vars = check_variables(t, &new.variables)?;
+    if !new.amount.is_positive() {
+        return Err(AppError::invalid("amount", "合同金额须大于零"));
+    }
+    Ok((t, vars))
+}
+
 /// What a draft would say, without saving it: the form's preview.
 pub async fn preview(
     db: &impl ConnectionTrait,
@@ -369,16 +379,14 @@ pub async fn preview(
     caller: &Caller,
     new: &NewContract,
 ) -> AppResult<(Vec<(u32, String, String, bool)>, Vec<Instalment>)> {
-    let t = template(templates, &new.template_id)?;
-    let vars = check_variables(t, &new.variables)?;
-    if !new.amount.is_positive() {
-        return Err(AppError::invalid("amount", "合同金额须大于零"));
-    }
+    let (t, vars) = check_input(templates, new)?;
     let (a, start, end) = check_draft(db, caller, t, new).await?;
     let county = crate::lists::api::county_name_in(db, caller.county_id).await?;
     let names = admissions::org_names(db, caller.county_id).await?;
     let vals = values(&county, &names, &a, (caller.org_id, new.community_id), "（签订后编号）", new.amount, start, end, &vars);
-    let clauses = t.clauses.iter().map(|ct| (ct.number, ct.title.clone(), fill(&ct.text, &vals), ct.performance)).collect();
+    let texts: HashMap<u32, String> = t.clauses.iter().map(|ct| (ct.number, fill(&ct.text, &vals))).collect();
+    check_printable(&texts)?;
+    let clauses = t.clauses.iter().map(|ct| (ct.number, ct.title.clone(), texts[&ct.number].clone(), ct.performance)).collect();
     Ok((clauses, instalments(&t.schedule, new.amount, start, end)))
 }
 
@@ -390,11 +398,7 @@ pub async fn draft(
     caller: &Caller,
     new: NewContract,
 ) -> AppResult<contract::Model> {
-    let t = template(templates, &new.template_id)?;
-    let vars = check_variables(t, &new.variables)?;
-    if !new.amount.is_positive() {
-        return Err(AppError::invalid("amount", "合同金额须大于零"));
-    }
+    let (t, vars) = check_input(templates, &new)?;
     for _ in 0..5 {
         let txn = begin_write(db).await?;
         let (a, start, end) = check_draft(&txn, caller, t, &new).await?;

@@ -691,16 +691,18 @@ pub async fn overview(db: &impl ConnectionTrait, caller: &Caller, days: i64) -> 
                 unconfirmed.push(p);
             }
         }
+        // A terminated contract holds only what it paid before it ended.
+        let terminated = contracts::Status::parse(&c.status) == contracts::Status::Terminated;
         rows.push(ContractRow {
             contract_id: c.id,
             number: c.number.clone(),
             task,
             community_id: c.community_id,
             community: name(c.community_id),
-            amount: f.amount,
+            amount: if terminated { f.disbursed } else { f.amount },
             disbursed: f.disbursed,
             confirmed: f.confirmed,
-            outstanding: f.remaining,
+            outstanding: if terminated { Money::ZERO } else { f.remaining },
         });
     }
     let mut county = Totals::default();

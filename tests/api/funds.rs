@@ -191,6 +191,10 @@ async fn views_per_department_community_and_county_and_tasks_without_money() {
     let c = active_contract(&app).await;
     pay(&app, "s1", json!({"contract_id": c["id"], "milestone_id": c["milestones"][0]["id"], "amount": "900.00"})).await;
     let bare = admitted(&app, "无合同的已准入事项", "500.00", "2026-03-01", "2026-04-30").await;
+    // A task whose only contract was terminated unpaid has no money either.
+    let dropped = admitted(&app, "合同已终止的事项", "500.00", "2026-03-01", "2026-04-30").await;
+    let dc = draft(&app, survey_contract(dropped, app.org_id("幸福社区").await, "500.00")).await;
+    app.post(&format!("/api/v1/contracts/{}/terminate", dc["id"]), &app.token("shijian").await, json!({"reason": "改由部门自行办理"})).await;
     let s: Value = app.get("/api/v1/funds/summary?year=2026", &app.token("caizheng").await).await.json().await.unwrap();
     let dept = s["departments"].as_array().unwrap().iter().find(|d| d["department"] == "区市场监督管理局").unwrap().clone();
     assert_eq!((dept["budget"].as_str(), dept["committed"].as_str(), dept["disbursed"].as_str()), (Some("1000000.00"), Some("3000.00"), Some("900.00")));
@@ -199,7 +203,7 @@ async fn views_per_department_community_and_county_and_tasks_without_money() {
     assert_eq!(s["communities"][0]["community"], "幸福社区");
     assert_eq!(s["communities"][0]["disbursed"], "900.00");
     let unfunded: Vec<i64> = s["unfunded"].as_array().unwrap().iter().map(|u| u["admission_id"].as_i64().unwrap()).collect();
-    assert_eq!(unfunded, [bare]);
+    assert_eq!(unfunded, [dropped, bare]);
     assert_error(app.get("/api/v1/funds/summary", &app.token("xingfu").await).await, StatusCode::FORBIDDEN, "FORBIDDEN").await;
     let rows: Value = app.get("/api/v1/admissions/assessment", &app.token("ducha").await).await.json().await.unwrap();
     let row = rows.as_array().unwrap().iter().find(|r| r["id"] == c["admission_id"]).unwrap();
