@@ -62,6 +62,7 @@ pub fn sample_contract() -> ContractOut {
         versions: vec![],
         variables: Default::default(),
         termination_reason: None,
+        termination_code: None,
         created_at: Utc::now(),
     }
 }

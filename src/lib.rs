@@ -7,6 +7,7 @@ pub mod contracts;
 pub mod demo;
 pub mod evaluation;
 pub mod funds;
+pub mod lifecycle;
 pub mod lists;
 pub mod money;
 pub mod orgs;

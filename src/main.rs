@@ -67,7 +67,7 @@ async fn main() -> anyhow::Result<()> {
             zhunru::platform::db::migrate(&db).await?;
             let breaches = zhunru::funds::store::verify_ledger(&db, None).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             if breaches.is_empty() {
-                println!("ledger ok: every entry balances, committed ≤ budget, disbursed ≤ contract amount, confirmed ≤ disbursed");
+                println!("ledger ok: every entry balances; committed ≤ budget; disbursed ≤ contract amount in force; each instalment paid ≤ its amount; contracts ≤ admission budget; paid only while the admission is in force; commitments agree with contracts; confirmed ≤ disbursed");
             } else {
                 for b in &breaches {
                     println!("BREACH {}: {}", b.rule, b.detail);
@@ -104,6 +104,9 @@ async fn main() -> anyhow::Result<()> {
                     tracing::info!("database already holds data; demo county not loaded");
                 }
             }
+            // Deadlines (overdue emergency entries, ended periods) are applied inside the
+            // server; every change is guarded, so several instances may all run it.
+            zhunru::lifecycle::store::spawn_deadline_job(state.db.clone(), Duration::from_secs(600));
             let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("binding {bind}"))?;
             tracing::info!("zhunru listening on http://{}", listener.local_addr()?);
             axum::serve(listener, zhunru::router(state)).with_graceful_shutdown(shutdown_signal()).await?;

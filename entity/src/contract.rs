@@ -21,6 +21,8 @@ pub struct Model {
     /// JSON object of the template variables as filled in.
     pub variables: String,
     pub termination_reason: Option<String>,
+    /// Why the system ended it (e.g. EMERGENCY_REJECTED); none when the department did.
+    pub termination_code: Option<String>,
     pub created_by: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -10,7 +10,10 @@ pub struct Model {
     pub county_id: i64,
     pub contract_id: i64,
     pub version: i32,
+    /// Position in this version's schedule, for display (第N期).
     pub seq: i32,
+    /// The instalment's identity across versions: what was paid against a key stays paid.
+    pub key: i32,
     pub due: Date,
     pub amount_fen: i64,
     pub clause_id: Option<i64>,

@@ -9,6 +9,7 @@ mod m20261124_000003_admission;
 mod m20261124_000004_contracts;
 mod m20261124_000005_funds;
 mod m20261124_000006_evaluation;
+mod m20261125_000007_lifecycle;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_contracts::Migration),
             Box::new(m20261124_000005_funds::Migration),
             Box::new(m20261124_000006_evaluation::Migration),
+            Box::new(m20261125_000007_lifecycle::Migration),
         ]
     }
 }

@@ -33,10 +33,12 @@ pub enum Status {
     Completed,
     /// Exited the communities (工作完成后撤销, or stopped).
     Revoked,
+    /// An emergency entry whose approval deadline passed unapproved: withdrawn.
+    Expired,
 }
 
 impl Status {
-    pub const ALL: [Status; 9] = [
+    pub const ALL: [Status; 10] = [
         Status::Draft,
         Status::Submitted,
         Status::EnteredPendingApproval,
@@ -46,6 +48,7 @@ impl Status {
         Status::InProgress,
         Status::Completed,
         Status::Revoked,
+        Status::Expired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -59,6 +62,7 @@ impl Status {
             Status::InProgress => "in_progress",
             Status::Completed => "completed",
             Status::Revoked => "revoked",
+            Status::Expired => "expired",
         }
     }
 
@@ -77,13 +81,14 @@ impl Status {
             Status::InProgress => "实施中",
             Status::Completed => "已完成",
             Status::Revoked => "已撤销",
+            Status::Expired => "先进后批逾期未批·已撤出",
         }
     }
 
     /// Still being worked on somewhere in the procedure or in the communities: what the
     /// duplicate warning compares against.
     pub fn is_active(self) -> bool {
-        !matches!(self, Status::Draft | Status::Rejected | Status::Revoked | Status::Completed)
+        !matches!(self, Status::Draft | Status::Rejected | Status::Revoked | Status::Completed | Status::Expired)
     }
 
     /// Approved and not yet exited.
@@ -151,6 +156,8 @@ pub fn action_label(name: &str) -> &'static str {
         "start" => "开始实施",
         "complete" => "完成",
         "revoke" => "撤销（退出社区）",
+        "expire" => "逾期未批·撤出社区",
+        "period_end" => "工作期限届满",
         _ => "其他",
     }
 }

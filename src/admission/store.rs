@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 
 use super::rules::{self, Application, Finding, OtherApplication, RuleItem};
 use super::{approval_number, next, Action, Status};
+use crate::lifecycle::{store as lifecycle, ContractStatus, Ending, TargetStatus};
 use crate::lists::{store as lists, ItemStatus};
 use crate::money::Money;
 use crate::orgs::{OrgKind, Role};
@@ -50,7 +51,12 @@ pub fn visible(caller: &Caller) -> Select<admission::Entity> {
                     .column(admission_target::Column::AdmissionId)
                     .from(admission_target::Entity)
                     .and_where(Expr::col(admission_target::Column::CommunityId).eq(caller.org_id))
-                    .and_where(Expr::col(admission_target::Column::Status).is_in(["entered", "withdrawn", "exited"]))
+                    .and_where(Expr::col(admission_target::Column::Status).is_in([
+                        TargetStatus::Admitted.as_str(),
+                        TargetStatus::Entered.as_str(),
+                        TargetStatus::Withdrawn.as_str(),
+                        TargetStatus::Exited.as_str(),
+                    ]))
                     .to_owned(),
             ),
         ),
@@ -227,7 +233,7 @@ async fn set_targets(db: &impl ConnectionTrait, caller: &Caller, id: i64, commun
             county_id: Set(caller.county_id),
             admission_id: Set(id),
             community_id: Set(*c),
-            status: Set("pending".into()),
+            status: Set(TargetStatus::Pending.as_str().into()),
             updated_at: Set(Utc::now()),
             ..Default::default()
         }
@@ -292,17 +298,6 @@ pub struct StepInput {
     pub opinions: Vec<Opinion>,
 }
 
-async fn set_target_status(db: &impl ConnectionTrait, id: i64, from: &[&str], to: &str) -> AppResult<()> {
-    admission_target::Entity::update_many()
-        .col_expr(admission_target::Column::Status, Expr::value(to))
-        .col_expr(admission_target::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(admission_target::Column::AdmissionId.eq(id))
-        .filter(admission_target::Column::Status.is_in(from.iter().copied()))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
 async fn next_seq(db: &impl ConnectionTrait, county_id: i64, year: i32) -> AppResult<i32> {
     let max: Option<Option<i32>> = in_county::<admission::Entity>(county_id)
         .select_only()
@@ -353,6 +348,8 @@ async fn step_once(
     input: &StepInput,
 ) -> Result<admission::Model, StepError> {
     let txn = begin_write(db).await?;
+    // The admission row first: a payment or signature under it waits for the step.
+    lifecycle::lock_money(&txn, Some(id), None, None).await?;
     let m = find(&txn, caller, id).await?;
     if caller.role != action.role() || (caller.role == Role::Department && m.department_id != caller.org_id) {
         return Err(AppError::forbidden().into());
@@ -379,10 +376,19 @@ async fn step_once(
 
     let now = Utc::now();
     let today = now.date_naive();
+    if action == (Action::Decide { approve: true }) && m.entered_at.is_some() && super::overdue(from, m.approval_deadline, today) {
+        return Err(AppError::conflict(
+            "EMERGENCY_OVERDUE",
+            format!("先进后批事项须于{}前批准，已逾期：任务将撤出社区，如仍需开展请重新申请", m.approval_deadline.unwrap_or(today)),
+        )
+        .into());
+    }
     let mut am: admission::ActiveModel = m.clone().into();
     am.status = Set(to.as_str().into());
     am.updated_at = Set(now);
     let mut extra_events: Vec<(&str, Status, String)> = Vec::new();
+    // What the step does to the communities and the contracts: the lifecycle decides.
+    let mut ending = None;
     match action {
         Action::Submit if m.emergency => {
             let days = entity::county::Entity::find_by_id(caller.county_id)
@@ -393,8 +399,8 @@ async fn step_once(
             let deadline = today + Duration::days(days.into());
             am.entered_at = Set(Some(now));
             am.approval_deadline = Set(Some(deadline));
-            set_target_status(&txn, id, &["pending"], "entered").await?;
-            extra_events.push(("enter", to, format!("紧急事项先进后批，须于{deadline}前完成审批")));
+            lifecycle::targets_admitted(&txn, id).await?;
+            extra_events.push(("enter", to, format!("紧急事项先进后批，须于{deadline}前完成审批；任务随购买服务合同进入社区")));
         }
         Action::Review => {
             am.review_opinion = Set(Some(if input.approve == Some(true) { "approve" } else { "reject" }.into()));
@@ -411,13 +417,17 @@ async fn step_once(
                 am.approval_year = Set(Some(year));
                 am.approval_seq = Set(Some(seq));
                 am.approval_number = Set(Some(approval_number(&county, year, seq)));
-                set_target_status(&txn, id, &["pending"], "entered").await?;
+                lifecycle::targets_admitted(&txn, id).await?;
             } else if m.entered_at.is_some() {
-                set_target_status(&txn, id, &["entered"], "withdrawn").await?;
-                extra_events.push(("withdraw", to, "先进后批事项未获批准，已从社区撤出".into()));
+                lifecycle::targets_out(&txn, id, TargetStatus::Withdrawn).await?;
+                ending = Some(Ending::EmergencyRejected);
+                extra_events.push(("withdraw", to, "先进后批事项未获批准，已从社区撤出；未付合同终止，已付款项报财政局结算".into()));
             }
         }
-        Action::Revoke => set_target_status(&txn, id, &["entered"], "exited").await?,
+        Action::Revoke => {
+            lifecycle::targets_out(&txn, id, TargetStatus::Exited).await?;
+            ending = Some(Ending::Revoked);
+        }
         _ => {}
     }
     // Guarded by the state read above, so two requests cannot both take the same step.
@@ -440,6 +450,9 @@ async fn step_once(
         record(&txn, caller, id, name, Some(to), status, &text).await?;
     }
     let m = admission::Entity::find_by_id(id).one(&txn).await?.ok_or_else(AppError::not_found)?;
+    if let Some(ending) = ending {
+        lifecycle::end_contracts(&txn, caller, &m, ending).await?;
+    }
     txn.commit().await?;
     Ok(m)
 }
@@ -736,37 +749,44 @@ pub async fn todos(db: &impl ConnectionTrait, caller: &Caller) -> AppResult<Vec<
     })
 }
 
-/// A contract of the task has closed: the task exits that community (工作完成后撤销), and
-/// when every contract of the admission has closed, the admission itself is revoked.
-pub async fn contract_closed(db: &impl ConnectionTrait, caller: &Caller, admission_id: i64, community_id: i64) -> AppResult<()> {
-    admission_target::Entity::update_many()
-        .col_expr(admission_target::Column::Status, Expr::value("exited"))
-        .col_expr(admission_target::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(admission_target::Column::AdmissionId.eq(admission_id))
-        .filter(admission_target::Column::CommunityId.eq(community_id))
-        .exec(db)
-        .await?;
-    let open = in_county::<entity::contract::Entity>(caller.county_id)
-        .filter(entity::contract::Column::AdmissionId.eq(admission_id))
-        .filter(entity::contract::Column::Status.is_not_in(["closed", "terminated"]))
-        .one(db)
-        .await?
-        .is_some();
-    let Some(a) = admission::Entity::find_by_id(admission_id).one(db).await? else { return Ok(()) };
-    let from = status_of(&a);
-    if open || next(from, Action::Revoke, a.emergency).is_err() {
-        return Ok(());
-    }
+/// Changes an admission's status from `from` (guarded, so a concurrent step cannot also
+/// take it) and records the step. For the lifecycle's own steps (deadlines).
+pub async fn set_status(db: &impl ConnectionTrait, caller: &Caller, a: &admission::Model, from: Status, to: Status, action: &str, comment: &str) -> AppResult<bool> {
     let res = admission::Entity::update_many()
-        .col_expr(admission::Column::Status, Expr::value(Status::Revoked.as_str()))
+        .col_expr(admission::Column::Status, Expr::value(to.as_str()))
         .col_expr(admission::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(admission::Column::Id.eq(admission_id))
+        .filter(admission::Column::Id.eq(a.id))
         .filter(admission::Column::Status.eq(from.as_str()))
         .exec(db)
         .await?;
     if res.rows_affected == 1 {
-        set_target_status(db, admission_id, &["entered"], "exited").await?;
-        record(db, caller, admission_id, "revoke", Some(from), Status::Revoked, "所有购买服务合同均已结案，准入事项退出社区（工作完成后撤销）").await?;
+        record(db, caller, a.id, action, Some(from), to, comment).await?;
+    }
+    Ok(res.rows_affected == 1)
+}
+
+/// A contract of the task has ended: when none is still open and the work is done (or
+/// every contract closed), the admission is revoked (工作完成后撤销).
+pub async fn contract_closed(db: &impl ConnectionTrait, caller: &Caller, admission_id: i64) -> AppResult<()> {
+    let open = in_county::<entity::contract::Entity>(caller.county_id)
+        .filter(entity::contract::Column::AdmissionId.eq(admission_id))
+        .filter(entity::contract::Column::Status.is_not_in([ContractStatus::Closed.as_str(), ContractStatus::Terminated.as_str()]))
+        .one(db)
+        .await?
+        .is_some();
+    let Some(a) = admission::Entity::find_by_id(admission_id).one(db).await? else { return Ok(()) };
+    let from = lifecycle::admission_status(&a)?;
+    let any = in_county::<entity::contract::Entity>(caller.county_id)
+        .filter(entity::contract::Column::AdmissionId.eq(admission_id))
+        .one(db)
+        .await?
+        .is_some();
+    // An admission with no contract at all is revoked only when its period has ended.
+    if open || (!any && from != Status::Completed) || next(from, Action::Revoke, a.emergency).is_err() {
+        return Ok(());
+    }
+    if set_status(db, caller, &a, from, Status::Revoked, "revoke", "所有购买服务合同均已结案，准入事项退出社区（工作完成后撤销）").await? {
+        lifecycle::targets_out(db, admission_id, TargetStatus::Exited).await?;
     }
     Ok(())
 }

@@ -29,6 +29,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     let department = OpenApiRouter::new()
         .routes(routes!(create))
         .routes(routes!(amend))
+        .routes(routes!(withdraw_amendment))
         .routes(routes!(complete))
         .routes(routes!(close))
         .routes(routes!(terminate));
@@ -141,6 +142,9 @@ pub struct ContractOut {
     pub versions: Vec<VersionOut>,
     pub variables: HashMap<String, String>,
     pub termination_reason: Option<String>,
+    /// Set when the system ended the contract: EMERGENCY_REJECTED, EMERGENCY_OVERDUE,
+    /// ADMISSION_REVOKED or PERIOD_ENDED.
+    pub termination_code: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -190,7 +194,7 @@ pub async fn contract_out(st: &AppState, c: contract::Model) -> AppResult<Contra
     }
     let current = versions.iter().find(|v| v.version == c.current_version).cloned().ok_or_else(|| AppError::internal("contract without its version"))?;
     let pending_amendment = versions.iter().find(|v| v.status == "pending" && v.version != c.current_version).cloned();
-    let status = Status::parse(&c.status);
+    let status = crate::lifecycle::store::contract_status(&c)?;
     Ok(ContractOut {
         id: c.id,
         number: c.number,
@@ -217,6 +221,7 @@ pub async fn contract_out(st: &AppState, c: contract::Model) -> AppResult<Contra
         versions,
         variables: serde_json::from_str(&c.variables).unwrap_or_default(),
         termination_reason: c.termination_reason,
+        termination_code: c.termination_code,
         created_at: c.created_at,
     })
 }
@@ -334,7 +339,7 @@ pub struct AmendmentIn {
 /// Proposes an amendment (amount, period, clause text): a new version, in force once both
 /// sides sign it.
 #[utoipa::path(post, path = "/contracts/{id}/amendments", tag = "contracts", security(("bearer" = [])), request_body = AmendmentIn,
-    responses((status = 201, body = ContractOut), (status = 409, description = "INVALID_STATE | AMENDMENT_PENDING | ADMISSION_BUDGET_EXCEEDED", body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = ContractOut), (status = 409, description = "INVALID_STATE | AMENDMENT_PENDING | ADMISSION_BUDGET_EXCEEDED | BUDGET_EXCEEDED | AMOUNT_BELOW_PAID | ADMISSION_NOT_ADMITTED", body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn amend(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(b): ApiJson<AmendmentIn>) -> AppResult<(StatusCode, Json<ContractOut>)> {
     let amount = match &b.amount {
         Some(v) if !v.is_null() => Some(money_field("amount", v)?),
@@ -356,6 +361,14 @@ async fn amend(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, 
 pub struct ReasonIn {
     #[serde(default)]
     pub reason: String,
+}
+
+/// The department withdraws its pending amendment; the version in force stays.
+#[utoipa::path(post, path = "/contracts/{id}/amendments/withdraw", tag = "contracts", security(("bearer" = [])),
+    responses((status = 200, body = ContractOut), (status = 409, description = "NOTHING_TO_WITHDRAW", body = ErrorBody)))]
+async fn withdraw_amendment(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<Json<ContractOut>> {
+    let c = store::withdraw_amendment(&st.db, &caller, id).await?;
+    Ok(Json(contract_out(&st, c).await?))
 }
 
 /// The department reports the contract performed.

@@ -178,11 +178,11 @@ async fn form_render(
     let communities = admissions::targets(&st.db, caller.county_id, a.id)
         .await?
         .into_iter()
-        .filter(|t| t.status == "entered")
+        .filter(|t| matches!(crate::lifecycle::TargetStatus::parse(&t.status), Some(crate::lifecycle::TargetStatus::Admitted | crate::lifecycle::TargetStatus::Entered)))
         .map(|t| Choice { id: t.community_id, label: names.get(&t.community_id).cloned().unwrap_or_default(), selected: t.community_id == f.community_id })
         .collect();
     let t = store::template(&st.templates, &f.template_id).unwrap_or(&st.templates[0]);
-    let left = store::budget_left(&st.db, &a, None).await?;
+    let left = crate::lifecycle::store::admission_room(&st.db, &a, None).await?;
     let page = FormPage {
         layout: Layout::for_caller(st, caller, "起草购买服务合同").await?,
         templates: st.templates.iter().map(|x| (x.id.clone(), x.title.clone(), x.id == t.id)).collect(),

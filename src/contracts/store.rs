@@ -6,58 +6,18 @@ use chrono::{Datelike, NaiveDate, Utc};
 use entity::{admission, contract, contract_clause, contract_milestone, contract_version};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select, Set, TransactionTrait};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use super::template::{fill, Template};
 use super::{instalments, Instalment};
+use crate::lifecycle::{self as life, amount_not_below_paid, carry_plan, store as lifecycle, ContractStep, Planned, Settled, TargetStatus, Use, VersionStatus};
 use crate::admission::store as admissions;
-use crate::admission::Status as AdmissionStatus;
 use crate::money::Money;
 use crate::orgs::Role;
 use crate::platform::auth::Caller;
 use crate::platform::db::{begin_write, in_county, is_unique_violation};
 use crate::platform::error::{AppError, AppResult, FieldError};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Draft,
-    Active,
-    Completed,
-    Closed,
-    Terminated,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Draft => "draft",
-            Status::Active => "active",
-            Status::Completed => "completed",
-            Status::Closed => "closed",
-            Status::Terminated => "terminated",
-        }
-    }
-    pub fn parse(s: &str) -> Status {
-        match s {
-            "active" => Status::Active,
-            "completed" => Status::Completed,
-            "closed" => Status::Closed,
-            "terminated" => Status::Terminated,
-            _ => Status::Draft,
-        }
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            Status::Draft => "草稿（待双方签署）",
-            Status::Active => "履行中",
-            Status::Completed => "已完成",
-            Status::Closed => "已结案",
-            Status::Terminated => "已终止",
-        }
-    }
-}
+pub use crate::lifecycle::ContractStatus as Status;
 
 /// Why a contract is amended (变更事由), a stable code with its Chinese name.
 pub const RATIONALES: [(&str, &str); 5] = [
@@ -115,39 +75,6 @@ pub async fn milestones(db: &impl ConnectionTrait, c: &contract::Model, version:
         .order_by_asc(contract_milestone::Column::Seq)
         .all(db)
         .await?)
-}
-
-/// The amount a contract holds of its admission's budget: its version in force.
-async fn held(db: &impl ConnectionTrait, c: &contract::Model) -> AppResult<Money> {
-    let v = in_county::<contract_version::Entity>(c.county_id)
-        .filter(contract_version::Column::ContractId.eq(c.id))
-        .filter(contract_version::Column::Version.eq(c.current_version))
-        .one(db)
-        .await?;
-    Ok(v.map(|v| Money::from_fen(v.amount_fen)).unwrap_or_default())
-}
-
-/// What is left of an admission's budget for one more contract (or a bigger amendment
-/// of `except`): the budget less every other contract not terminated.
-pub async fn budget_left(db: &impl ConnectionTrait, a: &admission::Model, except: Option<i64>) -> AppResult<Money> {
-    let budget = Money::from_fen(a.budget_fen.unwrap_or(0));
-    let others = in_county::<contract::Entity>(a.county_id)
-        .filter(contract::Column::AdmissionId.eq(a.id))
-        .filter(contract::Column::Status.ne(Status::Terminated.as_str()))
-        .all(db)
-        .await?;
-    let mut used = Money::ZERO;
-    for c in others.iter().filter(|c| Some(c.id) != except) {
-        used = used.checked_add(held(db, c).await?).ok_or_else(|| AppError::internal("amount overflow"))?;
-    }
-    Ok(budget.checked_sub(used).unwrap_or_default())
-}
-
-/// The admission may carry contracts: admitted, or entered early and not yet decided.
-fn admission_open(a: &admission::Model) -> bool {
-    let s = admissions::status_of(a);
-    matches!(s, AdmissionStatus::Admitted | AdmissionStatus::InProgress)
-        || (a.entered_at.is_some() && matches!(s, AdmissionStatus::EnteredPendingApproval | AdmissionStatus::Reviewed))
 }
 
 /// Rules 1 and 2 again, at the contract: the task's checks, and the template itself.
@@ -271,7 +198,7 @@ async fn write_version_body(
     version: i32,
     t: &Template,
     texts: &HashMap<u32, String>,
-    plan: &[Instalment],
+    plan: &[Planned],
 ) -> AppResult<()> {
     let mut clause_ids = HashMap::new();
     for ct in &t.clauses {
@@ -289,12 +216,17 @@ async fn write_version_body(
         .await?;
         clause_ids.insert(ct.number, m.id);
     }
+    write_milestones(db, c, version, &clause_ids, plan).await
+}
+
+async fn write_milestones(db: &impl ConnectionTrait, c: &contract::Model, version: i32, clause_ids: &HashMap<u32, i64>, plan: &[Planned]) -> AppResult<()> {
     for (i, p) in plan.iter().enumerate() {
         contract_milestone::ActiveModel {
             county_id: Set(c.county_id),
             contract_id: Set(c.id),
             version: Set(version),
             seq: Set(i as i32 + 1),
+            key: Set(p.key),
             due: Set(p.due),
             amount_fen: Set(p.amount.fen()),
             clause_id: Set(p.clause.and_then(|n| clause_ids.get(&n).copied())),
@@ -304,6 +236,30 @@ async fn write_version_body(
         .await?;
     }
     Ok(())
+}
+
+/// The schedule of a new version of `c` for `amount` over the period: the template's
+/// schedule, with every instalment already paid on the version in force kept under its
+/// key (see `lifecycle::carry_plan`). The first version simply numbers its instalments.
+async fn plan_for(db: &impl ConnectionTrait, c: &contract::Model, t: &Template, amount: Money, start: NaiveDate, end: NaiveDate) -> AppResult<Vec<Planned>> {
+    let fresh = instalments(&t.schedule, amount, start, end);
+    let monthly = matches!(t.schedule, super::template::Schedule::Monthly { .. });
+    let all = in_county::<contract_milestone::Entity>(c.county_id).filter(contract_milestone::Column::ContractId.eq(c.id)).all(db).await?;
+    let next_key = all.iter().map(|m| m.key).max().unwrap_or(0) + 1;
+    let paid = lifecycle::paid_by_key(db, c).await?;
+    let clause_numbers: HashMap<i64, u32> = clauses(db, c, c.current_version).await?.iter().map(|k| (k.id, k.number as u32)).collect();
+    let settled: Vec<Settled> = all
+        .iter()
+        .filter(|m| m.version == c.current_version)
+        .map(|m| Settled {
+            key: m.key,
+            seq: m.seq,
+            due: m.due,
+            clause: m.clause_id.and_then(|id| clause_numbers.get(&id).copied()),
+            paid: paid.get(&m.key).copied().unwrap_or_default(),
+        })
+        .collect();
+    Ok(carry_plan(&fresh, &settled, next_key, monthly)?)
 }
 
 fn check_period(a: &admission::Model, start: NaiveDate, end: NaiveDate) -> AppResult<()> {
@@ -317,10 +273,6 @@ fn check_period(a: &admission::Model, start: NaiveDate, end: NaiveDate) -> AppRe
         return Err(AppError::invalid("period_start", format!("合同期限须在准入期限{s}至{e}之内")));
     }
     Ok(())
-}
-
-fn budget_exceeded(left: Money) -> AppError {
-    AppError::conflict("ADMISSION_BUDGET_EXCEEDED", format!("合同金额超出准入事项剩余经费预算（剩余 {}）", left.grouped()))
 }
 
 /// Everything a draft must satisfy before it is written: the department's own admission,
@@ -338,27 +290,19 @@ async fn check_draft(
     if a.department_id != caller.org_id {
         return Err(AppError::forbidden());
     }
-    if !admission_open(&a) {
-        return Err(AppError::conflict(
-        "ADMISSION_NOT_ADMITTED",
-        format!("准入事项当前为“{}”，只有已准入（或先进后批已进入）的事项才能签订购买服务合同", admissions::status_of(&a).label()),
-        ));
-    }
-    let entered = admissions::targets(db, a.county_id, a.id)
+    lifecycle::require_in_force(&a, Use::Bind)?;
+    let admitted_there = admissions::targets(db, a.county_id, a.id)
         .await?
         .iter()
-        .any(|tg| tg.community_id == new.community_id && tg.status == "entered");
-    if !entered {
-        return Err(AppError::invalid("community_id", "该社区不是本准入事项已进入的社区"));
+        .any(|tg| tg.community_id == new.community_id && matches!(TargetStatus::parse(&tg.status), Some(TargetStatus::Admitted | TargetStatus::Entered)));
+    if !admitted_there {
+        return Err(AppError::invalid("community_id", "该社区不是本准入事项准入的社区"));
     }
     check_rules(db, &a, t).await?;
     let start = new.period_start.or(a.period_start).ok_or_else(|| AppError::invalid("period_start", "请填写合同开始日期"))?;
     let end = new.period_end.or(a.period_end).ok_or_else(|| AppError::invalid("period_end", "请填写合同结束日期"))?;
     check_period(&a, start, end)?;
-    let left = budget_left(db, &a, None).await?;
-    if new.amount > left {
-        return Err(budget_exceeded(left));
-    }
+    lifecycle::require_admission_room(db, &a, None, new.amount).await?;
     Ok((a, start, end))
 }
 
@@ -401,6 +345,7 @@ pub async fn draft(
     let (t, vars) = check_input(templates, &new)?;
     for _ in 0..5 {
         let txn = begin_write(db).await?;
+        lifecycle::lock_money(&txn, Some(new.admission_id), None, None).await?;
         let (a, start, end) = check_draft(&txn, caller, t, &new).await?;
         let now = Utc::now();
         let year = now.year();
@@ -419,6 +364,7 @@ pub async fn draft(
             current_version: Set(1),
             variables: Set(serde_json::to_string(&vars).expect("variables serialise")),
             termination_reason: Set(None),
+            termination_code: Set(None),
             created_by: Set(caller.user_id),
             created_at: Set(now),
             updated_at: Set(now),
@@ -437,7 +383,7 @@ pub async fn draft(
             amount_fen: Set(new.amount.fen()),
             period_start: Set(start),
             period_end: Set(end),
-            status: Set("pending".into()),
+            status: Set(VersionStatus::Pending.as_str().into()),
             rationale_code: Set(None),
             rationale: Set(String::new()),
             created_by: Set(caller.user_id),
@@ -450,7 +396,8 @@ pub async fn draft(
         let vals = values(&county, &names, &a, (c.department_id, c.community_id), &c.number, new.amount, start, end, &vars);
         let texts = t.clauses.iter().map(|ct| (ct.number, fill(&ct.text, &vals))).collect();
         check_printable(&texts)?;
-        write_version_body(&txn, &c, 1, t, &texts, &instalments(&t.schedule, new.amount, start, end)).await?;
+        let plan = carry_plan(&instalments(&t.schedule, new.amount, start, end), &[], 1, false)?;
+        write_version_body(&txn, &c, 1, t, &texts, &plan).await?;
         txn.commit().await?;
         return Ok(c);
     }
@@ -461,22 +408,27 @@ pub async fn draft(
 async fn pending_version(db: &impl ConnectionTrait, c: &contract::Model) -> AppResult<Option<contract_version::Model>> {
     Ok(in_county::<contract_version::Entity>(c.county_id)
         .filter(contract_version::Column::ContractId.eq(c.id))
-        .filter(contract_version::Column::Status.eq("pending"))
+        .filter(contract_version::Column::Status.eq(VersionStatus::Pending.as_str()))
         .one(db)
         .await?)
 }
 
 /// One party signs the version waiting for signatures. When both have, it takes effect:
-/// the first makes the contract active, an amendment replaces the version in force.
+/// the first makes the contract active (and the task enters the community), an amendment
+/// replaces the version in force. The last signature checks everything again under lock:
+/// the admission in force, its budget, the department's budget, nothing below what was
+/// paid; the schedule is rebuilt against what has been paid by then.
 pub async fn sign(db: &(impl ConnectionTrait + TransactionTrait), templates: &[Template], caller: &Caller, id: i64) -> AppResult<contract::Model> {
     let txn = begin_write(db).await?;
     let c = find(&txn, caller, id).await?;
+    lifecycle::lock_money(&txn, Some(c.admission_id), Some(c.department_id), Some(c.id)).await?;
+    let c = find(&txn, caller, id).await?; // as it stands under the locks
     let party_department = caller.role == Role::Department && c.department_id == caller.org_id;
     let party_community = caller.role == Role::Community && c.community_id == caller.org_id;
     if !party_department && !party_community {
         return Err(AppError::forbidden());
     }
-    let status = Status::parse(&c.status);
+    let status = lifecycle::contract_status(&c)?;
     if !matches!(status, Status::Draft | Status::Active) {
         return Err(AppError::conflict("INVALID_STATE", format!("合同当前为“{}”，不能签署", status.label())));
     }
@@ -489,7 +441,9 @@ pub async fn sign(db: &(impl ConnectionTrait + TransactionTrait), templates: &[T
     }
     // The rules are checked once more before anything binds the community.
     let a = admission::Entity::find_by_id(c.admission_id).one(&txn).await?.ok_or_else(AppError::not_found)?;
-    check_rules(&txn, &a, template(templates, &c.template_id)?).await?;
+    lifecycle::require_in_force(&a, Use::Bind)?;
+    let t = template(templates, &c.template_id)?;
+    check_rules(&txn, &a, t).await?;
     let now = Utc::now();
     let mut am: contract_version::ActiveModel = v.clone().into();
     if party_department {
@@ -500,14 +454,31 @@ pub async fn sign(db: &(impl ConnectionTrait + TransactionTrait), templates: &[T
         am.community_signed_at = Set(Some(now));
     }
     let both = (party_department || v.department_signed_at.is_some()) && (party_community || v.community_signed_at.is_some());
+    let amount = Money::from_fen(v.amount_fen);
     if both {
-        am.status = Set("effective".into());
+        am.status = Set(VersionStatus::Effective.as_str().into());
+        lifecycle::require_admission_room(&txn, &a, Some(c.id), amount).await?;
+        // The department's budget, less what its other pending amendments ask for.
+        let in_force = if status == Status::Draft { 0 } else { versions(&txn, &c).await?.iter().find(|x| x.version == c.current_version).map_or(0, |x| x.amount_fen) };
+        crate::funds::store::require_department_room(&txn, &c, v.period_start, Money::from_fen((v.amount_fen - in_force).max(0))).await?;
+        if v.version > 1 {
+            // Payments may have been made since the amendment was proposed.
+            let paid = crate::funds::store::contract_funds(&txn, &c).await?.disbursed;
+            amount_not_below_paid(amount, paid)?;
+            let plan = plan_for(&txn, &c, t, amount, v.period_start, v.period_end).await?;
+            contract_milestone::Entity::delete_many()
+                .filter(contract_milestone::Column::ContractId.eq(c.id))
+                .filter(contract_milestone::Column::Version.eq(v.version))
+                .exec(&txn)
+                .await?;
+            let clause_ids = clauses(&txn, &c, v.version).await?.iter().map(|k| (k.number as u32, k.id)).collect();
+            write_milestones(&txn, &c, v.version, &clause_ids, &plan).await?;
+        }
     }
-    // Guarded on the row as read: two signatures racing cannot both land on a stale copy.
     let res = contract_version::Entity::update_many()
         .set(am)
         .filter(contract_version::Column::Id.eq(v.id))
-        .filter(contract_version::Column::Status.eq("pending"))
+        .filter(contract_version::Column::Status.eq(VersionStatus::Pending.as_str()))
         .filter(if party_department {
             contract_version::Column::DepartmentSignedAt.is_null()
         } else {
@@ -521,22 +492,27 @@ pub async fn sign(db: &(impl ConnectionTrait + TransactionTrait), templates: &[T
     if both {
         // The contract binds money now: commit it against the department's budget, or
         // refuse the signature (409 BUDGET_EXCEEDED) and change nothing.
-        crate::funds::store::commit_contract(&txn, caller, &c, v.period_start, Money::from_fen(v.amount_fen)).await?;
+        crate::funds::store::commit_contract(&txn, caller, &c, v.period_start, amount).await?;
         if v.version > 1 {
             contract_version::Entity::update_many()
-                .col_expr(contract_version::Column::Status, Expr::value("superseded"))
+                .col_expr(contract_version::Column::Status, Expr::value(VersionStatus::Superseded.as_str()))
                 .filter(contract_version::Column::ContractId.eq(c.id))
                 .filter(contract_version::Column::Version.eq(c.current_version))
                 .exec(&txn)
                 .await?;
         }
         contract::Entity::update_many()
-            .col_expr(contract::Column::Status, Expr::value(Status::Active.as_str()))
             .col_expr(contract::Column::CurrentVersion, Expr::value(v.version))
             .col_expr(contract::Column::UpdatedAt, Expr::value(now))
             .filter(contract::Column::Id.eq(c.id))
             .exec(&txn)
             .await?;
+        if status == Status::Draft {
+            lifecycle::activate(&txn, &c).await?;
+        } else {
+            // An amendment down to what is paid and confirmed may end the contract's life.
+            lifecycle::settle(&txn, caller, c.id).await?;
+        }
     }
     let c = contract::Entity::find_by_id(c.id).one(&txn).await?.ok_or_else(AppError::not_found)?;
     txn.commit().await?;
@@ -574,7 +550,9 @@ pub async fn amend(
     if caller.role != Role::Department || c.department_id != caller.org_id {
         return Err(AppError::forbidden());
     }
-    if Status::parse(&c.status) != Status::Active {
+    lifecycle::lock_money(&txn, Some(c.admission_id), Some(c.department_id), Some(c.id)).await?;
+    let c = find(&txn, caller, id).await?;
+    if lifecycle::contract_status(&c)? != Status::Active {
         return Err(AppError::conflict("INVALID_STATE", "只有履行中的合同可以变更"));
     }
     if pending_version(&txn, &c).await?.is_some() {
@@ -582,6 +560,7 @@ pub async fn amend(
     }
     let t = template(templates, &c.template_id)?;
     let a = admission::Entity::find_by_id(c.admission_id).one(&txn).await?.ok_or_else(AppError::not_found)?;
+    lifecycle::require_in_force(&a, Use::Bind)?;
     check_rules(&txn, &a, t).await?;
     let cur = in_county::<contract_version::Entity>(c.county_id)
         .filter(contract_version::Column::ContractId.eq(c.id))
@@ -596,10 +575,12 @@ pub async fn amend(
         return Err(AppError::invalid("amount", "合同金额须大于零"));
     }
     check_period(&a, start, end)?;
-    let left = budget_left(&txn, &a, Some(c.id)).await?;
-    if amount > left {
-        return Err(budget_exceeded(left));
-    }
+    // Never below what has been paid; a pending amendment counts against the admission's
+    // and the department's budget until it is signed or withdrawn.
+    amount_not_below_paid(amount, crate::funds::store::contract_funds(&txn, &c).await?.disbursed)?;
+    lifecycle::require_admission_room(&txn, &a, Some(c.id), amount).await?;
+    let increase = Money::from_fen((amount.fen() - cur.amount_fen).max(0));
+    crate::funds::store::require_department_room(&txn, &c, cur.period_start, increase).await?;
     let old_clauses = clauses(&txn, &c, c.current_version).await?;
     for n in am.clause_texts.keys() {
         if !old_clauses.iter().any(|oc| oc.number as u32 == *n) {
@@ -618,7 +599,7 @@ pub async fn amend(
         amount_fen: Set(amount.fen()),
         period_start: Set(start),
         period_end: Set(end),
-        status: Set("pending".into()),
+        status: Set(VersionStatus::Pending.as_str().into()),
         rationale_code: Set(Some(am.rationale_code.clone())),
         rationale: Set(am.rationale.trim().into()),
         created_by: Set(caller.user_id),
@@ -645,63 +626,67 @@ pub async fn amend(
         })
         .collect();
     check_printable(&texts)?;
-    write_version_body(&txn, &c, version, t, &texts, &instalments(&t.schedule, amount, start, end)).await?;
+    let plan = plan_for(&txn, &c, t, amount, start, end).await?;
+    write_version_body(&txn, &c, version, t, &texts, &plan).await?;
     txn.commit().await?;
     Ok(c)
 }
 
-/// Moves a contract on: complete (department, active), close (department, completed, once
-/// paid, confirmed and evaluated), terminate (department, with a reason, before it is closed).
+/// The department withdraws its amendment before the community has signed it all: the
+/// version in force stays, and what the proposal held of the budgets is free again.
+pub async fn withdraw_amendment(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, id: i64) -> AppResult<contract::Model> {
+    let txn = begin_write(db).await?;
+    let c = find(&txn, caller, id).await?;
+    if caller.role != Role::Department || c.department_id != caller.org_id {
+        return Err(AppError::forbidden());
+    }
+    lifecycle::lock_money(&txn, Some(c.admission_id), Some(c.department_id), Some(c.id)).await?;
+    let res = contract_version::Entity::update_many()
+        .col_expr(contract_version::Column::Status, Expr::value(VersionStatus::Void.as_str()))
+        .filter(contract_version::Column::ContractId.eq(c.id))
+        .filter(contract_version::Column::Version.gt(c.current_version))
+        .filter(contract_version::Column::Status.eq(VersionStatus::Pending.as_str()))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(AppError::conflict("NOTHING_TO_WITHDRAW", "没有待签署的合同变更"));
+    }
+    let c = contract::Entity::find_by_id(id).one(&txn).await?.ok_or_else(AppError::not_found)?;
+    txn.commit().await?;
+    Ok(c)
+}
+
+/// Moves a contract on: complete (department, active), close (department, once paid,
+/// confirmed and evaluated), terminate (department, with a reason, before it is closed).
+/// The lifecycle decides each; this checks who asks.
 pub async fn transition(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, id: i64, to: Status, reason: &str) -> AppResult<contract::Model> {
     let txn = begin_write(db).await?;
     let c = find(&txn, caller, id).await?;
     if caller.role != Role::Department || c.department_id != caller.org_id {
         return Err(AppError::forbidden());
     }
-    let from = Status::parse(&c.status);
-    let ok = matches!(
-        (from, to),
-        (Status::Active, Status::Completed) | (Status::Completed, Status::Closed) | (Status::Draft | Status::Active | Status::Completed, Status::Terminated)
-    );
-    if !ok {
-        return Err(AppError::conflict("INVALID_STATE", format!("合同当前为“{}”，不能改为“{}”", from.label(), to.label())));
-    }
-    if to == Status::Terminated && reason.trim().is_empty() {
-        return Err(AppError::invalid("reason", "请写明终止理由"));
-    }
-    if to == Status::Closed {
-        // Closing is the end of the contract's life, with its own conditions (issue of
-        // evaluation): the same check that closes it by itself.
-        if !crate::evaluation::store::maybe_close(&txn, caller, c.id).await? {
-            return Err(AppError::conflict(
-                "NOT_READY_TO_CLOSE",
-                "合同尚不能结案：须所有交付成果已验收、合同金额已全部拨付并经社区确认到账、部门已按合同条款完成评价",
-            ));
+    lifecycle::lock_money(&txn, Some(c.admission_id), Some(c.department_id), Some(c.id)).await?;
+    let c = find(&txn, caller, id).await?;
+    match to {
+        Status::Completed => lifecycle::complete(&txn, &c).await?,
+        Status::Closed => {
+            life::contract_next(lifecycle::contract_status(&c)?, ContractStep::Close)?;
+            if !lifecycle::settle(&txn, caller, c.id).await? {
+                return Err(AppError::conflict(
+                    "NOT_READY_TO_CLOSE",
+                    "合同尚不能结案：须所有交付成果已验收、合同金额已全部拨付并经社区确认到账、部门已按合同条款完成评价",
+                ));
+            }
         }
-        let c = contract::Entity::find_by_id(id).one(&txn).await?.ok_or_else(AppError::not_found)?;
-        txn.commit().await?;
-        return Ok(c);
-    }
-    let res = contract::Entity::update_many()
-        .col_expr(contract::Column::Status, Expr::value(to.as_str()))
-        .col_expr(contract::Column::TerminationReason, Expr::value(if to == Status::Terminated { Some(reason.trim().to_string()) } else { None }))
-        .col_expr(contract::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(contract::Column::Id.eq(id))
-        .filter(contract::Column::Status.eq(from.as_str()))
-        .exec(&txn)
-        .await?;
-    if res.rows_affected != 1 {
-        return Err(AppError::conflict("INVALID_STATE", "合同已被他人处理，请刷新"));
-    }
-    if to == Status::Terminated {
-        crate::funds::store::release_contract(&txn, caller, &c).await?;
-        // A pending amendment dies with the contract.
-        contract_version::Entity::update_many()
-            .col_expr(contract_version::Column::Status, Expr::value("void"))
-            .filter(contract_version::Column::ContractId.eq(id))
-            .filter(contract_version::Column::Status.eq("pending"))
-            .exec(&txn)
-            .await?;
+        Status::Terminated => {
+            if reason.trim().is_empty() {
+                return Err(AppError::invalid("reason", "请写明终止理由"));
+            }
+            lifecycle::terminate(&txn, caller, &c, reason.trim(), None).await?;
+        }
+        Status::Draft | Status::Active => {
+            return Err(AppError::conflict("INVALID_STATE", format!("合同不能改为“{}”", to.label())));
+        }
     }
     let c = contract::Entity::find_by_id(id).one(&txn).await?.ok_or_else(AppError::not_found)?;
     txn.commit().await?;

@@ -1,9 +1,8 @@
 //! Storage of evaluations and objections, and the end of a contract's life: when its
 //! deliverables are decided, its money paid and confirmed and it is evaluated, it closes.
 use chrono::Utc;
-use entity::{contract, deliverable, evaluation, evaluation_item, objection};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use entity::{contract, evaluation, evaluation_item, objection};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
 
 use super::{check, overall, EvalError, FormItem};
 use crate::contracts::store::{self as contracts, Status};
@@ -48,7 +47,7 @@ pub async fn submit(
     if !allowed {
         return Err(AppError::forbidden());
     }
-    if !matches!(Status::parse(&c.status), Status::Active | Status::Completed) {
+    if !matches!(crate::lifecycle::store::contract_status(&c)?, Status::Active | Status::Completed) {
         return Err(AppError::conflict("INVALID_STATE", "只有生效的合同可以评价"));
     }
     let ratings = check(&form(&txn, &c).await?, items).map_err(eval_error)?;
@@ -76,7 +75,7 @@ pub async fn submit(
         .insert(&txn)
         .await?;
     }
-    maybe_close(&txn, caller, c.id).await?;
+    crate::lifecycle::store::settle(&txn, caller, c.id).await?;
     txn.commit().await?;
     Ok(e)
 }
@@ -120,42 +119,4 @@ pub async fn object(db: &impl ConnectionTrait, caller: &Caller, evaluation_id: i
     }
     .insert(db)
     .await?)
-}
-
-/// Closes the contract when its life is over: every deliverable decided, the whole amount
-/// paid and every payment confirmed, the department's evaluation done. The task then
-/// exits that community, and the admission when all its contracts have closed.
-pub async fn maybe_close(txn: &impl ConnectionTrait, caller: &Caller, contract_id: i64) -> AppResult<bool> {
-    let Some(c) = contract::Entity::find_by_id(contract_id).one(txn).await? else { return Ok(false) };
-    if !matches!(Status::parse(&c.status), Status::Active | Status::Completed) {
-        return Ok(false);
-    }
-    let f = crate::funds::store::contract_funds(txn, &c).await?;
-    let paid_and_confirmed = !f.remaining.is_positive() && f.confirmed == f.disbursed;
-    let pending = in_county::<deliverable::Entity>(c.county_id)
-        .filter(deliverable::Column::ContractId.eq(c.id))
-        .filter(deliverable::Column::Status.eq("submitted"))
-        .one(txn)
-        .await?
-        .is_some();
-    let evaluated = in_county::<evaluation::Entity>(c.county_id)
-        .filter(evaluation::Column::ContractId.eq(c.id))
-        .filter(evaluation::Column::Evaluator.eq("department"))
-        .one(txn)
-        .await?
-        .is_some();
-    if !(paid_and_confirmed && !pending && evaluated) {
-        return Ok(false);
-    }
-    let res = contract::Entity::update_many()
-        .col_expr(contract::Column::Status, Expr::value(Status::Closed.as_str()))
-        .col_expr(contract::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(contract::Column::Id.eq(c.id))
-        .filter(contract::Column::Status.eq(c.status.clone()))
-        .exec(txn)
-        .await?;
-    if res.rows_affected == 1 {
-        crate::admission::store::contract_closed(txn, caller, c.admission_id, c.community_id).await?;
-    }
-    Ok(res.rows_affected == 1)
 }

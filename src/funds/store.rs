@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::{Book, FundsError, Line};
 use crate::contracts::store as contracts;
+use crate::lifecycle::{store as lifecycle, Use};
 use crate::money::Money;
 use crate::orgs::{OrgKind, Role};
 use crate::platform::auth::Caller;
@@ -90,6 +91,7 @@ pub async fn set_budget(
         return Err(AppError::invalid("year", "年度不正确"));
     }
     let txn = begin_write(db).await?;
+    lifecycle::lock_money(&txn, None, Some(dept), None).await?;
     let org = in_county::<organisation::Entity>(caller.county_id).filter(organisation::Column::Id.eq(dept)).one(&txn).await?;
     if !org.is_some_and(|o| o.kind == OrgKind::Department.as_str()) {
         return Err(AppError::not_found());
@@ -141,6 +143,37 @@ pub async fn commit_contract(
     } else if delta < 0 {
         let lines = super::release(&b, dept, year, c.id, Money::from_fen(-delta));
         post(txn, &caller_for_county, "release", (Some(c.id), Some(dept), Some(year)), &format!("合同{}金额调减，释放经费", c.number), &lines).await?;
+    }
+    Ok(())
+}
+
+/// 409 BUDGET_EXCEEDED unless the department's uncommitted budget for the contract's
+/// year, less what its other pending amendments would add, covers `increase`.
+pub async fn require_department_room(txn: &impl ConnectionTrait, c: &contract::Model, start: chrono::NaiveDate, increase: Money) -> AppResult<()> {
+    if !increase.is_positive() {
+        return Ok(());
+    }
+    let year = contract_year(txn, c, start).await?;
+    let available = book(txn, c.county_id, &[super::budget(c.department_id, year)]).await?.balance(&super::budget(c.department_id, year));
+    let mut proposed = 0i64;
+    let others = in_county::<contract::Entity>(c.county_id)
+        .filter(contract::Column::DepartmentId.eq(c.department_id))
+        .filter(contract::Column::Status.eq(contracts::Status::Active.as_str()))
+        .filter(contract::Column::Id.ne(c.id))
+        .all(txn)
+        .await?;
+    for o in &others {
+        let vs = contracts::versions(txn, o).await?;
+        let (Some(cur), Some(p)) = (vs.iter().find(|v| v.version == o.current_version), vs.iter().find(|v| v.version > o.current_version && v.status == "pending")) else {
+            continue;
+        };
+        if contract_year(txn, o, cur.period_start).await? == year {
+            proposed += (p.amount_fen - cur.amount_fen).max(0);
+        }
+    }
+    let room = Money::from_fen((available.fen() - proposed).max(0));
+    if increase > room {
+        return Err(funds_error(FundsError::BudgetExceeded { available: room }));
     }
     Ok(())
 }
@@ -226,14 +259,22 @@ async fn disburse_once(
     answer: &impl Fn(&disbursement::Model) -> String,
 ) -> AppResult<Answer> {
     let txn = begin_write(db).await?;
-    let mut q = contracts::visible(caller).filter(contract::Column::Id.eq(contract_id));
+    let q = || contracts::visible(caller).filter(contract::Column::Id.eq(contract_id));
+    let c = q().one(&txn).await?.ok_or_else(|| AppError::invalid("contract_id", "没有这个合同"))?;
+    // Admission before contract, as every money step locks them. Shared on the admission:
+    // payments on its contracts go on side by side, a rejection or revocation waits.
+    let mut aq = entity::admission::Entity::find_by_id(c.admission_id);
+    let mut cq = q();
     if db.get_database_backend() == DatabaseBackend::Postgres {
-        q = q.lock_exclusive();
+        aq = aq.lock_shared();
+        cq = cq.lock_exclusive();
     }
-    let c = q.one(&txn).await?.ok_or_else(|| AppError::invalid("contract_id", "没有这个合同"))?;
-    if !matches!(contracts::Status::parse(&c.status), contracts::Status::Active | contracts::Status::Completed) {
+    let a = aq.one(&txn).await?.ok_or_else(AppError::not_found)?;
+    let c = cq.one(&txn).await?.ok_or_else(AppError::not_found)?;
+    if !matches!(lifecycle::contract_status(&c)?, contracts::Status::Active | contracts::Status::Completed) {
         return Err(AppError::conflict("INVALID_STATE", "只有已生效的合同才能拨付"));
     }
+    lifecycle::require_in_force(&a, Use::Pay)?;
     let m = in_county::<contract_milestone::Entity>(c.county_id)
         .filter(contract_milestone::Column::Id.eq(milestone_id))
         .filter(contract_milestone::Column::ContractId.eq(c.id))
@@ -252,13 +293,8 @@ async fn disburse_once(
         }
         None => {}
     }
-    let paid_on_milestone: i64 = in_county::<disbursement::Entity>(c.county_id)
-        .filter(disbursement::Column::MilestoneId.eq(m.id))
-        .all(&txn)
-        .await?
-        .iter()
-        .map(|d| d.amount_fen)
-        .sum();
+    // What was paid on this instalment under any version stays paid.
+    let paid_on_milestone = lifecycle::paid_by_key(&txn, &c).await?.get(&m.key).copied().unwrap_or_default().fen();
     let b = book(&txn, c.county_id, &[super::commit(c.id)]).await?;
     let lines = super::disburse(&b, c.id, Money::from_fen(m.amount_fen - paid_on_milestone), amount).map_err(funds_error)?;
     let e = post(&txn, caller, "disbursement", (Some(c.id), Some(c.department_id), None), &format!("拨付合同{}第{}期", c.number, m.seq), &lines).await?;
@@ -361,7 +397,7 @@ pub async fn receipt(db: &(impl ConnectionTrait + TransactionTrait), caller: &Ca
         post(&txn, caller, "receipt", (Some(c.id), Some(c.department_id), None), &format!("{}确认收到合同{}拨款", "社区", c.number), &super::confirm(c.id, Money::from_fen(d.amount_fen))).await?;
     }
     let d = disbursement::Entity::find_by_id(id).one(&txn).await?.ok_or_else(AppError::not_found)?;
-    crate::evaluation::store::maybe_close(&txn, caller, c.id).await?;
+    crate::lifecycle::store::settle(&txn, caller, c.id).await?;
     txn.commit().await?;
     Ok(d)
 }
@@ -421,9 +457,12 @@ pub async fn verify_ledger(db: &impl ConnectionTrait, county_id: Option<i64>) ->
         q = q.filter(ledger_entry::Column::CountyId.eq(c));
     }
     let all: Vec<i64> = q.into_tuple().all(db).await?;
+    let ids: std::collections::HashSet<i64> = ids.into_iter().collect();
     for id in all.into_iter().filter(|id| !ids.contains(id)) {
         breaches.push(super::Breach { rule: "entry has lines".into(), detail: format!("entry {id} has no lines") });
     }
+    // The limits the ledger alone cannot see: contracts, instalments, admissions.
+    breaches.extend(lifecycle::verify(db, county_id).await?);
     Ok(breaches)
 }
 
@@ -482,7 +521,7 @@ pub async fn submit_deliverable(db: &(impl ConnectionTrait + TransactionTrait), 
     if caller.role != Role::Community || c.community_id != caller.org_id {
         return Err(AppError::forbidden());
     }
-    if contracts::Status::parse(&c.status) != contracts::Status::Active {
+    if lifecycle::contract_status(&c)? != contracts::Status::Active {
         return Err(AppError::conflict("INVALID_STATE", "只有履行中的合同可以提交成果"));
     }
     let clause = contracts::clauses(&txn, &c, c.current_version).await?.into_iter().find(|k| k.id == clause_id);
@@ -542,7 +581,7 @@ pub async fn decide_deliverable(db: &(impl ConnectionTrait + TransactionTrait), 
         .exec(&txn)
         .await?;
     let d = deliverable::Entity::find_by_id(id).one(&txn).await?.ok_or_else(AppError::not_found)?;
-    crate::evaluation::store::maybe_close(&txn, caller, c.id).await?;
+    crate::lifecycle::store::settle(&txn, caller, c.id).await?;
     txn.commit().await?;
     Ok(d)
 }
@@ -672,7 +711,7 @@ pub async fn overview(db: &impl ConnectionTrait, caller: &Caller, days: i64) -> 
     let cutoff = Utc::now() - chrono::Duration::days(days);
     let all = contracts::list(db, caller).await?;
     let (mut rows, mut disputed, mut unconfirmed) = (Vec::new(), Vec::new(), Vec::new());
-    for c in all.iter().filter(|c| contracts::Status::parse(&c.status) != contracts::Status::Draft) {
+    for c in all.iter().filter(|c| c.status != contracts::Status::Draft.as_str()) {
         let f = contract_funds(db, c).await?;
         let task = entity::admission::Entity::find_by_id(c.admission_id).one(db).await?.map(|a| a.title).unwrap_or_default();
         for d in disbursements_of(db, caller.county_id, c.id).await? {
@@ -692,7 +731,7 @@ pub async fn overview(db: &impl ConnectionTrait, caller: &Caller, days: i64) -> 
             }
         }
         // A terminated contract holds only what it paid before it ended.
-        let terminated = contracts::Status::parse(&c.status) == contracts::Status::Terminated;
+        let terminated = lifecycle::contract_status(c)? == contracts::Status::Terminated;
         rows.push(ContractRow {
             contract_id: c.id,
             number: c.number.clone(),

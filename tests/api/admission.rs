@@ -303,7 +303,8 @@ async fn an_emergency_enters_first_and_is_withdrawn_if_rejected() {
     let deadline = chrono::Utc::now().date_naive() + chrono::Duration::days(10);
     assert_eq!(entered["approval_deadline"], deadline.to_string());
     assert_eq!(entered["overdue"], false);
-    assert!(entered["targets"].as_array().unwrap().iter().all(|t| t["status"] == "entered"));
+    // Admitted in its communities at once; it enters each with a signed contract (费随事转).
+    assert!(entered["targets"].as_array().unwrap().iter().all(|t| t["status"] == "admitted"));
     // The communities see it at once.
     let xf = app.token("xingfu").await;
     let theirs: Value = app.get("/api/v1/admissions", &xf).await.json().await.unwrap();

@@ -6,6 +6,7 @@ mod contracts;
 mod evaluation;
 mod funds;
 mod helpers;
+mod lifecycle;
 mod lists;
 mod orgs;
 mod pages;

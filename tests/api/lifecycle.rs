@@ -1,0 +1,476 @@
+//! Issue 10: every side path of the task–contract–funds lifecycle keeps the money inside
+//! its limits, and `verify-ledger` sees any breach forced into the database. One test per
+//! finding, on SQLite and (with DATABASE_URL) PostgreSQL.
+use chrono::{Duration, Utc};
+use reqwest::StatusCode;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{json, Value};
+
+use crate::contracts::{admitted, draft, survey_contract};
+use crate::helpers::{assert_error, spawn_app, TestApp};
+
+pub async fn sign(app: &TestApp, who: &str, id: &Value) -> reqwest::Response {
+    app.post(&format!("/api/v1/contracts/{id}/sign"), &app.token(who).await, json!({})).await
+}
+
+pub async fn sign_both(app: &TestApp, id: &Value) -> Value {
+    sign(app, "xingfu", id).await;
+    let r = sign(app, "shijian", id).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    r.json().await.unwrap()
+}
+
+pub async fn pay(app: &TestApp, key: &str, c: &Value, milestone: &Value, amount: &str) -> reqwest::Response {
+    app.api
+        .post(app.url("/api/v1/disbursements"))
+        .bearer_auth(app.token("caizheng").await)
+        .header("Idempotency-Key", key)
+        .json(&json!({"contract_id": c["id"], "milestone_id": milestone["id"], "amount": amount}))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn contract(app: &TestApp, id: &Value) -> Value {
+    app.get(&format!("/api/v1/contracts/{id}"), &app.token("shijian").await).await.json().await.unwrap()
+}
+
+async fn admission(app: &TestApp, id: i64) -> Value {
+    app.get(&format!("/api/v1/admissions/{id}"), &app.token("shijian").await).await.json().await.unwrap()
+}
+
+async fn funds(app: &TestApp, id: &Value) -> Value {
+    app.get(&format!("/api/v1/contracts/{id}/funds"), &app.token("caizheng").await).await.json().await.unwrap()
+}
+
+async fn verify(app: &TestApp) -> Value {
+    app.get("/api/v1/admin/ledger/verify", &app.token("admin").await).await.json().await.unwrap()
+}
+
+async fn assert_clean(app: &TestApp) {
+    let v = verify(app).await;
+    assert_eq!(v["ok"], true, "{v}");
+}
+
+async fn amend(app: &TestApp, id: &Value, body: Value) -> reqwest::Response {
+    let mut b = json!({"rationale_code": "BUDGET_ADJUSTMENT", "rationale": "按实际工作量调整"});
+    b.as_object_mut().unwrap().extend(body.as_object().unwrap().clone());
+    app.post(&format!("/api/v1/contracts/{id}/amendments"), &app.token("shijian").await, b).await
+}
+
+fn targets(a: &Value) -> Vec<(String, String)> {
+    a["targets"].as_array().unwrap().iter().map(|t| (t["community"].as_str().unwrap().to_string(), t["status"].as_str().unwrap().to_string())).collect()
+}
+
+/// An emergency entry (先进后批) of 区市场监督管理局 for both communities, its period
+/// around today so that the advance is due; with a department budget.
+async fn emergency(app: &TestApp, budget: &str) -> i64 {
+    let sj = app.token("shijian").await;
+    let today = Utc::now().date_naive();
+    let body = json!({
+        "title": "食品安全突发事件入户排查", "description": "入户登记", "basis": "示范区市场监管局紧急通知〔2026〕5号", "work_plan": "一周内完成",
+        "target_community_ids": [app.org_id("幸福社区").await, app.org_id("和谐社区").await],
+        "period_start": (today - Duration::days(10)).to_string(), "period_end": (today + Duration::days(20)).to_string(),
+        "staffing": "网格员", "budget": budget, "emergency": true,
+    });
+    let a: Value = app.post("/api/v1/admissions", &sj, body).await.json().await.unwrap();
+    let id = a["id"].as_i64().unwrap();
+    let r: Value = app.post(&format!("/api/v1/admissions/{id}/submit"), &sj, json!({})).await.json().await.unwrap();
+    assert_eq!(r["status"], "entered_pending_approval");
+    let dept = app.org_id("区市场监督管理局").await;
+    let year = today.format("%Y").to_string();
+    let r = app.put(&format!("/api/v1/budgets/{dept}/{year}"), &app.token("caizheng").await, json!({"amount": "1000000.00", "reason": "测试预算"})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    id
+}
+
+fn emergency_contract(admission: i64, community: i64, amount: &str) -> Value {
+    let mut b = survey_contract(admission, community, amount);
+    b["variables"]["delivery_date"] = json!(Utc::now().date_naive().to_string());
+    b
+}
+
+async fn review_and_decide(app: &TestApp, id: i64, decision: &str) -> Value {
+    app.post(&format!("/api/v1/admissions/{id}/review"), &app.token("minzheng").await, json!({"opinion": decision, "comment": "意见"})).await;
+    app.post(&format!("/api/v1/admissions/{id}/decide"), &app.token("lingdao").await, json!({"decision": decision, "comment": "决定"})).await.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_rejected_emergency_entry_can_no_longer_be_signed_or_paid() {
+    let app = spawn_app().await;
+    let a = emergency(&app, "6000.00").await;
+    let (xingfu, hexie) = (app.org_id("幸福社区").await, app.org_id("和谐社区").await);
+    let c = draft(&app, emergency_contract(a, xingfu, "3000.00")).await;
+    let active = sign_both(&app, &c["id"]).await;
+    assert_eq!(active["status"], "active");
+    let other = draft(&app, emergency_contract(a, hexie, "3000.00")).await;
+    sign(&app, "hexie", &other["id"]).await;
+    assert_eq!(pay(&app, "adv", &c, &c["milestones"][0], "900.00").await.status(), StatusCode::CREATED);
+
+    let out = review_and_decide(&app, a, "reject").await;
+    assert_eq!(out["status"], "rejected");
+    assert!(targets(&out).iter().all(|(_, s)| s == "withdrawn"), "{:?}", targets(&out));
+    // The signed contract and the half-signed draft both end; what was paid stays.
+    for (id, paid) in [(&c["id"], "900.00"), (&other["id"], "0.00")] {
+        let x = contract(&app, id).await;
+        assert_eq!(x["status"], "terminated");
+        assert_eq!(x["termination_code"], "EMERGENCY_REJECTED");
+        assert_eq!(funds(&app, id).await["disbursed"], paid);
+    }
+    assert_error(sign(&app, "shijian", &other["id"]).await, StatusCode::CONFLICT, "INVALID_STATE").await;
+    let d: Value = app.post(&format!("/api/v1/contracts/{}/deliverables", c["id"]), &app.token("xingfu").await, json!({"clause_id": c["clauses"][2]["id"], "summary": "x"})).await.json().await.unwrap();
+    assert!(d["error"].is_object(), "no deliverables on a terminated contract: {d}");
+    assert_error(pay(&app, "fin", &c, &c["milestones"][1], "2100.00").await, StatusCode::CONFLICT, "INVALID_STATE").await;
+    assert_error(app.post("/api/v1/contracts", &app.token("shijian").await, emergency_contract(a, hexie, "100.00")).await, StatusCode::CONFLICT, "ADMISSION_NOT_ADMITTED").await;
+    // Only what was paid stays committed in the department's budget.
+    let dept = app.org_id("区市场监督管理局").await;
+    let year = Utc::now().date_naive().format("%Y").to_string();
+    let b: Value = app.get(&format!("/api/v1/budgets/{dept}/{year}"), &app.token("caizheng").await).await.json().await.unwrap();
+    assert_eq!(b["committed"], "900.00");
+    assert_clean(&app).await;
+}
+
+#[tokio::test]
+async fn an_overdue_emergency_entry_is_refused_at_once_and_withdrawn_by_the_deadline_job() {
+    let app = spawn_app().await;
+    let a = emergency(&app, "3000.00").await;
+    let c = draft(&app, emergency_contract(a, app.org_id("幸福社区").await, "3000.00")).await;
+    sign_both(&app, &c["id"]).await;
+    app.post(&format!("/api/v1/admissions/{a}/review"), &app.token("minzheng").await, json!({"opinion": "approve", "comment": "同意"})).await;
+    let yesterday = Utc::now().date_naive() - Duration::days(1);
+    entity::admission::Entity::update_many()
+        .col_expr(entity::admission::Column::ApprovalDeadline, Expr::value(yesterday))
+        .filter(entity::admission::Column::Id.eq(a))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    // Before any job runs, the deadline already holds: no payment, no late approval.
+    assert_error(pay(&app, "late", &c, &c["milestones"][0], "900.00").await, StatusCode::CONFLICT, "ADMISSION_NOT_ADMITTED").await;
+    let r = app.post(&format!("/api/v1/admissions/{a}/decide"), &app.token("lingdao").await, json!({"decision": "approve", "comment": "补批"})).await;
+    assert_error(r, StatusCode::CONFLICT, "EMERGENCY_OVERDUE").await;
+
+    let today = Utc::now().date_naive();
+    let run = zhunru::lifecycle::store::apply_deadlines(&app.db, today).await.unwrap();
+    assert_eq!((run.expired, run.contracts_ended), (1, 1));
+    let adm = admission(&app, a).await;
+    assert_eq!(adm["status"], "expired");
+    assert!(adm["history"].as_array().unwrap().iter().any(|h| h["action"] == "expire"));
+    assert!(targets(&adm).iter().all(|(_, s)| s == "withdrawn"));
+    let x = contract(&app, &c["id"]).await;
+    assert_eq!((x["status"].as_str(), x["termination_code"].as_str()), (Some("terminated"), Some("EMERGENCY_OVERDUE")));
+    // Idempotent: a second run (or a second instance) changes nothing.
+    let again = zhunru::lifecycle::store::apply_deadlines(&app.db, today).await.unwrap();
+    assert_eq!(again, Default::default());
+    assert_clean(&app).await;
+}
+
+#[tokio::test]
+async fn an_amendment_never_takes_the_amount_below_what_was_paid() {
+    let app = spawn_app().await;
+    let a = admitted(&app, "企业摸底", "3000.00", "2026-03-01", "2026-04-30").await;
+    let c = draft(&app, survey_contract(a, app.org_id("幸福社区").await, "3000.00")).await;
+    sign_both(&app, &c["id"]).await;
+    assert_eq!(pay(&app, "p1", &c, &c["milestones"][0], "900.00").await.status(), StatusCode::CREATED);
+    let body = assert_error(amend(&app, &c["id"], json!({"amount": "899.99"})).await, StatusCode::CONFLICT, "AMOUNT_BELOW_PAID").await;
+    assert!(body["error"]["message"].as_str().unwrap().contains("¥900.00"));
+    // Down to exactly what was paid: allowed, and the budget it frees is free only once signed.
+    assert_eq!(amend(&app, &c["id"], json!({"amount": "900.00"})).await.status(), StatusCode::CREATED);
+    let hexie = app.org_id("和谐社区").await;
+    let r = app.post("/api/v1/contracts", &app.token("shijian").await, survey_contract(a, hexie, "2100.00")).await;
+    assert_error(r, StatusCode::CONFLICT, "ADMISSION_BUDGET_EXCEEDED").await;
+    let signed = sign_both(&app, &c["id"]).await;
+    assert_eq!(signed["amount"], "900.00");
+    let f = funds(&app, &c["id"]).await;
+    assert_eq!((f["disbursed"].as_str(), f["remaining"].as_str()), (Some("900.00"), Some("0.00")));
+    draft(&app, survey_contract(a, hexie, "2100.00")).await;
+    assert_clean(&app).await;
+}
+
+#[tokio::test]
+async fn a_period_only_amendment_keeps_a_paid_instalment_paid() {
+    let app = spawn_app().await;
+    let a = admitted(&app, "企业摸底", "3000.00", "2026-03-01", "2026-04-30").await;
+    let c = draft(&app, survey_contract(a, app.org_id("幸福社区").await, "3000.00")).await;
+    sign_both(&app, &c["id"]).await;
+    assert_eq!(pay(&app, "p1", &c, &c["milestones"][0], "900.00").await.status(), StatusCode::CREATED);
+    let r = amend(&app, &c["id"], json!({"rationale_code": "PERIOD_EXTENSION", "period_start": "2026-03-15", "period_end": "2026-04-20"})).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let v2 = sign_both(&app, &c["id"]).await;
+    assert_eq!(v2["version"], 2);
+    let ms = v2["milestones"].as_array().unwrap();
+    let amounts: Vec<&str> = ms.iter().map(|m| m["amount"].as_str().unwrap()).collect();
+    assert_eq!(amounts, ["900.00", "2100.00"], "the paid advance is kept, the rest stays on the final instalment");
+    assert_eq!(ms[0]["due"], "2026-03-01", "the paid instalment keeps its date");
+    assert_error(pay(&app, "p2", &v2, &ms[0], "900.00").await, StatusCode::CONFLICT, "MILESTONE_ALREADY_PAID").await;
+    assert_error(pay(&app, "p3", &v2, &ms[1], "2100.00").await, StatusCode::CONFLICT, "MILESTONE_NOT_DUE").await;
+    assert_eq!(funds(&app, &c["id"]).await["remaining"], "2100.00");
+    assert_clean(&app).await;
+}
+
+#[tokio::test]
+async fn termination_after_a_payment_releases_only_the_unpaid_rest() {
+    let app = spawn_app().await;
+    let a = admitted(&app, "企业摸底", "3000.00", "2026-03-01", "2026-04-30").await;
+    let c = draft(&app, survey_contract(a, app.org_id("幸福社区").await, "3000.00")).await;
+    sign_both(&app, &c["id"]).await;
+    assert_eq!(pay(&app, "p1", &c, &c["milestones"][0], "900.00").await.status(), StatusCode::CREATED);
+    let r = app.post(&format!("/api/v1/contracts/{}/terminate", c["id"]), &app.token("shijian").await, json!({"reason": "社区无法继续承接"})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let hexie = app.org_id("和谐社区").await;
+    let r = app.post("/api/v1/contracts", &app.token("shijian").await, survey_contract(a, hexie, "3000.00")).await;
+    let body = assert_error(r, StatusCode::CONFLICT, "ADMISSION_BUDGET_EXCEEDED").await;
+    assert!(body["error"]["message"].as_str().unwrap().contains("¥2,100.00"));
+    draft(&app, survey_contract(a, hexie, "2100.00")).await;
+    let adm = admission(&app, a).await;
+    assert_eq!(targets(&adm), [("幸福社区".to_string(), "withdrawn".to_string()), ("和谐社区".to_string(), "admitted".to_string())]);
+    assert_clean(&app).await;
+}
+
+#[tokio::test]
+async fn a_pending_amendment_counts_against_both_budgets_until_withdrawn() {
+    let app = spawn_app().await;
+    let a = admitted(&app, "企业摸底", "6000.00", "2026-03-01", "2026-04-30").await;
+    let c = draft(&app, survey_contract(a, app.org_id("幸福社区").await, "3000.00")).await;
+    sign_both(&app, &c["id"]).await;
+    assert_eq!(amend(&app, &c["id"], json!({"amount": "5000.00"})).await.status(), StatusCode::CREATED);
+    let hexie = app.org_id("和谐社区").await;
+    let r = app.post("/api/v1/contracts", &app.token("shijian").await, survey_contract(a, hexie, "2000.00")).await;
+    assert_error(r, StatusCode::CONFLICT, "ADMISSION_BUDGET_EXCEEDED").await;
+    let r = app.post(&format!("/api/v1/contracts/{}/amendments/withdraw", c["id"]), &app.token("shijian").await, json!({})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = app.post(&format!("/api/v1/contracts/{}/amendments/withdraw", c["id"]), &app.token("shijian").await, json!({})).await;
+    assert_error(r, StatusCode::CONFLICT, "NOTHING_TO_WITHDRAW").await;
+    let fits = draft(&app, survey_contract(a, hexie, "2000.00")).await;
+    app.post(&format!("/api/v1/contracts/{}/terminate", fits["id"]), &app.token("shijian").await, json!({"reason": "改签"})).await;
+    let other = draft(&app, survey_contract(a, hexie, "1000.00")).await;
+
+    // The department's budget: 4,000 in all, 3,000 committed; a proposal to add 2,000 does
+    // not fit, and a second proposal cannot spend what the first has asked for.
+    let dept = app.org_id("区市场监督管理局").await;
+    let r = app.put(&format!("/api/v1/budgets/{dept}/2026"), &app.token("caizheng").await, json!({"amount": "4000.00", "reason": "调减"})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_error(amend(&app, &c["id"], json!({"amount": "5000.00"})).await, StatusCode::CONFLICT, "BUDGET_EXCEEDED").await;
+    assert_eq!(amend(&app, &c["id"], json!({"amount": "3800.00"})).await.status(), StatusCode::CREATED);
+    sign(&app, "hexie", &other["id"]).await;
+    // A draft for 1,000 more: the budget has 1,000 left, but 800 of it is asked for.
+    let r = sign(&app, "shijian", &other["id"]).await;
+    assert_error(r, StatusCode::CONFLICT, "BUDGET_EXCEEDED").await;
+    assert_clean(&app).await;
+}
+
+#[tokio::test]
+async fn the_last_signature_checks_the_admission_budget_again() {
+    let app = spawn_app().await;
+    let a = admitted(&app, "企业摸底", "3000.00", "2026-03-01", "2026-04-30").await;
+    let (xingfu, hexie) = (app.org_id("幸福社区").await, app.org_id("和谐社区").await);
+    let c1 = draft(&app, survey_contract(a, xingfu, "2000.00")).await;
+    let c2 = draft(&app, survey_contract(a, hexie, "1000.00")).await;
+    sign_both(&app, &c1["id"]).await;
+    // The budget is cut by forcing it below what the two drafts hold (as an old record
+    // could be); the second contract must not become active over it.
+    entity::admission::Entity::update_many()
+        .col_expr(entity::admission::Column::BudgetFen, Expr::value(250_000i64))
+        .filter(entity::admission::Column::Id.eq(a))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    sign(&app, "hexie", &c2["id"]).await;
+    assert_error(sign(&app, "shijian", &c2["id"]).await, StatusCode::CONFLICT, "ADMISSION_BUDGET_EXCEEDED").await;
+    assert_eq!(contract(&app, &c2["id"]).await["status"], "draft");
+}
+
+#[tokio::test]
+async fn signing_an_amendment_down_to_what_was_paid_and_confirmed_closes_the_contract() {
+    let app = spawn_app().await;
+    let a = admitted(&app, "企业摸底", "3000.00", "2026-03-01", "2026-04-30").await;
+    let c = draft(&app, survey_contract(a, app.org_id("幸福社区").await, "3000.00")).await;
+    sign_both(&app, &c["id"]).await;
+    let d: Value = pay(&app, "p1", &c, &c["milestones"][0], "900.00").await.json().await.unwrap();
+    let xf = app.token("xingfu").await;
+    app.post(&format!("/api/v1/disbursements/{}/confirm", d["id"]), &xf, json!({})).await;
+    let item = json!({"items": [{"clause_id": c["clauses"][2]["id"], "rating": "satisfied"}]});
+    assert_eq!(app.post(&format!("/api/v1/contracts/{}/evaluations", c["id"]), &app.token("shijian").await, item).await.status(), StatusCode::CREATED);
+    assert_eq!(amend(&app, &c["id"], json!({"amount": "900.00"})).await.status(), StatusCode::CREATED);
+    let done = sign_both(&app, &c["id"]).await;
+    assert_eq!(done["status"], "closed");
+    assert_eq!(admission(&app, a).await["status"], "revoked");
+    assert_clean(&app).await;
+}
+
+#[tokio::test]
+async fn a_task_enters_a_community_with_its_signed_contract() {
+    let app = spawn_app().await;
+    let a = admitted(&app, "企业摸底", "6000.00", "2026-03-01", "2026-04-30").await;
+    let want = |x: &str, h: &str| vec![("幸福社区".to_string(), x.to_string()), ("和谐社区".to_string(), h.to_string())];
+    assert_eq!(targets(&admission(&app, a).await), want("admitted", "admitted"));
+    let c = draft(&app, survey_contract(a, app.org_id("幸福社区").await, "3000.00")).await;
+    assert_eq!(targets(&admission(&app, a).await), want("admitted", "admitted"), "a draft does not bring the task in");
+    sign_both(&app, &c["id"]).await;
+    assert_eq!(targets(&admission(&app, a).await), want("entered", "admitted"));
+    app.post(&format!("/api/v1/contracts/{}/terminate", c["id"]), &app.token("shijian").await, json!({"reason": "停止"})).await;
+    assert_eq!(targets(&admission(&app, a).await), want("withdrawn", "admitted"));
+}
+
+#[tokio::test]
+async fn the_end_of_an_admissions_period_lapses_drafts_and_leaves_contracts_to_settle() {
+    let app = spawn_app().await;
+    let a = admitted(&app, "企业摸底", "6000.00", "2026-03-01", "2026-04-30").await;
+    let c = draft(&app, survey_contract(a, app.org_id("幸福社区").await, "3000.00")).await;
+    sign_both(&app, &c["id"]).await;
+    let lapsing = draft(&app, survey_contract(a, app.org_id("和谐社区").await, "3000.00")).await;
+    let run = zhunru::lifecycle::store::apply_deadlines(&app.db, chrono::NaiveDate::from_ymd_opt(2026, 5, 1).unwrap()).await.unwrap();
+    assert_eq!((run.period_ended, run.contracts_ended), (1, 1));
+    let adm = admission(&app, a).await;
+    assert_eq!(adm["status"], "completed");
+    let x = contract(&app, &lapsing["id"]).await;
+    assert_eq!((x["status"].as_str(), x["termination_code"].as_str()), (Some("terminated"), Some("PERIOD_ENDED")));
+    // Work done is still paid; nothing new is bound.
+    assert_eq!(pay(&app, "p1", &c, &c["milestones"][0], "900.00").await.status(), StatusCode::CREATED);
+    assert_error(amend(&app, &c["id"], json!({"amount": "3500.00"})).await, StatusCode::CONFLICT, "ADMISSION_NOT_ADMITTED").await;
+    assert_clean(&app).await;
+}
+
+#[tokio::test]
+async fn concurrent_last_signatures_cannot_overcommit_the_department_budget() {
+    let app = spawn_app().await;
+    let a = admitted(&app, "企业摸底", "6000.00", "2026-03-01", "2026-04-30").await;
+    let dept = app.org_id("区市场监督管理局").await;
+    let r = app.put(&format!("/api/v1/budgets/{dept}/2026"), &app.token("caizheng").await, json!({"amount": "4000.00", "reason": "只够一份"})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let c1 = draft(&app, survey_contract(a, app.org_id("幸福社区").await, "3000.00")).await;
+    let c2 = draft(&app, survey_contract(a, app.org_id("和谐社区").await, "3000.00")).await;
+    sign(&app, "xingfu", &c1["id"]).await;
+    sign(&app, "hexie", &c2["id"]).await;
+    let (r1, r2) = tokio::join!(sign(&app, "shijian", &c1["id"]), sign(&app, "shijian", &c2["id"]));
+    let mut codes = vec![r1.status(), r2.status()];
+    codes.sort();
+    assert_eq!(codes, [StatusCode::OK, StatusCode::CONFLICT], "exactly one fits the budget");
+    let b: Value = app.get(&format!("/api/v1/budgets/{dept}/2026"), &app.token("caizheng").await).await.json().await.unwrap();
+    assert_eq!(b["committed"], "3000.00");
+    assert_clean(&app).await;
+}
+
+#[tokio::test]
+async fn a_signature_racing_a_budget_cut_cannot_overcommit() {
+    let app = spawn_app().await;
+    let a = admitted(&app, "企业摸底", "3000.00", "2026-03-01", "2026-04-30").await;
+    let dept = app.org_id("区市场监督管理局").await;
+    let cz = app.token("caizheng").await;
+    app.put(&format!("/api/v1/budgets/{dept}/2026"), &cz, json!({"amount": "3000.00", "reason": "刚好"})).await;
+    let c = draft(&app, survey_contract(a, app.org_id("幸福社区").await, "3000.00")).await;
+    sign(&app, "xingfu", &c["id"]).await;
+    let path = format!("/api/v1/budgets/{dept}/2026");
+    let (s, cut) = tokio::join!(sign(&app, "shijian", &c["id"]), app.put(&path, &cz, json!({"amount": "1000.00", "reason": "调减"})));
+    assert!(s.status().is_success() != cut.status().is_success(), "one of them wins: {} / {}", s.status(), cut.status());
+    let b: Value = app.get(&format!("/api/v1/budgets/{dept}/2026"), &cz).await.json().await.unwrap();
+    let (amount, committed) = (b["amount"].as_str().unwrap().parse::<f64>().unwrap(), b["committed"].as_str().unwrap().parse::<f64>().unwrap());
+    assert!(committed <= amount, "{b}");
+    assert_clean(&app).await;
+}
+
+#[tokio::test]
+async fn both_parties_signing_at_once_make_the_contract_active() {
+    let app = spawn_app().await;
+    let a = admitted(&app, "企业摸底", "30000.00", "2026-03-01", "2026-04-30").await;
+    let xingfu = app.org_id("幸福社区").await;
+    for _ in 0..5 {
+        let c = draft(&app, survey_contract(a, xingfu, "3000.00")).await;
+        let (r1, r2) = tokio::join!(sign(&app, "shijian", &c["id"]), sign(&app, "xingfu", &c["id"]));
+        assert!(r1.status().is_success() && r2.status().is_success(), "{} {}", r1.status(), r2.status());
+        let x = contract(&app, &c["id"]).await;
+        assert_eq!(x["status"], "active", "{x}");
+    }
+    assert_clean(&app).await;
+}
+
+/// Each finding of the issue, forced into the database by hand, is reported.
+#[tokio::test]
+async fn verify_ledger_reports_every_breach_forced_into_the_database() {
+    use entity::{admission as adm, admission_event, contract_milestone, contract_version, disbursement, ledger_entry, ledger_line};
+    use sea_orm::{ActiveModelTrait, Set};
+    let app = spawn_app().await;
+    let a = admitted(&app, "企业摸底", "3000.00", "2026-03-01", "2026-04-30").await;
+    let c = draft(&app, survey_contract(a, app.org_id("幸福社区").await, "3000.00")).await;
+    sign_both(&app, &c["id"]).await;
+    let d: Value = pay(&app, "p1", &c, &c["milestones"][0], "900.00").await.json().await.unwrap();
+    assert_clean(&app).await;
+    let cid = c["id"].as_i64().unwrap();
+    let rules = |v: &Value| v["breaches"].as_array().unwrap().iter().map(|b| b["rule"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let version = contract_version::Entity::find().filter(contract_version::Column::ContractId.eq(cid)).one(&app.db).await.unwrap().unwrap();
+
+    // The amount in force lowered below what was paid.
+    let mut v: contract_version::ActiveModel = version.clone().into();
+    v.amount_fen = Set(80_000);
+    v.update(&app.db).await.unwrap();
+    let found = rules(&verify(&app).await);
+    assert!(found.contains(&"disbursed ≤ contract amount".to_string()), "{found:?}");
+    let mut v: contract_version::ActiveModel = version.clone().into();
+    v.amount_fen = Set(version.amount_fen);
+    v.update(&app.db).await.unwrap();
+    assert_clean(&app).await;
+
+    // The same instalment paid twice, balanced in the ledger.
+    let first = disbursement::Entity::find_by_id(d["id"].as_i64().unwrap()).one(&app.db).await.unwrap().unwrap();
+    let e = ledger_entry::Entity::find_by_id(first.entry_id).one(&app.db).await.unwrap().unwrap();
+    let mut e2: ledger_entry::ActiveModel = e.clone().into();
+    e2.id = sea_orm::ActiveValue::NotSet;
+    let e2 = e2.insert(&app.db).await.unwrap();
+    for l in ledger_line::Entity::find().filter(ledger_line::Column::EntryId.eq(e.id)).all(&app.db).await.unwrap() {
+        let mut l2: ledger_line::ActiveModel = l.into();
+        l2.id = sea_orm::ActiveValue::NotSet;
+        l2.entry_id = Set(e2.id);
+        l2.insert(&app.db).await.unwrap();
+    }
+    let mut twin: disbursement::ActiveModel = first.clone().into();
+    twin.id = sea_orm::ActiveValue::NotSet;
+    twin.entry_id = Set(e2.id);
+    twin.insert(&app.db).await.unwrap();
+    let found = rules(&verify(&app).await);
+    assert!(found.contains(&"instalment paid ≤ its amount".to_string()), "{found:?}");
+
+    // An instalment's identity broken: the paid one dropped from the version in force.
+    contract_milestone::Entity::update_many()
+        .col_expr(contract_milestone::Column::Key, Expr::value(99))
+        .filter(contract_milestone::Column::ContractId.eq(cid))
+        .filter(contract_milestone::Column::Seq.eq(1))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let found = rules(&verify(&app).await);
+    assert!(found.contains(&"instalment paid ≤ its amount".to_string()), "{found:?}");
+
+    // The admission's budget below what its contracts hold (a termination that freed
+    // everything looks the same).
+    adm::Entity::update_many().col_expr(adm::Column::BudgetFen, Expr::value(100_000i64)).filter(adm::Column::Id.eq(a)).exec(&app.db).await.unwrap();
+    let found = rules(&verify(&app).await);
+    assert!(found.contains(&"contracts ≤ admission budget".to_string()), "{found:?}");
+
+    // A payment made while the admission was rejected, and the contract still in force.
+    let before = first.paid_at - Duration::seconds(1);
+    admission_event::ActiveModel {
+        county_id: Set(first.county_id),
+        admission_id: Set(a),
+        user_id: Set(first.paid_by),
+        action: Set("reject".into()),
+        from_status: Set(Some("reviewed".into())),
+        to_status: Set("rejected".into()),
+        comment: Set(String::new()),
+        created_at: Set(before),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    adm::Entity::update_many().col_expr(adm::Column::Status, Expr::value("rejected")).filter(adm::Column::Id.eq(a)).exec(&app.db).await.unwrap();
+    let found = rules(&verify(&app).await);
+    assert!(found.contains(&"paid only while the admission is in force".to_string()), "{found:?}");
+    assert!(found.contains(&"contract in force only under an admission in force".to_string()), "{found:?}");
+
+    // An amendment that raised the amount without committing it in the ledger.
+    let mut v: contract_version::ActiveModel = version.clone().into();
+    v.amount_fen = Set(500_000);
+    v.update(&app.db).await.unwrap();
+    let found = rules(&verify(&app).await);
+    assert!(found.contains(&"commitment = amount in force − paid".to_string()), "{found:?}");
+}
