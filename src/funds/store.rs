@@ -102,6 +102,9 @@ pub async fn set_budget(
         return Err(AppError::invalid("reason", "调整已下达的预算须写明理由"));
     }
     let lines = super::set_budget(&b, dept, year, amount).map_err(funds_error)?;
+    if lines.iter().all(|l| l.fen == 0) {
+        return Ok(amount); // the budget already is that amount: nothing moves
+    }
     let memo = if reason.trim().is_empty() { format!("下达{year}年度购买服务预算") } else { reason.trim().to_string() };
     post(&txn, caller, "budget", (None, Some(dept), Some(year)), &memo, &lines).await?;
     txn.commit().await?;
@@ -142,6 +145,9 @@ pub async fn commit_contract(
         post(txn, &caller_for_county, "commitment", (Some(c.id), Some(dept), Some(year)), &format!("合同{}生效，承诺经费", c.number), &lines).await?;
     } else if delta < 0 {
         let lines = super::release(&b, dept, year, c.id, Money::from_fen(-delta));
+        if lines.iter().all(|l| l.fen == 0) {
+            return Ok(());
+        }
         post(txn, &caller_for_county, "release", (Some(c.id), Some(dept), Some(year)), &format!("合同{}金额调减，释放经费", c.number), &lines).await?;
     }
     Ok(())

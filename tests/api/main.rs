@@ -7,6 +7,7 @@ mod evaluation;
 mod funds;
 mod helpers;
 mod lifecycle;
+mod lifecycle_model;
 mod lists;
 mod orgs;
 mod pages;
