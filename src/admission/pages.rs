@@ -281,12 +281,7 @@ impl DetailPage {
         self.a.approval_number.is_some()
     }
     fn target_label(s: &str) -> &'static str {
-        match s {
-            "entered" => "已进入",
-            "withdrawn" => "已撤出",
-            "exited" => "已退出",
-            _ => "待进入",
-        }
+        crate::lifecycle::TargetStatus::parse(s).map_or("未知", |t| t.label())
     }
 }
 
