@@ -701,6 +701,10 @@ pub struct Overview {
     pub disputed: Vec<PaymentRow>,
     pub unconfirmed: Vec<PaymentRow>,
     pub unfunded: Vec<UnfundedRow>,
+    /// Contracts the system ended (emergency entry rejected or overdue, admission
+    /// revoked) after money was paid: what was paid for work done, for the finance
+    /// bureau to settle.
+    pub to_settle: Vec<ContractRow>,
 }
 
 fn add(t: &mut Totals, r: &ContractRow) {
@@ -716,7 +720,7 @@ pub async fn overview(db: &impl ConnectionTrait, caller: &Caller, days: i64) -> 
     let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
     let cutoff = Utc::now() - chrono::Duration::days(days);
     let all = contracts::list(db, caller).await?;
-    let (mut rows, mut disputed, mut unconfirmed) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut rows, mut disputed, mut unconfirmed, mut to_settle) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for c in all.iter().filter(|c| c.status != contracts::Status::Draft.as_str()) {
         let f = contract_funds(db, c).await?;
         let task = entity::admission::Entity::find_by_id(c.admission_id).one(db).await?.map(|a| a.title).unwrap_or_default();
@@ -738,6 +742,9 @@ pub async fn overview(db: &impl ConnectionTrait, caller: &Caller, days: i64) -> 
         }
         // A terminated contract holds only what it paid before it ended.
         let terminated = lifecycle::contract_status(c)? == contracts::Status::Terminated;
+        if terminated && c.termination_code.is_some() && f.disbursed.is_positive() {
+            to_settle.push(c.id);
+        }
         rows.push(ContractRow {
             contract_id: c.id,
             number: c.number.clone(),
@@ -775,7 +782,8 @@ pub async fn overview(db: &impl ConnectionTrait, caller: &Caller, days: i64) -> 
             }
         }
     }
-    Ok(Overview { contracts: rows, communities, county, disputed, unconfirmed, unfunded })
+    let to_settle = rows.iter().filter(|r| to_settle.contains(&r.contract_id)).cloned().collect();
+    Ok(Overview { contracts: rows, communities, county, disputed, unconfirmed, unfunded, to_settle })
 }
 
 /// One change of a department's budget: who, when, how much, why.

@@ -128,6 +128,10 @@ async fn a_rejected_emergency_entry_can_no_longer_be_signed_or_paid() {
     let year = Utc::now().date_naive().format("%Y").to_string();
     let b: Value = app.get(&format!("/api/v1/budgets/{dept}/{year}"), &app.token("caizheng").await).await.json().await.unwrap();
     assert_eq!(b["committed"], "900.00");
+    // The finance bureau sees what was paid under the rejected entry, to settle it.
+    let overview: Value = app.get("/api/v1/funds/summary", &app.token("caizheng").await).await.json().await.unwrap();
+    let settle: Vec<(i64, &str)> = overview["to_settle"].as_array().unwrap().iter().map(|r| (r["contract_id"].as_i64().unwrap(), r["disbursed"].as_str().unwrap())).collect();
+    assert_eq!(settle, [(c["id"].as_i64().unwrap(), "900.00")]);
     assert_clean(&app).await;
 }
 
