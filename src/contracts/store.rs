@@ -47,6 +47,14 @@ pub async fn find(db: &impl ConnectionTrait, caller: &Caller, id: i64) -> AppRes
     visible(caller).filter(contract::Column::Id.eq(id)).one(db).await?.ok_or_else(AppError::not_found)
 }
 
+/// The contract as it stands once its admission, department and contract rows are
+/// locked (in the lifecycle's fixed order): what every money step checks against.
+async fn find_locked(txn: &impl ConnectionTrait, caller: &Caller, id: i64) -> AppResult<contract::Model> {
+    let c = find(txn, caller, id).await?;
+    lifecycle::lock_money(txn, Some(c.admission_id), Some(c.department_id), Some(c.id)).await?;
+    find(txn, caller, id).await
+}
+
 pub async fn list(db: &impl ConnectionTrait, caller: &Caller) -> AppResult<Vec<contract::Model>> {
     Ok(visible(caller).order_by_desc(contract::Column::Id).all(db).await?)
 }
@@ -420,9 +428,7 @@ async fn pending_version(db: &impl ConnectionTrait, c: &contract::Model) -> AppR
 /// paid; the schedule is rebuilt against what has been paid by then.
 pub async fn sign(db: &(impl ConnectionTrait + TransactionTrait), templates: &[Template], caller: &Caller, id: i64) -> AppResult<contract::Model> {
     let txn = begin_write(db).await?;
-    let c = find(&txn, caller, id).await?;
-    lifecycle::lock_money(&txn, Some(c.admission_id), Some(c.department_id), Some(c.id)).await?;
-    let c = find(&txn, caller, id).await?; // as it stands under the locks
+    let c = find_locked(&txn, caller, id).await?;
     let party_department = caller.role == Role::Department && c.department_id == caller.org_id;
     let party_community = caller.role == Role::Community && c.community_id == caller.org_id;
     if !party_department && !party_community {
@@ -546,12 +552,10 @@ pub async fn amend(
         return Err(AppError::invalid("rationale", "请写明变更理由"));
     }
     let txn = begin_write(db).await?;
-    let c = find(&txn, caller, id).await?;
+    let c = find_locked(&txn, caller, id).await?;
     if caller.role != Role::Department || c.department_id != caller.org_id {
         return Err(AppError::forbidden());
     }
-    lifecycle::lock_money(&txn, Some(c.admission_id), Some(c.department_id), Some(c.id)).await?;
-    let c = find(&txn, caller, id).await?;
     if lifecycle::contract_status(&c)? != Status::Active {
         return Err(AppError::conflict("INVALID_STATE", "只有履行中的合同可以变更"));
     }
@@ -636,11 +640,10 @@ pub async fn amend(
 /// version in force stays, and what the proposal held of the budgets is free again.
 pub async fn withdraw_amendment(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, id: i64) -> AppResult<contract::Model> {
     let txn = begin_write(db).await?;
-    let c = find(&txn, caller, id).await?;
+    let c = find_locked(&txn, caller, id).await?;
     if caller.role != Role::Department || c.department_id != caller.org_id {
         return Err(AppError::forbidden());
     }
-    lifecycle::lock_money(&txn, Some(c.admission_id), Some(c.department_id), Some(c.id)).await?;
     let res = contract_version::Entity::update_many()
         .col_expr(contract_version::Column::Status, Expr::value(VersionStatus::Void.as_str()))
         .filter(contract_version::Column::ContractId.eq(c.id))
@@ -661,12 +664,10 @@ pub async fn withdraw_amendment(db: &(impl ConnectionTrait + TransactionTrait), 
 /// The lifecycle decides each; this checks who asks.
 pub async fn transition(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, id: i64, to: Status, reason: &str) -> AppResult<contract::Model> {
     let txn = begin_write(db).await?;
-    let c = find(&txn, caller, id).await?;
+    let c = find_locked(&txn, caller, id).await?;
     if caller.role != Role::Department || c.department_id != caller.org_id {
         return Err(AppError::forbidden());
     }
-    lifecycle::lock_money(&txn, Some(c.admission_id), Some(c.department_id), Some(c.id)).await?;
-    let c = find(&txn, caller, id).await?;
     match to {
         Status::Completed => lifecycle::complete(&txn, &c).await?,
         Status::Closed => {
