@@ -12,6 +12,7 @@ pub mod lists;
 pub mod money;
 pub mod orgs;
 pub mod pdf;
+pub mod screening;
 pub mod platform;
 pub mod web;
 
