@@ -126,10 +126,10 @@ pub async fn load_cases(db: &DatabaseConnection, templates: &[crate::contracts::
                     period_start: Some(start),
                     period_end: Some(end),
                     budget: Some(Money::from_yuan(budget)),
+                    work_plan: "按合同约定开展，部门每月指导".into(),
+                    staffing: "每社区网格员2名".into(),
                     ..Default::default()
                 },
-                work_plan: "按合同约定开展，部门每月指导".into(),
-                staffing: "每社区网格员2名".into(),
                 target_community_ids: targets,
                 emergency: false,
             };

@@ -45,6 +45,11 @@ enum Command {
         #[arg(long, default_value_t = 30)]
         iterations: usize,
     },
+    /// Read the labelled screening corpus and print precision and recall per concept.
+    ScreeningReport {
+        #[arg(long, default_value = "tests/screening/cases.toml")]
+        corpus: std::path::PathBuf,
+    },
     /// Create a county with its first admin account (a new deployment's first step).
     CreateCounty {
         #[arg(long)]
@@ -74,6 +79,11 @@ async fn main() -> anyhow::Result<()> {
                 }
                 anyhow::bail!("{} ledger breach(es)", breaches.len());
             }
+        }
+        Command::ScreeningReport { corpus } => {
+            let src = std::fs::read_to_string(&corpus).with_context(|| format!("reading {}", corpus.display()))?;
+            let c = zhunru::screening::corpus::Corpus::parse(&src).map_err(anyhow::Error::msg)?;
+            print!("{}", zhunru::screening::corpus::report(zhunru::screening::base(), &c));
         }
         Command::Bench { iterations } => zhunru::bench::run(iterations.max(1))?,
         Command::Migrate => {

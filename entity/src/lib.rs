@@ -21,6 +21,8 @@ pub mod list_version;
 pub mod notice;
 pub mod objection;
 pub mod organisation;
+pub mod screening_decision;
+pub mod screening_term;
 pub mod session;
 pub mod user;
 pub mod violation_report;

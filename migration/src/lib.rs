@@ -10,6 +10,7 @@ mod m20261124_000004_contracts;
 mod m20261124_000005_funds;
 mod m20261124_000006_evaluation;
 mod m20261125_000007_lifecycle;
+mod m20261125_000008_screening;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_funds::Migration),
             Box::new(m20261124_000006_evaluation::Migration),
             Box::new(m20261125_000007_lifecycle::Migration),
+            Box::new(m20261125_000008_screening::Migration),
         ]
     }
 }

@@ -139,9 +139,9 @@ impl ApplicationIn {
                 needs_professional_qualification: self.needs_professional_qualification,
                 needs_enforcement_authority: self.needs_enforcement_authority,
                 list_item_id: self.list_item_id,
+                work_plan: self.work_plan.clone(),
+                staffing: self.staffing.clone(),
             },
-            work_plan: self.work_plan.clone(),
-            staffing: self.staffing.clone(),
             target_community_ids: self.target_community_ids.clone(),
             emergency: self.emergency,
         })

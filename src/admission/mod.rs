@@ -158,6 +158,8 @@ pub fn action_label(name: &str) -> &'static str {
         "revoke" => "撤销（退出社区）",
         "expire" => "逾期未批·撤出社区",
         "period_end" => "工作期限届满",
+        "finding_override" => "推翻存疑筛查结论",
+        "finding_confirm" => "确认存疑筛查结论",
         _ => "其他",
     }
 }

@@ -7,11 +7,12 @@
 //! 001 §三(二) and 004 Yingjiang (an application states time, requirements and budget);
 //! duty/assist items need no admission, 001 §二(一)(三).
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::lists::ListKind;
 use crate::money::Money;
+use crate::screening::{Engine, Evidence, ItemTerms, Strength};
 
 /// What the checks look at in an application.
 #[derive(Clone, Debug, Default)]
@@ -19,12 +20,44 @@ pub struct Application {
     pub title: String,
     pub description: String,
     pub basis: String,
+    pub work_plan: String,
+    pub staffing: String,
     pub period_start: Option<NaiveDate>,
     pub period_end: Option<NaiveDate>,
     pub budget: Option<Money>,
     pub needs_professional_qualification: bool,
     pub needs_enforcement_authority: bool,
     pub list_item_id: Option<i64>,
+}
+
+impl Application {
+    /// Everything the department wrote, by field: all of it is screened.
+    pub fn fields(&self) -> [(&'static str, &str); 5] {
+        [
+            ("title", &self.title),
+            ("description", &self.description),
+            ("basis", &self.basis),
+            ("work_plan", &self.work_plan),
+            ("staffing", &self.staffing),
+        ]
+    }
+}
+
+/// The Chinese name of a scanned field.
+pub fn field_label(field: &str) -> String {
+    match field {
+        "title" => "事项名称".into(),
+        "description" => "事项内容".into(),
+        "basis" => "文件依据".into(),
+        "work_plan" => "工作方案".into(),
+        "staffing" => "人员配备".into(),
+        "list_item_id" => "所列清单事项".into(),
+        f => match f.split_once('.') {
+            Some(("variables", v)) => format!("合同变量“{v}”"),
+            Some(("clauses", n)) => format!("合同第{n}条"),
+            _ => f.to_string(),
+        },
+    }
 }
 
 /// A list item in force, as the checks need it.
@@ -48,138 +81,309 @@ pub struct OtherApplication {
     pub department: String,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// The finding stands: it keeps blocking.
+    Confirmed,
+    /// Not what the rule forbids, with the reviewer's written reason.
+    Overridden,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Confirmed => "confirmed",
+            Decision::Overridden => "overridden",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Decision> {
+        [Decision::Confirmed, Decision::Overridden].into_iter().find(|d| d.as_str() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Decision::Confirmed => "确认",
+            Decision::Overridden => "推翻",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Finding {
     /// NEGATIVE_LIST, NEEDS_PROFESSIONAL_QUALIFICATION, NEEDS_ENFORCEMENT_AUTHORITY,
-    /// ON_DUTY_LIST, ON_ASSIST_LIST, NO_BUDGET, MISSING_BASIS, INVALID_PERIOD,
-    /// POSSIBLE_DUPLICATE.
+    /// TARGET_ASSESSMENT, ON_DUTY_LIST, ON_ASSIST_LIST, NO_BUDGET, MISSING_BASIS,
+    /// INVALID_PERIOD, POSSIBLE_DUPLICATE.
     pub code: &'static str,
     pub blocking: bool,
     pub message: String,
     /// The list item the finding rests on.
     pub list_item_id: Option<i64>,
+    /// What a decision is about: the screening concept (e.g. `demolition`), or the code.
+    pub key: String,
+    /// The screening concept that raised it, if one did.
+    pub concept: Option<String>,
+    pub strength: Option<Strength>,
+    /// The words that triggered it, and where.
+    pub evidence: Vec<Evidence>,
+    pub decision: Option<Decision>,
+    pub reason: Option<String>,
+    /// The reviewer who decided it.
+    pub decided_by: Option<String>,
 }
 
-fn finding(code: &'static str, blocking: bool, message: String, item: Option<&RuleItem>) -> Finding {
-    Finding { code, blocking, message, list_item_id: item.map(|i| i.id) }
+impl Finding {
+    fn new(code: &'static str, blocking: bool, message: String, item: Option<i64>) -> Finding {
+        Finding {
+            code,
+            blocking,
+            message,
+            list_item_id: item,
+            key: code.to_string(),
+            concept: None,
+            strength: blocking.then_some(Strength::Strong),
+            evidence: vec![],
+            decision: None,
+            reason: None,
+            decided_by: None,
+        }
+    }
+
+    /// A doubtful finding the reviewer has not decided yet: it goes to the reviewer with
+    /// the application, and blocks every step towards admission after that.
+    pub fn awaits_decision(&self) -> bool {
+        self.strength == Some(Strength::Doubtful) && self.decision.is_none()
+    }
+
+    /// Applies the reviewer's decision. Only doubtful findings can be decided; a strong one
+    /// keeps blocking whatever was decided on it before.
+    pub fn decide(&mut self, decision: Decision, reason: &str, by: &str) {
+        if self.strength != Some(Strength::Doubtful) {
+            return;
+        }
+        self.decision = Some(decision);
+        self.reason = Some(reason.to_string());
+        self.decided_by = Some(by.to_string());
+        self.blocking = decision == Decision::Confirmed;
+    }
 }
 
 fn name(i: &RuleItem) -> String {
     format!("{} {}", i.code, i.title)
 }
 
-/// The word by which an item is recognised in a text: its title or one of its keywords.
-fn recognised_by<'a>(item: &'a RuleItem, text: &str) -> Option<&'a str> {
-    std::iter::once(item.title.as_str())
-        .chain(item.keywords.iter().map(String::as_str))
-        .find(|w| !w.trim().is_empty() && text.contains(w.trim()))
+fn words_of(evidence: &[Evidence]) -> String {
+    let mut seen: Vec<String> = Vec::new();
+    for e in evidence {
+        let w = format!("{}“{}”", field_label(&e.field), e.text);
+        if !seen.contains(&w) {
+            seen.push(w);
+        }
+    }
+    seen.into_iter().take(3).collect::<Vec<_>>().join("、")
+}
+
+fn ban_label(code: &str) -> &'static str {
+    match code {
+        "NEEDS_ENFORCEMENT_AUTHORITY" => "执法资格",
+        _ => "专业资质",
+    }
+}
+
+/// The message of a finding raised by a screening concept.
+fn screening_message(code: &str, label: &str, basis: &str, strength: Strength, evidence: &[Evidence]) -> String {
+    let what = match code {
+        "NEGATIVE_LIST" => format!("属于工作负面事项“{label}”，不得以任何名义（包括购买服务）进入社区"),
+        "TARGET_ASSESSMENT" => "属于以目标考核、排名或“一票否决”评价社区，只能依据合同条款评定满意度".to_string(),
+        c => format!("涉及“{label}”，需要{}，不得向社区购买此类服务", ban_label(c)),
+    };
+    let tail = if strength == Strength::Doubtful { "（存疑：须由民政部门审核认定）" } else { "" };
+    let basis = if basis.is_empty() { "001 §二(四)".to_string() } else { basis.to_string() };
+    format!("{}{what}{tail}。依据：{basis}", words_of(evidence))
+}
+
+/// The screening findings of what was scanned: one per concept found and finding code.
+/// A concept linked to the county's negative item also raises NEGATIVE_LIST, and the
+/// qualification or enforcement ban the item carries.
+pub fn screening_findings(engine: &Engine, items: &[RuleItem], fields: &[(&str, &str)]) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::new();
+    for hit in engine.scan(fields) {
+        let Some(c) = engine.concept(&hit.concept) else { continue };
+        let item = c.item_id.and_then(|id| items.iter().find(|i| i.id == id));
+        let mut codes = vec![c.code];
+        if let Some(i) = item {
+            if i.kind == ListKind::Negative {
+                codes.push("NEGATIVE_LIST");
+            }
+            if i.needs_enforcement_authority {
+                codes.push("NEEDS_ENFORCEMENT_AUTHORITY");
+            }
+            if i.needs_professional_qualification {
+                codes.push("NEEDS_PROFESSIONAL_QUALIFICATION");
+            }
+        }
+        let mut seen = Vec::new();
+        for code in codes {
+            if seen.contains(&code) {
+                continue;
+            }
+            seen.push(code);
+            let basis = match item {
+                Some(i) if i.kind == ListKind::Negative => format!("本区工作负面事项清单（{}）；{}", name(i), if c.basis.is_empty() { "001 §二(四)" } else { &c.basis }),
+                _ => c.basis.clone(),
+            };
+            out.push(Finding {
+                key: c.key.clone(),
+                concept: Some(c.key.clone()),
+                strength: Some(hit.strength),
+                evidence: hit.evidence.clone(),
+                ..Finding::new(code, true, screening_message(code, &c.label, &basis, hit.strength, &hit.evidence), c.item_id)
+            });
+        }
+    }
+    out
+}
+
+/// The county's screening engine: the seeded concepts, the county's own words, and its
+/// negative items joined to their concepts.
+pub fn county_engine(mut engine: Engine, items: &[RuleItem]) -> Engine {
+    for i in items.iter().filter(|i| i.kind == ListKind::Negative) {
+        engine.link_item(&ItemTerms { id: i.id, code: "NEGATIVE_LIST", category: i.category.clone(), title: i.title.clone(), keywords: i.keywords.clone() });
+    }
+    engine
 }
 
 /// Runs every check. Findings come in a stable order: by rule, then by list item.
-pub fn check(app: &Application, items: &[RuleItem], others: &[OtherApplication]) -> Vec<Finding> {
+/// `engine` is the county's screening engine (its negative items linked).
+pub fn check(app: &Application, engine: &Engine, items: &[RuleItem], others: &[OtherApplication]) -> Vec<Finding> {
     let mut out = Vec::new();
-    let text = format!("{}\n{}", app.title, app.description);
     let named = app.list_item_id.and_then(|id| items.iter().find(|i| i.id == id));
 
-    // Items the task is recognised as: the one the department names, and every item whose
-    // title or keyword appears in the task's title or description.
-    let mut matched: Vec<(&RuleItem, String)> = Vec::new();
+    // 1. The named list item: on the negative list, or of a negative item's category.
+    let mut named_negative: Vec<(&RuleItem, String)> = Vec::new();
     if let Some(n) = named {
-        matched.push((n, "申请表所列事项".to_string()));
-    }
-    for i in items {
-        if matched.iter().any(|(m, _)| m.id == i.id) {
-            continue;
-        }
-        if let Some(w) = recognised_by(i, &text) {
-            matched.push((i, format!("任务名称或内容含“{w}”")));
-        }
-    }
-
-    // 1. The negative list: by the named item, by its category, by keywords.
-    let mut negative: Vec<(&RuleItem, String)> = matched.iter().filter(|(i, _)| i.kind == ListKind::Negative).cloned().collect();
-    if let Some(n) = named.filter(|n| n.kind != ListKind::Negative && !n.category.trim().is_empty()) {
-        for neg in items.iter().filter(|i| i.kind == ListKind::Negative && i.category.trim() == n.category.trim()) {
-            if !negative.iter().any(|(m, _)| m.id == neg.id) {
-                negative.push((neg, format!("申请表所列事项属于“{}”类", n.category.trim())));
+        if n.kind == ListKind::Negative {
+            named_negative.push((n, "申请表所列事项".to_string()));
+        } else if !n.category.trim().is_empty() {
+            for neg in items.iter().filter(|i| i.kind == ListKind::Negative && i.category.trim() == n.category.trim()) {
+                named_negative.push((neg, format!("申请表所列事项属于“{}”类", n.category.trim())));
             }
         }
     }
-    for (i, why) in &negative {
-        out.push(finding(
-            "NEGATIVE_LIST",
-            true,
-            format!("{why}，属于工作负面事项清单（{}），不得以任何名义（包括购买服务）进入社区（001 §二(四)）", name(i)),
-            Some(i),
-        ));
-    }
-
-    // 2. Services needing a professional qualification or enforcement authority.
-    let ban = |code: &'static str, what: &str, declared: bool, carried: &dyn Fn(&RuleItem) -> bool, out: &mut Vec<Finding>| {
-        if declared {
-            out.push(finding(code, true, format!("申请表声明该任务需要{what}，不得向社区购买此类服务（001 §二(六)）"), None));
-        }
-        for (i, why) in matched.iter().filter(|(i, _)| carried(i)) {
-            out.push(finding(
-                code,
+    for (i, why) in &named_negative {
+        out.push(Finding {
+            evidence: vec![Evidence { field: "list_item_id".into(), text: name(named.expect("named")), context: String::new() }],
+            ..Finding::new(
+                "NEGATIVE_LIST",
                 true,
-                format!("{why}，对应清单事项（{}）需要{what}，不得向社区购买此类服务（001 §二(六)）", name(i)),
-                Some(i),
-            ));
-        }
-    };
-    ban(
-        "NEEDS_PROFESSIONAL_QUALIFICATION",
-        "专业资质",
-        app.needs_professional_qualification,
-        &|i: &RuleItem| i.needs_professional_qualification,
-        &mut out,
-    );
-    ban(
-        "NEEDS_ENFORCEMENT_AUTHORITY",
-        "执法资格",
-        app.needs_enforcement_authority,
-        &|i: &RuleItem| i.needs_enforcement_authority,
-        &mut out,
-    );
+                format!("{why}，属于工作负面事项清单（{}），不得以任何名义（包括购买服务）进入社区（001 §二(四)）", name(i)),
+                Some(i.id),
+            )
+        });
+    }
 
-    // 3. Already on the duty or assist list: no admission needed, nor possible.
-    for (i, why) in matched.iter().filter(|(i, _)| i.kind != ListKind::Negative) {
+    // 2. Everything the department wrote, screened by meaning.
+    out.extend(screening_findings(engine, items, &app.fields()));
+
+    // 3. The department's own declaration of a qualification or enforcement need, and the
+    // needs of the named item.
+    for (code, declared, carried) in [
+        ("NEEDS_PROFESSIONAL_QUALIFICATION", app.needs_professional_qualification, named.is_some_and(|n| n.needs_professional_qualification)),
+        ("NEEDS_ENFORCEMENT_AUTHORITY", app.needs_enforcement_authority, named.is_some_and(|n| n.needs_enforcement_authority)),
+    ] {
+        if declared {
+            out.push(Finding {
+                key: format!("{code}:declared"),
+                ..Finding::new(code, true, format!("申请表声明该任务需要{}，不得向社区购买此类服务（001 §二(六)）", ban_label(code)), None)
+            });
+        }
+        if let (true, Some(n)) = (carried, named) {
+            out.push(Finding {
+                key: format!("{code}:item-{}", n.id),
+                ..Finding::new(code, true, format!("申请表所列事项（{}）需要{}，不得向社区购买此类服务（001 §二(六)）", name(n), ban_label(code)), Some(n.id))
+            });
+        }
+    }
+
+    // 4. Already on the duty or assist list: no admission needed, nor possible. Recognised
+    // by the item named, or by its title or keywords in the task's title or description.
+    let listed: Vec<&RuleItem> = items.iter().filter(|i| i.kind != ListKind::Negative).collect();
+    let list_engine = engine.with_concepts(
+        listed
+            .iter()
+            .map(|i| {
+                ItemTerms {
+                    id: i.id,
+                    code: if i.kind == ListKind::Duty { "ON_DUTY_LIST" } else { "ON_ASSIST_LIST" },
+                    category: i.category.clone(),
+                    title: i.title.clone(),
+                    keywords: i.keywords.clone(),
+                }
+                .concept()
+            })
+            .collect(),
+    );
+    let recognised = list_engine.scan(&[("title", &app.title), ("description", &app.description)]);
+    for i in &listed {
+        let hit = recognised.iter().find(|h| h.concept == format!("item-{}", i.id));
+        let is_named = named.is_some_and(|n| n.id == i.id);
+        if !is_named && hit.is_none() {
+            continue;
+        }
         let code = if i.kind == ListKind::Duty { "ON_DUTY_LIST" } else { "ON_ASSIST_LIST" };
-        out.push(finding(
-            code,
-            true,
-            format!("{why}，该事项已在{}中（{}），按清单办理，无需也不能申请准入", i.kind.label(), name(i)),
-            Some(i),
-        ));
+        let evidence = hit.map(|h| h.evidence.clone()).unwrap_or_default();
+        let why = if is_named { "申请表所列事项".to_string() } else { format!("{}含该事项用语", words_of(&evidence)) };
+        out.push(Finding {
+            key: format!("{code}:item-{}", i.id),
+            evidence,
+            ..Finding::new(code, true, format!("{why}，该事项已在{}中（{}），按清单办理，无需也不能申请准入", i.kind.label(), name(i)), Some(i.id))
+        });
+        // An item that needs a qualification or enforcement cannot be bought either.
+        for (code, needs) in [
+            ("NEEDS_PROFESSIONAL_QUALIFICATION", i.needs_professional_qualification),
+            ("NEEDS_ENFORCEMENT_AUTHORITY", i.needs_enforcement_authority),
+        ] {
+            if needs && !is_named {
+                out.push(Finding {
+                    key: format!("{code}:item-{}", i.id),
+                    ..Finding::new(code, true, format!("{why}，对应清单事项（{}）需要{}，不得向社区购买此类服务（001 §二(六)）", name(i), ban_label(code)), Some(i.id))
+                });
+            }
+        }
     }
 
-    // 4. Funds follow the task: a budget above zero.
+    // 5. Funds follow the task: a budget above zero.
     if !app.budget.is_some_and(Money::is_positive) {
-        out.push(finding("NO_BUDGET", true, "未列明经费预算或预算不大于零：费随事转，进入社区的事项须同步配套工作经费（001 §三(二)）".into(), None));
+        out.push(Finding::new("NO_BUDGET", true, "未列明经费预算或预算不大于零：费随事转，进入社区的事项须同步配套工作经费（001 §三(二)）".into(), None));
     }
-    // 5. A basis document.
+    // 6. A basis document.
     if app.basis.trim().is_empty() {
-        out.push(finding("MISSING_BASIS", true, "未提供文件依据（001 §二(一)；004 迎江区：提供文件依据、工作方案等资料）".into(), None));
+        out.push(Finding::new("MISSING_BASIS", true, "未提供文件依据（001 §二(一)；004 迎江区：提供文件依据、工作方案等资料）".into(), None));
     }
-    // 6. A period that exists and runs forward.
+    // 7. A period that exists and runs forward.
     match (app.period_start, app.period_end) {
-        (Some(s), Some(e)) if e < s => {
-            out.push(finding("INVALID_PERIOD", true, format!("结束日期 {e} 早于开始日期 {s}"), None))
-        }
+        (Some(s), Some(e)) if e < s => out.push(Finding::new("INVALID_PERIOD", true, format!("结束日期 {e} 早于开始日期 {s}"), None)),
         (Some(_), Some(_)) => {}
-        _ => out.push(finding("INVALID_PERIOD", true, "请填写工作期限的开始和结束日期".into(), None)),
+        _ => out.push(Finding::new("INVALID_PERIOD", true, "请填写工作期限的开始和结束日期".into(), None)),
     }
-    // 7. Warning: a similar application is already active in the county.
+    // 8. Warning: a similar application is already active in the county.
     for o in others.iter().filter(|o| similar(&o.title, &app.title)) {
-        out.push(finding(
-            "POSSIBLE_DUPLICATE",
-            false,
-            format!("本区/县已有相似的在办申请：“{}”（{}，编号{}），请核实是否重复", o.title, o.department, o.id),
-            None,
-        ));
+        out.push(Finding {
+            key: format!("POSSIBLE_DUPLICATE:{}", o.id),
+            ..Finding::new(
+                "POSSIBLE_DUPLICATE",
+                false,
+                format!("本区/县已有相似的在办申请：“{}”（{}，编号{}），请核实是否重复", o.title, o.department, o.id),
+                None,
+            )
+        });
     }
     out
+}
+
+/// What stops the department from submitting: every blocking finding except the doubtful
+/// ones, which go to the reviewer with the application.
+pub fn blocking_submission(findings: &[Finding]) -> Vec<&Finding> {
+    findings.iter().filter(|f| f.blocking && !f.awaits_decision()).collect()
 }
 
 pub fn blocking(findings: &[Finding]) -> Vec<&Finding> {
@@ -240,6 +444,14 @@ mod tests {
             it(5, ListKind::Assist, "XB-09", "招商服务信息登记", "招商引资", &[], false, false),
             it(6, ListKind::Assist, "XB-10", "特种设备巡检", "设备", &["特种设备"], true, false),
         ]
+    }
+
+    fn engine() -> Engine {
+        county_engine(crate::screening::base().clone(), &items())
+    }
+
+    fn check(a: &Application, items: &[RuleItem], others: &[OtherApplication]) -> Vec<Finding> {
+        super::check(a, &engine(), items, others)
     }
 
     fn good() -> Application {
@@ -341,6 +553,7 @@ mod tests {
         assert_eq!(codes(&f), [("POSSIBLE_DUPLICATE", false, None)]);
         assert!(f[0].message.contains("编号7"));
         assert!(blocking(&f).is_empty());
+        assert!(blocking_submission(&f).is_empty());
     }
 
     #[test]

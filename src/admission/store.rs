@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike, Duration, NaiveDate, Utc};
-use entity::{admission, admission_event, admission_target, notice, organisation, violation_report};
+use entity::{admission, admission_event, admission_target, notice, organisation, screening_decision, violation_report};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select, Set,
@@ -12,7 +12,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::rules::{self, Application, Finding, OtherApplication, RuleItem};
+use super::rules::{self, Application, Decision, Finding, OtherApplication, RuleItem};
 use super::{approval_number, next, Action, Status};
 use crate::lifecycle::{store as lifecycle, ContractStatus, Ending, TargetStatus};
 use crate::lists::{store as lists, ItemStatus};
@@ -26,8 +26,6 @@ use crate::platform::error::{AppError, AppResult, FieldError};
 #[derive(Clone, Debug, Default)]
 pub struct Draft {
     pub app: Application,
-    pub work_plan: String,
-    pub staffing: String,
     pub target_community_ids: Vec<i64>,
     pub emergency: bool,
 }
@@ -81,6 +79,8 @@ pub fn application_of(m: &admission::Model) -> Application {
         title: m.title.clone(),
         description: m.description.clone(),
         basis: m.basis.clone(),
+        work_plan: m.work_plan.clone(),
+        staffing: m.staffing.clone(),
         period_start: m.period_start,
         period_end: m.period_end,
         budget: m.budget_fen.map(Money::from_fen),
@@ -115,10 +115,18 @@ pub async fn org_names(db: &impl ConnectionTrait, county_id: i64) -> AppResult<H
     Ok(in_county::<organisation::Entity>(county_id).all(db).await?.into_iter().map(|o| (o.id, o.name)).collect())
 }
 
+/// The county's screening engine: seeded concepts, the county's own words, its negative
+/// items.
+pub async fn engine(db: &impl ConnectionTrait, county_id: i64, items: &[RuleItem]) -> AppResult<crate::screening::Engine> {
+    Ok(rules::county_engine(crate::screening::store::county_engine(db, county_id).await?, items))
+}
+
 /// Runs the rule checks against the county's lists in force and its other active
-/// applications.
+/// applications; for a saved application, with the reviewer's decisions on its doubtful
+/// findings.
 pub async fn findings(db: &impl ConnectionTrait, county_id: i64, app: &Application, this: Option<i64>) -> AppResult<Vec<Finding>> {
     let items = rule_items(db, county_id).await?;
+    let engine = engine(db, county_id, &items).await?;
     let names = org_names(db, county_id).await?;
     let others: Vec<OtherApplication> = in_county::<admission::Entity>(county_id)
         .all(db)
@@ -127,21 +135,124 @@ pub async fn findings(db: &impl ConnectionTrait, county_id: i64, app: &Applicati
         .filter(|a| Some(a.id) != this && status_of(a).is_active())
         .map(|a| OtherApplication { id: a.id, title: a.title, department: names.get(&a.department_id).cloned().unwrap_or_default() })
         .collect();
-    Ok(rules::check(app, &items, &others))
+    let mut f = rules::check(app, &engine, &items, &others);
+    if let Some(id) = this {
+        let users = user_names(db, county_id).await?;
+        for d in decisions(db, county_id, id).await? {
+            let Some(decision) = Decision::parse(&d.decision) else { continue };
+            let by = users.get(&d.decided_by).cloned().unwrap_or_default();
+            for x in f.iter_mut().filter(|x| x.key == d.concept) {
+                x.decide(decision, &d.reason, &by);
+            }
+        }
+    }
+    Ok(f)
 }
 
-/// 422 ADMISSION_BLOCKED with the blocking findings, if there are any.
-pub fn refuse_if_blocked(findings: &[Finding]) -> AppResult<()> {
-    let blocking = rules::blocking(findings);
+pub async fn user_names(db: &impl ConnectionTrait, county_id: i64) -> AppResult<HashMap<i64, String>> {
+    Ok(in_county::<entity::user::Entity>(county_id).all(db).await?.into_iter().map(|u| (u.id, u.display_name)).collect())
+}
+
+/// The reviewer's decisions on an application's doubtful findings, in order.
+pub async fn decisions(db: &impl ConnectionTrait, county_id: i64, admission_id: i64) -> AppResult<Vec<screening_decision::Model>> {
+    Ok(in_county::<screening_decision::Entity>(county_id)
+        .filter(screening_decision::Column::AdmissionId.eq(admission_id))
+        .order_by_asc(screening_decision::Column::Id)
+        .all(db)
+        .await?)
+}
+
+fn blocked(blocking: Vec<&Finding>) -> AppResult<()> {
     if blocking.is_empty() {
         return Ok(());
     }
+    let undecided = blocking.iter().filter(|f| f.awaits_decision()).count();
+    let first = if undecided == blocking.len() {
+        format!("有{undecided}项存疑的筛查结论须先由民政部门审核认定：{}", blocking[0].message)
+    } else {
+        blocking.iter().find(|f| !f.awaits_decision()).map(|f| f.message.clone()).unwrap_or_default()
+    };
     Err(AppError::new(
         axum::http::StatusCode::UNPROCESSABLE_ENTITY,
         "ADMISSION_BLOCKED",
-        format!("申请有{}项不符合准入规定，不能继续：{}", blocking.len(), blocking[0].message),
+        format!("申请有{}项不符合准入规定，不能继续：{first}", blocking.len()),
     )
     .with_details(blocking.iter().map(|f| serde_json::to_value(f).expect("finding serialises")).collect()))
+}
+
+/// 422 ADMISSION_BLOCKED with the blocking findings, if there are any: every step towards
+/// admission after submission, and drafting or amending a contract under it.
+pub fn refuse_if_blocked(findings: &[Finding]) -> AppResult<()> {
+    blocked(rules::blocking(findings))
+}
+
+/// At submission, doubtful findings go to the reviewer with the application.
+pub fn refuse_submission_if_blocked(findings: &[Finding]) -> AppResult<()> {
+    blocked(rules::blocking_submission(findings))
+}
+
+/// The civil affairs reviewer decides a doubtful finding of a submitted application:
+/// confirms it (it keeps blocking) or overrides it with a written reason. Decided once;
+/// strong findings cannot be overridden.
+pub async fn decide_finding(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    caller: &Caller,
+    id: i64,
+    key: &str,
+    decision: Decision,
+    reason: &str,
+) -> AppResult<admission::Model> {
+    if caller.role != Role::Reviewer {
+        return Err(AppError::forbidden());
+    }
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::invalid("reason", if decision == Decision::Overridden { "推翻筛查结论须写明理由" } else { "请写明认定意见" }));
+    }
+    let txn = begin_write(db).await?;
+    lifecycle::lock_money(&txn, Some(id), None, None).await?;
+    let m = find(&txn, caller, id).await?;
+    let status = status_of(&m);
+    if !matches!(status, Status::Submitted | Status::EnteredPendingApproval | Status::Reviewed) {
+        return Err(AppError::conflict("INVALID_STATE", format!("申请当前为“{}”，不能再认定筛查结论", status.label())));
+    }
+    let f = findings(&txn, caller.county_id, &application_of(&m), Some(id)).await?;
+    let Some(found) = f.iter().find(|x| x.key == key) else {
+        return Err(AppError::invalid("key", "该申请没有这项筛查结论"));
+    };
+    if found.strength != Some(crate::screening::Strength::Doubtful) {
+        return Err(AppError::conflict(
+            "FINDING_NOT_DECIDABLE",
+            "明确的筛查结论不能推翻：负面清单、执法资格和专业资质的禁止性规定由服务端强制执行（001 §二(四)(六)）",
+        ));
+    }
+    if found.decision.is_some() {
+        return Err(AppError::conflict("ALREADY_DECIDED", "该筛查结论已认定"));
+    }
+    let evidence: Vec<_> = f.iter().filter(|x| x.key == key).flat_map(|x| x.evidence.clone()).collect();
+    let inserted = screening_decision::ActiveModel {
+        county_id: Set(caller.county_id),
+        admission_id: Set(id),
+        concept: Set(key.to_string()),
+        code: Set(found.code.to_string()),
+        strength: Set("doubtful".into()),
+        evidence: Set(serde_json::to_string(&evidence).expect("evidence serialises")),
+        decision: Set(decision.as_str().into()),
+        reason: Set(reason.to_string()),
+        decided_by: Set(caller.user_id),
+        decided_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    match inserted {
+        Err(e) if is_unique_violation(&e) => return Err(AppError::conflict("ALREADY_DECIDED", "该筛查结论已认定")),
+        other => other?,
+    };
+    let action = if decision == Decision::Overridden { "finding_override" } else { "finding_confirm" };
+    record(&txn, caller, id, action, Some(status), status, &format!("{}：{reason}", found.message)).await?;
+    txn.commit().await?;
+    Ok(m)
 }
 
 /// Checks what rules cannot: the named list item and the target communities exist in the
@@ -209,8 +320,8 @@ fn fill(am: &mut admission::ActiveModel, d: &Draft) {
     am.title = Set(d.app.title.trim().to_string());
     am.description = Set(d.app.description.trim().to_string());
     am.basis = Set(d.app.basis.trim().to_string());
-    am.work_plan = Set(d.work_plan.trim().to_string());
-    am.staffing = Set(d.staffing.trim().to_string());
+    am.work_plan = Set(d.app.work_plan.trim().to_string());
+    am.staffing = Set(d.app.staffing.trim().to_string());
     am.period_start = Set(d.app.period_start);
     am.period_end = Set(d.app.period_end);
     am.budget_fen = Set(d.app.budget.map(Money::fen));
@@ -364,7 +475,11 @@ async fn step_once(
     };
     if towards_admission {
         let f = findings(&txn, caller.county_id, &application_of(&m), Some(m.id)).await?;
-        refuse_if_blocked(&f)?;
+        if action == Action::Submit {
+            refuse_submission_if_blocked(&f)?;
+        } else {
+            refuse_if_blocked(&f)?;
+        }
     }
     let needs_comment = matches!(action, Action::Review | Action::Decide { approve: false } | Action::Revoke);
     if needs_comment && comment.is_empty() {

@@ -14,7 +14,9 @@
 //!
 //! Counties extend the concepts with their own words (`store.rs`, with a change log) and
 //! their negative list items add their titles and keywords.
+pub mod corpus;
 pub mod normalise;
+pub mod store;
 
 use std::sync::LazyLock;
 
@@ -208,6 +210,34 @@ pub fn base() -> &'static Engine {
     &BASE
 }
 
+/// A list item as a concept: its title and keywords.
+#[derive(Clone, Debug)]
+pub struct ItemTerms {
+    pub id: i64,
+    pub code: &'static str,
+    pub category: String,
+    pub title: String,
+    pub keywords: Vec<String>,
+}
+
+impl ItemTerms {
+    pub fn concept(&self) -> Concept {
+        let mut c = Concept {
+            key: format!("item-{}", self.id),
+            label: self.title.clone(),
+            code: self.code,
+            category: self.category.clone(),
+            basis: String::new(),
+            patterns: vec![],
+            item_id: Some(self.id),
+        };
+        for w in std::iter::once(&self.title).chain(&self.keywords) {
+            let _ = c.add(w, TermKind::Action);
+        }
+        c
+    }
+}
+
 /// A word found, where, and in what words of the original text.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Evidence {
@@ -262,6 +292,34 @@ impl Engine {
             concepts.push(concept);
         }
         Ok(Engine { concepts, cues })
+    }
+
+    /// The same cues with other concepts: for the duty and assist lists' own items.
+    pub fn with_concepts(&self, concepts: Vec<Concept>) -> Engine {
+        Engine { concepts, cues: self.cues.clone() }
+    }
+
+    /// Joins a county's negative-list item to the concept of its category (or title); an
+    /// item no concept covers stands as a concept of its own. Its title and keywords count
+    /// as topics.
+    pub fn link_item(&mut self, item: &ItemTerms) {
+        let same = |c: &Concept| {
+            let k = |s: &str| s.trim().to_string();
+            (!item.category.trim().is_empty() && k(&c.category) == k(&item.category)) || k(&c.label) == k(&item.title)
+        };
+        let i = match self.concepts.iter().position(|c| c.code != "TARGET_ASSESSMENT" && same(c)) {
+            Some(i) => i,
+            None => {
+                self.concepts.push(item.concept());
+                self.concepts.len() - 1
+            }
+        };
+        let c = &mut self.concepts[i];
+        c.item_id = c.item_id.or(Some(item.id));
+        for w in std::iter::once(&item.title).chain(&item.keywords) {
+            // A keyword the data cannot read (only punctuation) is skipped, not fatal.
+            let _ = c.add(w, TermKind::Topic);
+        }
     }
 
     pub fn concept(&self, key: &str) -> Option<&Concept> {
