@@ -150,6 +150,8 @@ pub struct Cues {
     /// 由…负责: the work is someone else's, unless that someone is the community.
     attribution_verbs: Vec<Vec<char>>,
     community: Vec<Vec<char>>,
+    /// Names of the bodies that do the work (区城管局): words inside them name who.
+    names: Vec<Vec<char>>,
 }
 
 #[derive(Deserialize)]
@@ -168,6 +170,7 @@ struct CueData {
     soften: Vec<String>,
     attribution_verbs: Vec<String>,
     community: Vec<String>,
+    names: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -271,6 +274,7 @@ impl Engine {
             soften: words(&d.cues.soften),
             attribution_verbs: words(&d.cues.attribution_verbs),
             community: words(&d.cues.community),
+            names: words(&d.cues.names),
         };
         let mut concepts = Vec::new();
         for c in d.concept {
@@ -362,11 +366,14 @@ impl Engine {
     /// Every pattern of the concept that matches, with its strength and the spans of its
     /// words.
     fn matches(&self, c: &Concept, n: &Norm) -> Vec<(Strength, Vec<(usize, usize)>)> {
+        // The concept's excluded phrases and the names of bodies: a word strictly inside one
+        // does not count (the phrase itself may be a word of its own).
         let excluded: Vec<(usize, usize)> = c
             .patterns
             .iter()
             .filter(|p| p.kind == TermKind::Exclude)
             .flat_map(|p| p.groups.iter().flatten())
+            .chain(&self.cues.names)
             .flat_map(|w| n.find(w).into_iter().map(move |s| (s, s + w.len())))
             .collect();
         let mut out = Vec::new();
@@ -378,7 +385,7 @@ impl Engine {
                 .map(|alts| {
                     alts.iter()
                         .flat_map(|w| n.find(w).into_iter().map(move |s| (s, s + w.len())))
-                        .filter(|&(s, e)| !excluded.iter().any(|&(xs, xe)| xs <= s && e <= xe) && self.counts(n, s, e))
+                        .filter(|&(s, e)| !excluded.iter().any(|&(xs, xe)| xs <= s && e <= xe && (xs, xe) != (s, e)) && self.counts(n, s, e))
                         .collect()
                 })
                 .collect();
@@ -433,15 +440,18 @@ impl Engine {
 
     /// 不承担行政执法 / 罚款不作为考核 — unless undone (不得拒绝) or ended (但、并需).
     fn negated(&self, n: &Norm, cs: usize, ce: usize, s: usize, e: usize) -> bool {
+        // The nearest negation that starts before the word (it may share a character with
+        // it: 不与经费挂钩).
         let before = self
             .cues
             .negation
             .iter()
-            .flat_map(|w| find_in(n, cs, s, w).into_iter().map(move |p| p + w.len()))
-            .filter(|&end| end <= s)
+            .flat_map(|w| find_in(n, cs, e, w).into_iter().map(move |p| (p, p + w.len())))
+            .filter(|&(p, end)| p < s && end <= e)
+            .map(|(_, end)| end)
             .max();
         if let Some(end) = before {
-            if !any_in(n, end, s, &self.cues.flip) && !any_in(n, end, s, &self.cues.breaker) {
+            if end >= s || (!any_in(n, end, s, &self.cues.flip) && !any_in(n, end, s, &self.cues.breaker)) {
                 return true;
             }
         }
