@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::rules::{Application, Finding};
+use super::rules::{Application, Decision, Finding};
 use super::store::{self, Draft, NewReport, Opinion, ReportStatus, StepInput, ViolationCount};
 use super::{action_label, in_communities, overdue, Action, Status};
 use crate::money::Money;
@@ -46,7 +46,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(submit))
         .routes(routes!(start))
         .routes(routes!(complete));
-    let reviewer = OpenApiRouter::new().routes(routes!(review)).routes(routes!(revoke)).routes(routes!(handle_report));
+    let reviewer = OpenApiRouter::new()
+        .routes(routes!(review))
+        .routes(routes!(decide_finding))
+        .routes(routes!(revoke))
+        .routes(routes!(handle_report));
     let approver = OpenApiRouter::new().routes(routes!(decide));
     let community = OpenApiRouter::new().routes(routes!(file_report));
     let issuers = OpenApiRouter::new().routes(routes!(publish_notice));
@@ -361,6 +365,30 @@ async fn review(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>,
     let approve = approve_or_reject("opinion", &r.opinion)?;
     let opinions: Vec<Opinion> = r.opinions.into_iter().filter(|o| !o.body.trim().is_empty()).collect();
     take_step(&st, &caller, id, Action::Review, StepInput { comment: r.comment, approve: Some(approve), opinions }).await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct FindingDecisionIn {
+    /// The finding's `key` (its screening concept).
+    pub key: String,
+    /// confirmed | overridden
+    pub decision: String,
+    /// Required: why the finding stands, or why it is not what the rule forbids.
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Civil affairs decides a doubtful screening finding (reviewer): confirmed, it keeps
+/// blocking; overridden with a written reason, it no longer blocks, and the reason is kept
+/// with the application, shown to the approver and on the approval document.
+#[utoipa::path(post, path = "/admissions/{id}/findings/decide", tag = "admission", security(("bearer" = [])), request_body = FindingDecisionIn,
+    responses((status = 200, body = AdmissionOut), (status = 422, body = ErrorBody),
+        (status = 409, description = "FINDING_NOT_DECIDABLE (a strong finding), ALREADY_DECIDED, INVALID_STATE", body = ErrorBody)))]
+async fn decide_finding(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(b): ApiJson<FindingDecisionIn>) -> AppResult<Json<AdmissionOut>> {
+    let decision = Decision::parse(b.decision.trim())
+        .ok_or_else(|| AppError::invalid("decision", "认定结果须为 confirmed（确认）或 overridden（推翻）"))?;
+    let m = store::decide_finding(&st.db, &caller, id, b.key.trim(), decision, &b.reason).await?;
+    Ok(Json(admission_out(&st, caller.county_id, m).await?))
 }
 
 #[derive(Deserialize, ToSchema)]

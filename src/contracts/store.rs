@@ -315,6 +315,47 @@ async fn check_draft(
 }
 
 /// What the form itself must get right: a known template, its variables, an amount.
+/// What a department writes into a contract is screened like an application (001 §二(四)
+/// and §二(六): no negative-list work, no service needing a qualification or enforcement,
+/// rated only by the clauses, never by target assessment or 一票否决). Any finding, strong
+/// or doubtful, refuses: there is no reviewer between a draft and its signature. 422
+/// TARGET_ASSESSMENT (or the finding's code) names the variable or clause and the words.
+/// `before` holds texts already in force: a concept they carry already (the task's own
+/// title in clause 1, decided at admission) is not the amendment's doing.
+fn refs(v: &[(String, String)]) -> Vec<(&str, &str)> {
+    v.iter().map(|(f, t)| (f.as_str(), t.as_str())).collect()
+}
+
+pub async fn screen_texts(db: &impl ConnectionTrait, county_id: i64, fields: &[(String, String)], before: &[(String, String)]) -> AppResult<()> {
+    let items = admissions::rule_items(db, county_id).await?;
+    let engine = admissions::engine(db, county_id, &items).await?;
+    let had: Vec<(String, String)> = engine
+        .scan(&refs(before))
+        .into_iter()
+        .flat_map(|h| h.evidence.into_iter().map(move |e| (e.field, h.concept.clone())))
+        .collect();
+    let found: Vec<_> = crate::admission::rules::screening_findings(&engine, &items, &refs(fields))
+        .into_iter()
+        .filter(|f| !f.evidence.iter().all(|e| had.iter().any(|(field, c)| *field == e.field && Some(c) == f.concept.as_ref())))
+        .collect();
+    let Some(first) = found.iter().find(|f| f.code == "TARGET_ASSESSMENT").or(found.first()) else { return Ok(()) };
+    Err(AppError::new(
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        first.code,
+        format!("合同内容不得写入：{}", first.message),
+    )
+    .with_details(found.iter().map(|f| serde_json::to_value(f).expect("finding serialises")).collect()))
+}
+
+/// The department's own words in a contract: its text variables.
+fn written_variables(t: &Template, vars: &HashMap<String, String>) -> Vec<(String, String)> {
+    t.variables
+        .iter()
+        .filter(|v| v.ty == crate::contracts::template::VarType::Text)
+        .filter_map(|v| vars.get(&v.name).map(|x| (format!("variables.{}", v.name), x.clone())))
+        .collect()
+}
+
 fn check_input<'a>(templates: &'a [Template], new: &NewContract) -> AppResult<(&'a Template, HashMap<String, String>)> {
     let t = template(templates, &new.template_id)?;
     let vars = check_variables(t, &new.variables)?;
@@ -332,6 +373,7 @@ pub async fn preview(
     new: &NewContract,
 ) -> AppResult<(Vec<(u32, String, String, bool)>, Vec<Instalment>)> {
     let (t, vars) = check_input(templates, new)?;
+    screen_texts(db, caller.county_id, &written_variables(t, &vars), &[]).await?;
     let (a, start, end) = check_draft(db, caller, t, new).await?;
     let county = crate::lists::api::county_name_in(db, caller.county_id).await?;
     let names = admissions::org_names(db, caller.county_id).await?;
@@ -351,6 +393,7 @@ pub async fn draft(
     new: NewContract,
 ) -> AppResult<contract::Model> {
     let (t, vars) = check_input(templates, &new)?;
+    screen_texts(db, caller.county_id, &written_variables(t, &vars), &[]).await?;
     for _ in 0..5 {
         let txn = begin_write(db).await?;
         lifecycle::lock_money(&txn, Some(new.admission_id), None, None).await?;
@@ -591,6 +634,15 @@ pub async fn amend(
             return Err(AppError::invalid("clauses", format!("合同没有第{n}条")));
         }
     }
+    let changed: Vec<(String, String)> = am
+        .clause_texts
+        .iter()
+        .filter(|(n, text)| !old_clauses.iter().any(|oc| oc.number as u32 == **n && oc.text == **text))
+        .map(|(n, text)| (format!("clauses.{n}"), text.clone()))
+        .collect();
+    let before: Vec<(String, String)> =
+        old_clauses.iter().filter(|oc| am.clause_texts.contains_key(&(oc.number as u32))).map(|oc| (format!("clauses.{}", oc.number), oc.text.clone())).collect();
+    screen_texts(&txn, c.county_id, &changed, &before).await?;
     let changed_money_or_period = amount.fen() != cur.amount_fen || start != cur.period_start || end != cur.period_end;
     if !changed_money_or_period && am.clause_texts.iter().all(|(n, t)| old_clauses.iter().any(|oc| oc.number as u32 == *n && oc.text == *t)) {
         return Err(AppError::invalid("", "变更内容与现行合同相同"));

@@ -239,6 +239,50 @@ pub fn fill(text: &str, values: &HashMap<String, String>) -> String {
 
 /// Parses and checks one template file's text. All errors are reported, each with its line.
 pub fn parse(file: &str, src: &str) -> Result<Template, Vec<TemplateError>> {
+    let t = parse_shape(file, src)?;
+    let errors = screen(&t, file, src);
+    if errors.is_empty() {
+        Ok(t)
+    } else {
+        Err(errors)
+    }
+}
+
+/// A template cannot carry what a department may not write either: its clause texts,
+/// titles and variable defaults are screened like a contract (negation is read, so "不以目标
+/// 考核方式评价" is fine).
+fn screen(t: &Template, file: &str, src: &str) -> Vec<TemplateError> {
+    let engine = crate::screening::base();
+    let mut out = Vec::new();
+    for c in &t.clauses {
+        let text: String = {
+            // Placeholders are filled by the system or by screened variables.
+            let mut s = c.text.clone();
+            for (_, name) in placeholders(&c.text).into_iter().rev() {
+                s = s.replace(&format!("{{{name}}}"), "");
+            }
+            s
+        };
+        let line = src.find(&format!("number = {}", c.number)).map_or(0, |o| line_of(src, o));
+        for h in engine.scan(&[("title", &c.title), ("text", &text)]) {
+            let words: Vec<String> = h.evidence.iter().map(|e| format!("“{}”", e.text)).collect();
+            out.push(TemplateError {
+                file: file.to_string(),
+                line,
+                message: format!("第{}条含有不得写入购买服务合同的内容（{}）：{}", c.number, h.concept, words.join("、")),
+            });
+        }
+    }
+    for v in &t.variables {
+        let values: Vec<&str> = v.default.iter().map(String::as_str).chain(v.choices.iter().map(String::as_str)).collect();
+        for h in engine.scan(&values.iter().map(|x| ("default", *x)).collect::<Vec<_>>()) {
+            out.push(TemplateError { file: file.to_string(), line: 0, message: format!("变量“{}”的默认值或选项含有不得写入合同的内容（{}）", v.name, h.concept) });
+        }
+    }
+    out
+}
+
+fn parse_shape(file: &str, src: &str) -> Result<Template, Vec<TemplateError>> {
     let err = |line: usize, message: String| TemplateError { file: file.to_string(), line, message };
     let raw: RawTemplate = toml::from_str(src).map_err(|e| {
         let line = e.span().map(|s| line_of(src, s.start)).unwrap_or(1);
@@ -418,6 +462,15 @@ clause = 2
 
     fn errors(src: &str) -> Vec<(usize, String)> {
         parse("t.toml", src).unwrap_err().into_iter().map(|e| (e.line, e.message)).collect()
+    }
+
+    #[test]
+    fn a_template_cannot_carry_target_assessment() {
+        let bad = GOOD.replace("text = \"交付成果\"", "text = \"交付成果，完成率低于100%的一票否决\"");
+        let e = errors(&bad);
+        assert!(e.iter().any(|(_, m)| m.contains("第2条") && m.contains("一票否决")), "{e:?}");
+        let fine = GOOD.replace("text = \"交付成果\"", "text = \"交付成果，不设一票否决，不以排名评价\"");
+        assert!(parse("t.toml", &fine).is_ok());
     }
 
     #[test]
