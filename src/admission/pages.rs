@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admissions", get(list_page))
         .route("/admissions/{id}", get(detail_page))
         .route("/admissions/{id}/step", post(step_submit))
+        .route("/admissions/{id}/findings", post(finding_submit))
         .route("/admissions/{id}/document", get(document_page))
         .route("/admissions/{id}/document.pdf", get(document_pdf))
         .route("/admissions/assessment", get(assessment_page))
@@ -38,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .route("/notices", post(notice_submit));
     let department = Router::new()
         .route("/admissions/new", get(new_form).post(form_submit))
+        .route("/admissions/precheck", post(live_precheck))
         .route("/admissions/{id}/edit", get(edit_form).post(edit_submit));
     let community = Router::new().route("/reports/new", post(report_submit));
     web::open(ALL_ROLES, everyone)
@@ -205,6 +207,42 @@ async fn edit_form(State(st): State<AppState>, caller: Caller, Path(id): Path<i6
     form_render(&st, &caller, format!("/admissions/{id}/edit"), AppForm::from_out(&a), None, vec![], StatusCode::OK).await
 }
 
+#[derive(Template)]
+#[template(path = "admissions/findings.html")]
+struct FindingsFragment {
+    findings: Vec<Finding>,
+}
+
+/// The form's findings as the department types (the page script posts the form here):
+/// an HTML fragment; incomplete input shows what can be checked so far.
+async fn live_precheck(State(st): State<AppState>, caller: Caller, Form(f): Form<AppForm>) -> PageResult {
+    let Ok(draft) = f.to_api().parse() else {
+        return Ok((StatusCode::NO_CONTENT, ()).into_response());
+    };
+    let findings = store::findings(&st.db, caller.county_id, &draft.app, None).await?;
+    render(StatusCode::OK, &FindingsFragment { findings })
+}
+
+#[derive(Deserialize)]
+struct FindingForm {
+    key: String,
+    decision: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// The reviewer confirms or overrides a doubtful finding.
+async fn finding_submit(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, Form(f): Form<FindingForm>) -> PageResult {
+    let result = match super::rules::Decision::parse(&f.decision) {
+        Some(d) => store::decide_finding(&st.db, &caller, id, &f.key, d, &f.reason).await.map(|_| ()),
+        None => Err(crate::platform::error::AppError::invalid("decision", "请选择确认或推翻")),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/admissions/{id}?done=decided")).into_response()),
+        Err(e) => detail_render(&st, &caller, id, StatusCode::UNPROCESSABLE_ENTITY, form_errors(e)?, None).await,
+    }
+}
+
 /// Check (show the findings), save the draft, or save and submit.
 async fn save(st: &AppState, caller: &Caller, existing: Option<i64>, f: AppForm) -> PageResult {
     let url = existing.map(|id| format!("/admissions/{id}/edit")).unwrap_or_else(|| "/admissions/new".into());
@@ -259,6 +297,18 @@ impl DetailPage {
     fn can_edit(&self) -> bool {
         self.own && self.is("draft")
     }
+    fn awaiting(&self) -> Vec<&Finding> {
+        let mut seen = Vec::new();
+        self.a.findings.iter().filter(|f| f.awaits_decision() && !seen.contains(&f.key) && { seen.push(f.key.clone()); true }).collect()
+    }
+    fn overridden(&self) -> Vec<&Finding> {
+        self.a.findings.iter().filter(|f| f.decision == Some(super::rules::Decision::Overridden)).collect()
+    }
+    fn can_decide_findings(&self) -> bool {
+        self.role == Role::Reviewer
+            && (self.is("submitted") || self.is("entered_pending_approval") || self.is("reviewed"))
+            && !self.awaiting().is_empty()
+    }
     fn can_review(&self) -> bool {
         self.role == Role::Reviewer && (self.is("submitted") || self.is("entered_pending_approval"))
     }
@@ -310,6 +360,7 @@ async fn detail_page(State(st): State<AppState>, caller: Caller, Path(id): Path<
     let notice = match q.done.as_deref() {
         Some("saved") => Some("草稿已保存"),
         Some("step") => Some("已办理"),
+        Some("decided") => Some("筛查结论已认定"),
         _ => None,
     };
     detail_render(&st, &caller, id, StatusCode::OK, vec![], notice).await

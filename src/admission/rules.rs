@@ -154,6 +154,10 @@ impl Finding {
         self.strength == Some(Strength::Doubtful) && self.decision.is_none()
     }
 
+    pub fn overridden(&self) -> bool {
+        self.decision == Some(Decision::Overridden)
+    }
+
     /// Applies the reviewer's decision. Only doubtful findings can be decided; a strong one
     /// keeps blocking whatever was decided on it before.
     pub fn decide(&mut self, decision: Decision, reason: &str, by: &str) {

@@ -14,7 +14,9 @@
 //!
 //! Counties extend the concepts with their own words (`store.rs`, with a change log) and
 //! their negative list items add their titles and keywords.
+pub mod api;
 pub mod corpus;
+pub mod pages;
 pub mod normalise;
 pub mod store;
 
@@ -251,6 +253,20 @@ pub struct Evidence {
     pub text: String,
     /// The clause around them, as written.
     pub context: String,
+}
+
+impl Evidence {
+    /// The field's Chinese name, for pages.
+    pub fn field_label(&self) -> String {
+        crate::admission::rules::field_label(&self.field)
+    }
+    /// The context before and after the words, for highlighting them in it.
+    pub fn around(&self) -> (String, String) {
+        match self.context.find(&self.text) {
+            Some(i) if !self.text.is_empty() => (self.context[..i].to_string(), self.context[i + self.text.len()..].to_string()),
+            _ => (String::new(), String::new()),
+        }
+    }
 }
 
 /// A concept found in what was scanned.

@@ -180,6 +180,7 @@ pub fn open<S: Clone + Send + Sync + 'static>(roles: &'static [Role], router: Ro
 }
 
 const APP_CSS: &str = include_str!("../../assets/app.css");
+const APP_JS: &str = include_str!("../../assets/app.js");
 const FAVICON: &str = include_str!("../../assets/favicon.svg");
 
 pub fn router(state: &AppState) -> Router<AppState> {
@@ -189,6 +190,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(crate::contracts::pages::routes())
         .merge(crate::funds::pages::routes())
         .merge(crate::evaluation::pages::routes())
+        .merge(crate::screening::pages::routes())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), authenticate_page));
     Router::new()
         .merge(crate::orgs::pages::public_routes())
@@ -196,6 +198,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(crate::admission::pages::public_routes())
         .merge(protected)
         .route("/assets/app.css", get(|| async { asset("text/css; charset=utf-8", APP_CSS) }))
+        .route("/assets/app.js", get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }))
         .route("/favicon.svg", get(|| async { asset("image/svg+xml", FAVICON) }))
         .fallback(not_found_page)
         // Pages load nothing from elsewhere and may not be framed.

@@ -11,3 +11,4 @@ mod lifecycle_model;
 mod lists;
 mod orgs;
 mod pages;
+mod screening;
