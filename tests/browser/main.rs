@@ -456,3 +456,53 @@ async fn a_department_evaluates_and_the_community_reads_the_result() {
     assert!(result.contains("社区异议") && result.contains("4月报表已于5日邮件报送"), "{result}");
     b.client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_disguised_task_is_caught_as_it_is_typed_and_the_reviewer_overrides_a_doubtful_finding() {
+    let Some(b) = browser().await else { return };
+    let c = &b.client;
+    let app = spawn_app().await;
+    log_in(c, &app, "shijian", PASSWORD).await;
+    c.wait().for_element(Locator::Css("#home-title")).await.unwrap();
+    c.goto(&app.url("/admissions/new")).await.unwrap();
+    let form = c.wait().for_element(Locator::Css("#admission-form")).await.unwrap();
+    fill(&form, "title", "社区环境提升服务").await;
+    fill(&form, "description", "网格员走访中发现辖区新增違 建的，及时向街道报告线索").await;
+    fill(&form, "basis", "示范区市场监管局〔2026〕12号").await;
+    // The enforcement hidden in the work plan shows as it is typed, its words marked.
+    fill(&form, "work_plan", "对占道商户拍照取证").await;
+    let live = wait_text(c, "#live-findings", |t| t.contains("拍照取证")).await;
+    assert!(live.contains("工作方案") && live.contains("存疑"), "{live}");
+    let marked: Vec<String> = {
+        let mut v = Vec::new();
+        for m in c.find_all(Locator::Css("#live-findings mark")).await.unwrap() {
+            v.push(m.text().await.unwrap());
+        }
+        v
+    };
+    assert!(marked.iter().any(|m| m == "拍照取证") && marked.iter().any(|m| m == "違 建"), "{marked:?}");
+    // Taken out again: only the doubtful report of 违建 is left for civil affairs.
+    fill(&form, "work_plan", "3月入户，4月汇总").await;
+    wait_text(c, "#live-findings", |t| !t.contains("拍照取证") && t.contains("存疑")).await;
+    c.execute("document.querySelector('[name=period_start]').value='2026-03-01';document.querySelector('[name=period_end]').value='2026-04-30';", vec![]).await.unwrap();
+    fill(&form, "budget", "3000.00").await;
+    form.find(Locator::Css("[name=target_community_ids]")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("#submit-admission")).await.unwrap().click().await.unwrap();
+    wait_text(c, "p.notice, p.error", |t| t == "已办理").await;
+    assert_eq!(c.find(Locator::Css("#admission-status")).await.unwrap().text().await.unwrap(), "已提交待审核");
+    let detail_url = app.url(c.current_url().await.unwrap().path());
+    log_out(c).await;
+
+    // Civil affairs overrides the doubtful finding with a reason; the approver will see it.
+    log_in(c, &app, "minzheng", PASSWORD).await;
+    c.wait().for_element(Locator::Css("#home-title")).await.unwrap();
+    c.goto(&detail_url).await.unwrap();
+    let form = c.wait().for_element(Locator::Css("#finding-decisions form")).await.unwrap();
+    form.find(Locator::Css("[name=reason]")).await.unwrap().send_keys("仅发现报告线索，属001 §二(三)允许的协助").await.unwrap();
+    c.find(Locator::Css("#override-demolition")).await.unwrap().click().await.unwrap();
+    wait_text(c, "p.notice, p.error", |t| t == "筛查结论已认定").await;
+    let overrides = c.find(Locator::Css("#overrides")).await.unwrap().text().await.unwrap();
+    assert!(overrides.contains("仅发现报告线索") && overrides.contains("民政局审核员"), "{overrides}");
+    assert!(c.find(Locator::Css("#finding-decisions")).await.is_err(), "nothing left to decide");
+    b.client.close().await.unwrap();
+}
