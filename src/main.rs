@@ -47,8 +47,10 @@ enum Command {
     },
     /// Read the labelled screening corpus and print precision and recall per concept.
     ScreeningReport {
-        #[arg(long, default_value = "tests/screening/cases.toml")]
-        corpus: std::path::PathBuf,
+        /// Labelled corpora: the one the concepts are tuned on, and a held-out one written
+        /// independently of them (its figures are the honest ones).
+        #[arg(long, default_values = ["tests/screening/cases.toml", "tests/screening/holdout.toml"])]
+        corpus: Vec<std::path::PathBuf>,
     },
     /// Create a county with its first admin account (a new deployment's first step).
     CreateCounty {
@@ -81,9 +83,15 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::ScreeningReport { corpus } => {
-            let src = std::fs::read_to_string(&corpus).with_context(|| format!("reading {}", corpus.display()))?;
-            let c = zhunru::screening::corpus::Corpus::parse(&src).map_err(anyhow::Error::msg)?;
-            print!("{}", zhunru::screening::corpus::report(zhunru::screening::base(), &c));
+            for path in corpus {
+                let Ok(src) = std::fs::read_to_string(&path) else {
+                    println!("{}: not found, skipped\n", path.display());
+                    continue;
+                };
+                let c = zhunru::screening::corpus::Corpus::parse(&src).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+                println!("== {}", path.display());
+                println!("{}", zhunru::screening::corpus::report(zhunru::screening::base(), &c));
+            }
         }
         Command::Bench { iterations } => zhunru::bench::run(iterations.max(1))?,
         Command::Migrate => {
