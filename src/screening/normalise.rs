@@ -131,11 +131,6 @@ fn segment(part: &[char], offset: usize, b: &mut [bool]) {
     }
 }
 
-/// Loads the dictionaries now rather than in the first request.
-pub fn warm_up() {
-    let _ = normalise("繁體測試，拆 遷");
-}
-
 impl Norm {
     /// The original text of `chars[s..e]`.
     pub fn original(&self, text: &str, s: usize, e: usize) -> String {
