@@ -215,3 +215,17 @@ async fn contract_variables_and_amended_clauses_cannot_carry_target_assessment()
     let r = app.post(&format!("/api/v1/contracts/{id}/amendments"), &sj, amend("乙方于2026-04-28前向甲方交付商户汇总表。")).await;
     assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
 }
+
+#[tokio::test]
+async fn the_word_list_page_shows_concepts_changes_and_overrides() {
+    let app = spawn_app().await;
+    let mz = app.token("minzheng").await;
+    app.post("/api/v1/screening/terms", &mz, json!({"concept": "demolition", "kind": "action", "pattern": "清障", "reason": "本区用语"})).await;
+    let page = app.page_login("minzheng").await.get(app.url("/screening")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("拆迁拆违") && html.contains("清障") && html.contains("本区用语") && html.contains("id=\"add-term\""));
+    // A department reads it but has no form to change it.
+    let html = app.page_login("shijian").await.get(app.url("/screening")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("清障") && !html.contains("id=\"add-term\""));
+}
