@@ -215,10 +215,8 @@ pub struct AdmissionOut {
 
 /// Everything about one application, as the caller may see it.
 pub async fn admission_out(st: &AppState, county_id: i64, m: admission::Model) -> AppResult<AdmissionOut> {
-    use crate::platform::db::in_county;
     let names = store::org_names(&st.db, county_id).await?;
-    let users: std::collections::HashMap<i64, String> =
-        in_county::<entity::user::Entity>(county_id).all(&st.db).await?.into_iter().map(|u| (u.id, u.display_name)).collect();
+    let users = crate::orgs::store::user_names(&st.db, county_id).await?;
     let targets: Vec<TargetOut> = store::targets(&st.db, county_id, m.id)
         .await?
         .into_iter()

@@ -137,7 +137,7 @@ pub async fn findings(db: &impl ConnectionTrait, county_id: i64, app: &Applicati
         .collect();
     let mut f = rules::check(app, &engine, &items, &others);
     if let Some(id) = this {
-        let users = user_names(db, county_id).await?;
+        let users = crate::orgs::store::user_names(db, county_id).await?;
         for d in decisions(db, county_id, id).await? {
             let Some(decision) = Decision::parse(&d.decision) else { continue };
             let by = users.get(&d.decided_by).cloned().unwrap_or_default();
@@ -147,10 +147,6 @@ pub async fn findings(db: &impl ConnectionTrait, county_id: i64, app: &Applicati
         }
     }
     Ok(f)
-}
-
-pub async fn user_names(db: &impl ConnectionTrait, county_id: i64) -> AppResult<HashMap<i64, String>> {
-    Ok(in_county::<entity::user::Entity>(county_id).all(db).await?.into_iter().map(|u| (u.id, u.display_name)).collect())
 }
 
 /// The reviewer's decisions on an application's doubtful findings, in order.

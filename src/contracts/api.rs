@@ -183,10 +183,9 @@ async fn version_out(st: &AppState, c: &contract::Model, v: &contract_version::M
 
 /// Everything about one contract, every version included.
 pub async fn contract_out(st: &AppState, c: contract::Model) -> AppResult<ContractOut> {
-    use crate::platform::db::in_county;
     use sea_orm::EntityTrait;
     let names = crate::admission::store::org_names(&st.db, c.county_id).await?;
-    let users: HashMap<i64, String> = in_county::<entity::user::Entity>(c.county_id).all(&st.db).await?.into_iter().map(|u| (u.id, u.display_name)).collect();
+    let users = crate::orgs::store::user_names(&st.db, c.county_id).await?;
     let a = entity::admission::Entity::find_by_id(c.admission_id).one(&st.db).await?.ok_or_else(AppError::not_found)?;
     let mut versions = Vec::new();
     for v in store::versions(&st.db, &c).await? {

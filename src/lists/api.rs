@@ -1,5 +1,4 @@
 //! JSON API of the three lists (API.md "Lists"), their versions, changes, diff, Excel.
-use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
@@ -240,13 +239,7 @@ pub struct ChangeOut {
 }
 
 pub async fn change_outs(st: &AppState, county_id: i64, changes: Vec<list_change::Model>) -> AppResult<Vec<ChangeOut>> {
-    use crate::platform::db::in_county;
-    let names: HashMap<i64, String> = in_county::<entity::user::Entity>(county_id)
-        .all(&st.db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.display_name))
-        .collect();
+    let names = crate::orgs::store::user_names(&st.db, county_id).await?;
     Ok(changes
         .into_iter()
         .filter_map(|c| {

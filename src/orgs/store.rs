@@ -11,6 +11,11 @@ use crate::platform::auth::{end_sessions_of, hash_password, Caller};
 use crate::platform::db::in_county;
 use crate::platform::error::{AppError, AppResult};
 
+/// Display names of the county's users by id: who did what, on pages and in answers.
+pub async fn user_names(db: &impl sea_orm::ConnectionTrait, county_id: i64) -> AppResult<std::collections::HashMap<i64, String>> {
+    Ok(in_county::<user::Entity>(county_id).all(db).await?.into_iter().map(|u| (u.id, u.display_name)).collect())
+}
+
 pub async fn list_orgs(db: &DatabaseConnection, county_id: i64) -> AppResult<Vec<organisation::Model>> {
     let mut orgs = in_county::<organisation::Entity>(county_id)
         .order_by_asc(organisation::Column::Id)

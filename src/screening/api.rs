@@ -82,7 +82,7 @@ pub struct TermChangeOut {
 }
 
 pub async fn changes_of(st: &AppState, county_id: i64) -> AppResult<Vec<TermChangeOut>> {
-    let users = crate::admission::store::user_names(&st.db, county_id).await?;
+    let users = crate::orgs::store::user_names(&st.db, county_id).await?;
     let name = |id: i64| users.get(&id).cloned().unwrap_or_default();
     Ok(store::terms(&st.db, county_id)
         .await?
@@ -166,7 +166,7 @@ pub struct OverridesOut {
 }
 
 pub async fn overrides_of(st: &AppState, county_id: i64) -> AppResult<OverridesOut> {
-    let users = crate::admission::store::user_names(&st.db, county_id).await?;
+    let users = crate::orgs::store::user_names(&st.db, county_id).await?;
     let decisions = in_county::<entity::screening_decision::Entity>(county_id)
         .order_by_desc(entity::screening_decision::Column::Id)
         .all(&st.db)

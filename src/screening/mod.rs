@@ -36,15 +36,6 @@ pub enum Strength {
     Strong,
 }
 
-impl Strength {
-    pub fn label(self) -> &'static str {
-        match self {
-            Strength::Doubtful => "存疑",
-            Strength::Strong => "明确",
-        }
-    }
-}
-
 /// How a word of a concept counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

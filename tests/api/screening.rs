@@ -229,3 +229,49 @@ async fn the_word_list_page_shows_concepts_changes_and_overrides() {
     let html = app.page_login("shijian").await.get(app.url("/screening")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("清障") && !html.contains("id=\"add-term\""));
 }
+
+#[tokio::test]
+async fn an_emergency_entry_with_a_doubtful_finding_gets_no_contract_until_it_is_decided() {
+    let app = spawn_app().await;
+    let (sj, mz) = (app.token("shijian").await, app.token("minzheng").await);
+    let body = application(&app, json!({"emergency": true, "description": "网格员走访中发现辖区新增违建的，及时向街道报告线索"})).await;
+    let id = create(&app, body).await;
+    let r = app.post(&format!("/api/v1/admissions/{id}/submit"), &sj, json!({})).await;
+    assert_eq!(r.json::<Value>().await.unwrap()["status"], "entered_pending_approval", "entered first (先进后批)");
+    // In the communities, but no contract (so no money) while the finding is undecided.
+    let xingfu = app.org_id("幸福社区").await;
+    let r = app.post("/api/v1/contracts", &sj, survey_contract(id, xingfu, "3000.00")).await;
+    assert_error(r, StatusCode::UNPROCESSABLE_ENTITY, "ADMISSION_BLOCKED").await;
+    // Confirmed: still none.
+    let r = app.post(&format!("/api/v1/admissions/{id}/findings/decide"), &mz, json!({"key": "demolition", "decision": "confirmed", "reason": "属拆违"})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = app.post("/api/v1/contracts", &sj, survey_contract(id, xingfu, "3000.00")).await;
+    assert_error(r, StatusCode::UNPROCESSABLE_ENTITY, "ADMISSION_BLOCKED").await;
+    // The same entry with the finding overridden gets its contract.
+    let body = application(&app, json!({"emergency": true, "title": "新增违建线索报告", "description": "网格员走访中发现辖区新增违建的，及时向街道报告线索"})).await;
+    let id = create(&app, body).await;
+    app.post(&format!("/api/v1/admissions/{id}/submit"), &sj, json!({})).await;
+    let r = app.post(&format!("/api/v1/admissions/{id}/findings/decide"), &mz, json!({"key": "demolition", "decision": "overridden", "reason": "仅发现报告"})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    draft(&app, survey_contract(id, xingfu, "3000.00")).await;
+}
+
+#[tokio::test]
+async fn two_reviewers_deciding_the_same_finding_at_once_record_one_decision() {
+    let app = spawn_app().await;
+    let sj = app.token("shijian").await;
+    let id = create(&app, application(&app, json!({"description": "网格员走访中发现辖区新增违建的，及时向街道报告线索"})).await).await;
+    app.post(&format!("/api/v1/admissions/{id}/submit"), &sj, json!({})).await;
+    let (t1, t2) = (app.token("minzheng").await, app.token("minzheng").await);
+    let path = format!("/api/v1/admissions/{id}/findings/decide");
+    let (a, b) = tokio::join!(
+        app.post(&path, &t1, json!({"key": "demolition", "decision": "overridden", "reason": "仅报告"})),
+        app.post(&path, &t2, json!({"key": "demolition", "decision": "confirmed", "reason": "属拆违"}))
+    );
+    let mut codes = vec![a.status(), b.status()];
+    codes.sort();
+    assert_eq!(codes, [StatusCode::OK, StatusCode::CONFLICT]);
+    let a = show(&app, id, "minzheng").await;
+    let decided = a["history"].as_array().unwrap().iter().filter(|h| h["action"].as_str().unwrap().starts_with("finding_")).count();
+    assert_eq!(decided, 1);
+}
