@@ -54,7 +54,7 @@ pub async fn load(db: &DatabaseConnection) -> AppResult<bool> {
         let u = Username::parse(username).map_err(AppError::internal)?;
         insert_user(&txn, c, ids[org], &u, display, *role, &hash).await?;
     }
-    let reviewer = entity::user::Entity::find()
+    let reviewer = crate::platform::db::in_county::<entity::user::Entity>(c)
         .filter(entity::user::Column::Username.eq("minzheng"))
         .one(&txn)
         .await?
@@ -69,7 +69,7 @@ pub async fn load(db: &DatabaseConnection) -> AppResult<bool> {
         session_id: 0,
     };
     crate::lists::demo::load(&txn, &caller).await?;
-    txn.commit().await?;
+    txn.commit(vec![crate::platform::audit::Entry::new(c, None, "county.load_demo", "county", c).after(&county)]).await?;
     tracing::info!("demo county {DEMO_COUNTY} loaded; every demo user's password is {DEMO_PASSWORD}");
     Ok(true)
 }

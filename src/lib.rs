@@ -2,6 +2,7 @@
 //!
 //! `router` builds the whole application for `main.rs` and for the tests alike.
 pub mod admission;
+pub mod audit;
 pub mod bench;
 pub mod contracts;
 pub mod demo;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The contract templates, checked at start.
     pub templates: Arc<Vec<contracts::template::Template>>,
+    /// Login failures, per address and account (in memory: one server process).
+    pub throttle: Arc<platform::auth::Throttle>,
 }
 
 #[derive(OpenApi)]
@@ -59,7 +62,7 @@ impl Modify for BearerAuth {
 
 /// The API under `/api/v1` and its OpenAPI document, generated from the handlers.
 pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let protected = orgs::api::routes().merge(lists::api::routes()).merge(admission::api::routes()).merge(contracts::api::routes()).merge(funds::api::routes()).merge(evaluation::api::routes()).merge(screening::api::routes()).route_layer(axum::middleware::from_fn_with_state(
+    let protected = orgs::api::routes().merge(lists::api::routes()).merge(admission::api::routes()).merge(contracts::api::routes()).merge(funds::api::routes()).merge(evaluation::api::routes()).merge(screening::api::routes()).merge(audit::api::routes()).route_layer(axum::middleware::from_fn_with_state(
         state.clone(),
         platform::auth::authenticate_api,
     ));
@@ -79,6 +82,8 @@ pub fn router(state: AppState) -> Router {
         .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi))
         .route("/healthz", get(healthz))
         .merge(web::router(&state))
+        .layer(axum::middleware::from_fn(web::csrf::headers))
+        .layer(axum::middleware::from_fn(platform::audit::request_context))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -107,5 +112,65 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
     })?;
     let db = platform::db::connect(&config.database_url).await?;
     platform::db::migrate(&db).await?;
-    Ok(AppState { db, config: Arc::new(config), templates: Arc::new(templates) })
+    let throttle = Arc::new(platform::auth::Throttle::new(config.login_lock));
+    Ok(AppState { db, config: Arc::new(config), templates: Arc::new(templates), throttle })
+}
+
+/// For lint-like unit tests that read the source.
+#[cfg(test)]
+pub(crate) fn source_files() -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src")), &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    /// Two types with one schema name overwrite each other in the OpenAPI document (a
+    /// contract's `"active"` once broke the admission `Status` published in its place).
+    #[test]
+    fn every_openapi_schema_name_is_unique() {
+        let paths = crate::source_files();
+        let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+        let mut dupes = Vec::new();
+        for p in paths {
+            let text = std::fs::read_to_string(&p).unwrap();
+            let lines: Vec<&str> = text.lines().collect();
+            for (i, l) in lines.iter().enumerate() {
+                if !(l.trim_start().starts_with("#[derive(") && l.contains("ToSchema")) {
+                    continue;
+                }
+                let mut alias = None;
+                for next in &lines[i + 1..] {
+                    let t = next.trim_start();
+                    if let Some(rest) = t.strip_prefix("#[schema(as = ") {
+                        alias = rest.split(')').next().map(str::to_string);
+                    }
+                    if let Some(rest) = t.strip_prefix("pub struct ").or_else(|| t.strip_prefix("pub enum ")) {
+                        let name = alias.clone().unwrap_or_else(|| rest.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap().to_string());
+                        let at = format!("{}:{}", p.display(), i + 1);
+                        if let Some(prev) = seen.insert(name.clone(), at.clone()) {
+                            dupes.push(format!("{name}: {prev} and {at}"));
+                        }
+                        break;
+                    }
+                    if !t.starts_with("#[") && !t.starts_with("///") {
+                        break;
+                    }
+                }
+            }
+        }
+        assert!(dupes.is_empty(), "schema names used twice (add #[schema(as = …)]): {dupes:#?}");
+        assert!(seen.len() > 50, "the scan found the schemas ({})", seen.len());
+    }
 }

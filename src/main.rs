@@ -40,6 +40,9 @@ enum Command {
     Migrate,
     /// Check every ledger invariant; exits non-zero when one is broken.
     VerifyLedger,
+    /// Walk the audit trail's hash chains; exits non-zero on any edited, removed, inserted
+    /// or reordered entry, and prints each county's head hash (keep it elsewhere).
+    VerifyAudit,
     /// Print performance figures: the contract PDF, against LibreOffice when installed.
     Bench {
         #[arg(long, default_value_t = 30)]
@@ -82,6 +85,15 @@ async fn main() -> anyhow::Result<()> {
                 anyhow::bail!("{} ledger breach(es)", breaches.len());
             }
         }
+        Command::VerifyAudit => {
+            let db = zhunru::platform::db::connect(&config.database_url).await?;
+            zhunru::platform::db::migrate(&db).await?;
+            let report = zhunru::platform::audit::verify(&db, None).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            if !report.ok {
+                anyhow::bail!("{} audit breach(es)", report.breaches.len());
+            }
+        }
         Command::ScreeningReport { corpus } => {
             for path in corpus {
                 let Ok(src) = std::fs::read_to_string(&path) else {
@@ -104,10 +116,14 @@ async fn main() -> anyhow::Result<()> {
             check_new_password(&admin_password).map_err(anyhow::Error::msg)?;
             let db = zhunru::platform::db::connect(&config.database_url).await?;
             zhunru::platform::db::migrate(&db).await?;
+            let err = |e: zhunru::platform::error::AppError| anyhow::anyhow!("{}", e.message);
+            let txn = zhunru::platform::db::begin_write(&db).await?;
             let (county, _, admin) =
-                zhunru::orgs::store::create_county(&db, &name, &username, &auth::hash_password(&admin_password))
+                zhunru::orgs::store::create_county(&txn, &name, &username, &auth::hash_password(&admin_password))
                     .await
-                    .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+                    .map_err(err)?;
+            let entry = zhunru::platform::audit::Entry::new(county.id, None, "county.create", "county", county.id).after(&county);
+            txn.commit(vec![entry]).await.map_err(err)?;
             println!("created county {} (id {}) with admin {}", county.name, county.id, admin.username);
         }
         Command::Serve { demo, bind, session_hours, secure_cookies, templates } => {
@@ -127,7 +143,9 @@ async fn main() -> anyhow::Result<()> {
             zhunru::lifecycle::store::spawn_deadline_job(state.db.clone(), Duration::from_secs(600));
             let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("binding {bind}"))?;
             tracing::info!("zhunru listening on http://{}", listener.local_addr()?);
-            axum::serve(listener, zhunru::router(state)).with_graceful_shutdown(shutdown_signal()).await?;
+            axum::serve(listener, zhunru::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+                .with_graceful_shutdown(shutdown_signal())
+                .await?;
             tracing::info!("shut down");
         }
     }

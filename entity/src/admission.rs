@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// An application for admission (准入审批表) and its decision.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "admissions")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One step of an application's history: who, when, what, why. Append-only.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "admission_events")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A community an application targets, and where the task stands there.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "admission_targets")]
 pub struct Model {
     #[sea_orm(primary_key)]

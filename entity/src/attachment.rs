@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A file attached to a deliverable, stored with its SHA-256.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "attachments")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -12,6 +12,7 @@ pub struct Model {
     pub content_type: String,
     pub size: i64,
     pub sha256: String,
+    #[serde(skip)]
     pub data: Vec<u8>,
     pub created_at: DateTimeUtc,
 }

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A purchase-of-service contract between a department and a community.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "contracts")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A clause of one contract version, as rendered from the template.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "contract_clauses")]
 pub struct Model {
     #[sea_orm(primary_key)]

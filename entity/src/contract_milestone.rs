@@ -2,7 +2,7 @@ use sea_orm::entity::prelude::*;
 
 /// A payment milestone of one contract version. With a clause, it is paid only after a
 /// deliverable for that clause is accepted; without, on its due date.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "contract_milestones")]
 pub struct Model {
     #[sea_orm(primary_key)]

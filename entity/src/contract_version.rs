@@ -2,7 +2,7 @@ use sea_orm::entity::prelude::*;
 
 /// One version of a contract: the first draft, or an amendment. Takes effect when both
 /// parties have signed it; never changed afterwards.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "contract_versions")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// What the community delivers against a performance clause.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "deliverables")]
 pub struct Model {
     #[sea_orm(primary_key)]

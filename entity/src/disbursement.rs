@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A payment of (part of) a milestone to the community, and its receipt.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "disbursements")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// An evaluation of a contract, by the department or by residents' representatives.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "evaluations")]
 pub struct Model {
     #[sea_orm(primary_key)]

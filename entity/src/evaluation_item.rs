@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// The rating of one performance clause.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "evaluation_items")]
 pub struct Model {
     #[sea_orm(primary_key)]

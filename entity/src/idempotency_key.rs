@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// The first answer to a request made with an `Idempotency-Key`.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "idempotency_keys")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -2,7 +2,7 @@ use sea_orm::entity::prelude::*;
 
 /// A journal entry: one movement of money, its lines in `ledger_line`. Append-only; a
 /// correction is a reversing entry.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "ledger_entries")]
 pub struct Model {
     #[sea_orm(primary_key)]

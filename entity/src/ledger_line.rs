@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One line of a journal entry: a debit or a credit of an account, in fen.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "ledger_lines")]
 pub struct Model {
     #[sea_orm(primary_key)]

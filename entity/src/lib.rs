@@ -3,6 +3,7 @@ pub mod admission;
 pub mod admission_event;
 pub mod admission_target;
 pub mod attachment;
+pub mod audit_log;
 pub mod contract;
 pub mod contract_clause;
 pub mod contract_milestone;

@@ -2,7 +2,7 @@ use sea_orm::entity::prelude::*;
 
 /// One change to a list item (add, adjust, cancel), with its reason, the document it
 /// rests on, and the item before and after as JSON. Append-only.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "list_changes")]
 pub struct Model {
     #[sea_orm(primary_key)]

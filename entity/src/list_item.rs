@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// An item of one of the three lists, in one year's version.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "list_items")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One year's edition of a county's three lists.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "list_versions")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A published notice (通报) of confirmed violations.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "notices")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// The community's written objection to an evaluation, kept with it.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "objections")]
 pub struct Model {
     #[sea_orm(primary_key)]

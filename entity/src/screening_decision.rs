@@ -3,7 +3,7 @@ use sea_orm::entity::prelude::*;
 /// The civil affairs reviewer's decision on a doubtful screening finding of an application:
 /// confirmed (it stays blocking) or overridden with a reason (kept, shown to the approver
 /// and on the approval document).
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "screening_decisions")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -2,7 +2,7 @@ use sea_orm::entity::prelude::*;
 
 /// A word a county added to a screening concept. Removing it stamps `removed_*`; rows are
 /// never deleted, so the table is the change log.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "screening_terms")]
 pub struct Model {
     #[sea_orm(primary_key)]

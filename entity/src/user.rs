@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -12,6 +12,7 @@ pub struct Model {
     pub display_name: String,
     /// One of the domain's `Role` names (admin, reviewer, approver, ...).
     pub role: String,
+    #[serde(skip)]
     pub password_hash: String,
     pub active: bool,
     pub failed_logins: i32,

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A community's report of work pushed down without admission (擅自下沉).
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "violation_reports")]
 pub struct Model {
     #[sea_orm(primary_key)]

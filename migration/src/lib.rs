@@ -11,6 +11,7 @@ mod m20261124_000005_funds;
 mod m20261124_000006_evaluation;
 mod m20261125_000007_lifecycle;
 mod m20261125_000008_screening;
+mod m20261125_000009_trust;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_evaluation::Migration),
             Box::new(m20261125_000007_lifecycle::Migration),
             Box::new(m20261125_000008_screening::Migration),
+            Box::new(m20261125_000009_trust::Migration),
         ]
     }
 }

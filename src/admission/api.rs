@@ -22,7 +22,6 @@ const DEPARTMENT: &[Role] = &[Role::Department];
 const REVIEWER: &[Role] = &[Role::Reviewer];
 const APPROVER: &[Role] = &[Role::Approver];
 const COMMUNITY: &[Role] = &[Role::Community];
-const NOTICE_ISSUERS: &[Role] = &[Role::Reviewer, Role::Supervisor];
 const ADMIN: &[Role] = &[Role::Admin];
 
 pub fn public_routes() -> OpenApiRouter<AppState> {
@@ -50,17 +49,18 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(review))
         .routes(routes!(decide_finding))
         .routes(routes!(revoke))
-        .routes(routes!(handle_report));
+        .routes(routes!(handle_report))
+        // Notices (通报) are issued by civil affairs only: the supervisor (督查) reads
+        // and follows them up but changes nothing (tests/authz.md).
+        .routes(routes!(publish_notice));
     let approver = OpenApiRouter::new().routes(routes!(decide));
     let community = OpenApiRouter::new().routes(routes!(file_report));
-    let issuers = OpenApiRouter::new().routes(routes!(publish_notice));
     let admin = OpenApiRouter::new().routes(routes!(put_settings));
     auth::open(ALL_ROLES, everyone)
         .merge(auth::open(DEPARTMENT, department))
         .merge(auth::open(REVIEWER, reviewer))
         .merge(auth::open(APPROVER, approver))
         .merge(auth::open(COMMUNITY, community))
-        .merge(auth::open(NOTICE_ISSUERS, issuers))
         .merge(auth::open(ADMIN, admin))
 }
 
@@ -98,10 +98,10 @@ pub struct ApplicationIn {
 
 fn parse_date(field: &str, v: &Option<String>, errs: &mut Vec<FieldError>) -> Option<NaiveDate> {
     let s = v.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
-    match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+    match crate::platform::input::parse_date(s) {
         Ok(d) => Some(d),
-        Err(_) => {
-            errs.push(FieldError { field: field.into(), message: format!("日期“{s}”格式应为 YYYY-MM-DD") });
+        Err(message) => {
+            errs.push(FieldError { field: field.into(), message });
             None
         }
     }
@@ -571,8 +571,7 @@ pub async fn report_outs(st: &AppState, county_id: i64, rs: Vec<violation_report
     responses((status = 201, body = ReportOut), (status = 422, body = ErrorBody)))]
 async fn file_report(State(st): State<AppState>, caller: Caller, ApiJson(b): ApiJson<ReportIn>) -> AppResult<(StatusCode, Json<ReportOut>)> {
     let r = b;
-    let occurred_on = NaiveDate::parse_from_str(r.occurred_on.trim(), "%Y-%m-%d")
-        .map_err(|_| AppError::invalid("occurred_on", "请填写发生日期，格式为 YYYY-MM-DD"))?;
+    let occurred_on = crate::platform::input::parse_date(&r.occurred_on).map_err(|m| AppError::invalid("occurred_on", m))?;
     let m = store::file_report(&st.db, &caller, NewReport { department_id: r.department_id, task: r.task, occurred_on, evidence: r.evidence }).await?;
     let out = report_outs(&st, caller.county_id, vec![m]).await?.remove(0);
     Ok((StatusCode::CREATED, Json(out)))
@@ -633,7 +632,7 @@ pub struct NoticeIn {
     pub title: String,
 }
 
-/// Publishes a notice (通报) of the confirmed violations not yet published.
+/// Publishes a notice (通报) of the confirmed violations not yet published (reviewer).
 #[utoipa::path(post, path = "/notices", tag = "admission", security(("bearer" = [])), request_body = NoticeIn,
     responses((status = 201, body = NoticeOut), (status = 409, description = "NOTHING_TO_PUBLISH", body = ErrorBody)))]
 async fn publish_notice(State(st): State<AppState>, caller: Caller, ApiJson(b): ApiJson<NoticeIn>) -> AppResult<(StatusCode, Json<NoticeOut>)> {
@@ -670,7 +669,7 @@ async fn get_settings(State(st): State<AppState>, caller: Caller) -> AppResult<J
     responses((status = 200, body = SettingsIO), (status = 422, body = ErrorBody)))]
 async fn put_settings(State(st): State<AppState>, caller: Caller, ApiJson(b): ApiJson<SettingsIO>) -> AppResult<Json<SettingsIO>> {
     let s = b;
-    store::set_emergency_days(&st.db, caller.county_id, s.emergency_approval_days).await?;
+    store::set_emergency_days(&st.db, &caller, s.emergency_approval_days).await?;
     Ok(Json(s))
 }
 
@@ -684,8 +683,9 @@ pub async fn document_pdf_response(st: &AppState, caller: &Caller, id: i64) -> A
     let a = admission_out(st, caller.county_id, m).await?;
     let county = crate::lists::api::county_name(st, caller.county_id).await?;
     let doc = super::pdf::approval_doc(&a, &county, &decided_on);
-    let bytes = crate::pdf::render(&doc).map_err(crate::contracts::pdf::pdf_error)?;
-    Ok(crate::contracts::pdf::pdf_response(bytes, &format!("{}.pdf", a.approval_number.unwrap_or_default())))
+    let bytes = crate::pdf::render_off_thread(doc).await?;
+    crate::platform::audit::exported(&st.db, caller, "approval_pdf", "admission", Some(id)).await?;
+    Ok(crate::web::file_download(bytes, "application/pdf", &format!("{}.pdf", a.approval_number.unwrap_or_default()), true))
 }
 
 #[utoipa::path(get, path = "/admissions/{id}/document.pdf", tag = "admission", security(("bearer" = [])),

@@ -21,6 +21,7 @@ pub const DEFAULT_EMERGENCY_DAYS: i32 = 15;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = AdmissionStatus)]
 pub enum Status {
     Draft,
     Submitted,

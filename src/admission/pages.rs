@@ -29,12 +29,15 @@ pub fn routes() -> Router<AppState> {
     let everyone = Router::new()
         .route("/admissions", get(list_page))
         .route("/admissions/{id}", get(detail_page))
-        .route("/admissions/{id}/step", post(step_submit))
-        .route("/admissions/{id}/findings", post(finding_submit))
         .route("/admissions/{id}/document", get(document_page))
         .route("/admissions/{id}/document.pdf", get(document_pdf))
         .route("/admissions/assessment", get(assessment_page))
-        .route("/reports", get(reports_page))
+        .route("/reports", get(reports_page));
+    // The roles that take a step of the procedure; the store checks which step is whose.
+    // Admin, finance, community and the read-only supervisor post nothing here.
+    let procedure = Router::new().route("/admissions/{id}/step", post(step_submit));
+    let reviewer = Router::new()
+        .route("/admissions/{id}/findings", post(finding_submit))
         .route("/reports/{id}/handle", post(handle_submit))
         .route("/notices", post(notice_submit));
     let department = Router::new()
@@ -43,6 +46,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admissions/{id}/edit", get(edit_form).post(edit_submit));
     let community = Router::new().route("/reports/new", post(report_submit));
     web::open(ALL_ROLES, everyone)
+        .merge(web::open(&[Role::Department, Role::Reviewer, Role::Approver], procedure))
+        .merge(web::open(&[Role::Reviewer], reviewer))
         .merge(web::open(&[Role::Department], department))
         .merge(web::open(&[Role::Community], community))
 }
@@ -476,7 +481,7 @@ impl ReportsPage {
         self.role == Role::Reviewer
     }
     fn can_publish(&self) -> bool {
-        matches!(self.role, Role::Reviewer | Role::Supervisor)
+        self.role == Role::Reviewer
     }
 }
 
@@ -525,7 +530,7 @@ struct ReportForm {
 }
 
 async fn report_submit(State(st): State<AppState>, caller: Caller, Form(f): Form<ReportForm>) -> PageResult {
-    let r = match chrono::NaiveDate::parse_from_str(f.occurred_on.trim(), "%Y-%m-%d") {
+    let r = match crate::platform::input::parse_date(&f.occurred_on) {
         Ok(occurred_on) => {
             store::file_report(&st.db, &caller, NewReport { department_id: f.department_id, task: f.task, occurred_on, evidence: f.evidence })
                 .await

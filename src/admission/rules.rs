@@ -366,6 +366,9 @@ pub fn check(app: &Application, engine: &Engine, items: &[RuleItem], others: &[O
     // 7. A period that exists and runs forward.
     match (app.period_start, app.period_end) {
         (Some(s), Some(e)) if e < s => out.push(Finding::new("INVALID_PERIOD", true, format!("结束日期 {e} 早于开始日期 {s}"), None)),
+        (Some(s), Some(e)) if (e - s).num_days() > crate::platform::input::MAX_PERIOD_DAYS => {
+            out.push(Finding::new("INVALID_PERIOD", true, format!("工作期限{s}至{e}超过5年：长期事项请按年度重新申请准入"), None))
+        }
         (Some(_), Some(_)) => {}
         _ => out.push(Finding::new("INVALID_PERIOD", true, "请填写工作期限的开始和结束日期".into(), None)),
     }

@@ -19,7 +19,8 @@ use crate::lists::{store as lists, ItemStatus};
 use crate::money::Money;
 use crate::orgs::{OrgKind, Role};
 use crate::platform::auth::Caller;
-use crate::platform::db::{begin_write, in_county, is_unique_violation};
+use crate::platform::audit::{with_comment, Entry, Tx};
+use crate::platform::db::{begin_write, by_id_in_county, in_county, is_unique_violation};
 use crate::platform::error::{AppError, AppResult, FieldError};
 
 /// The application as a department fills it in, already parsed.
@@ -247,7 +248,7 @@ pub async fn decide_finding(
     };
     let action = if decision == Decision::Overridden { "finding_override" } else { "finding_confirm" };
     record(&txn, caller, id, action, Some(status), status, &format!("{}：{reason}", found.message)).await?;
-    txn.commit().await?;
+    txn.commit(vec![]).await?;
     Ok(m)
 }
 
@@ -262,6 +263,13 @@ pub async fn check_draft(db: &impl ConnectionTrait, county_id: i64, d: &Draft) -
     }
     if d.target_community_ids.is_empty() {
         errs.push(FieldError { field: "target_community_ids".into(), message: "请选择至少一个进入的社区".into() });
+    } else if d.target_community_ids.len() > 500 {
+        errs.push(FieldError { field: "target_community_ids".into(), message: "一次申请进入的社区不超过500个".into() });
+    }
+    for (field, text) in [("description", &d.app.description), ("basis", &d.app.basis), ("work_plan", &d.app.work_plan), ("staffing", &d.app.staffing)] {
+        if text.chars().count() > 5000 {
+            errs.push(FieldError { field: field.into(), message: "内容不超过5000个字符".into() });
+        }
     }
     let communities: Vec<i64> = in_county::<organisation::Entity>(county_id)
         .filter(organisation::Column::Kind.eq(OrgKind::Community.as_str()))
@@ -287,8 +295,9 @@ pub async fn check_draft(db: &impl ConnectionTrait, county_id: i64, d: &Draft) -
     }
 }
 
+/// The application's history (shown on its page) and the audit trail, in one step.
 async fn record(
-    db: &impl ConnectionTrait,
+    db: &Tx,
     caller: &Caller,
     id: i64,
     action: &str,
@@ -296,6 +305,31 @@ async fn record(
     to: Status,
     comment: &str,
 ) -> AppResult<()> {
+    record_with(db, caller, id, action, from, to, comment, None, None).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn record_with(
+    db: &Tx,
+    caller: &Caller,
+    id: i64,
+    action: &str,
+    from: Option<Status>,
+    to: Status,
+    comment: &str,
+    before: Option<&admission::Model>,
+    after: Option<&admission::Model>,
+) -> AppResult<()> {
+    let snapshot = |m: Option<&admission::Model>, status: Option<Status>| match m {
+        Some(m) => serde_json::to_value(m).unwrap_or_default(),
+        None => serde_json::json!({ "status": status.map(|s| s.as_str()) }),
+    };
+    let mut entry = Entry::by(caller, format!("admission.{action}"), "admission", id)
+        .after(with_comment(snapshot(after, Some(to)), comment));
+    if from.is_some() || before.is_some() {
+        entry = entry.before(snapshot(before, from));
+    }
+    db.note(entry);
     admission_event::ActiveModel {
         county_id: Set(caller.county_id),
         admission_id: Set(id),
@@ -368,8 +402,8 @@ pub async fn create(db: &(impl ConnectionTrait + TransactionTrait), caller: &Cal
     fill(&mut am, d);
     let m = am.insert(&txn).await?;
     set_targets(&txn, caller, m.id, &d.target_community_ids).await?;
-    record(&txn, caller, m.id, "create", None, Status::Draft, "").await?;
-    txn.commit().await?;
+    record_with(&txn, caller, m.id, "create", None, Status::Draft, "", None, Some(&m)).await?;
+    txn.commit(vec![]).await?;
     Ok(m)
 }
 
@@ -387,12 +421,13 @@ pub async fn update(db: &(impl ConnectionTrait + TransactionTrait), caller: &Cal
             format!("申请当前为“{}”，已不能修改；如需变更请重新申请", status_of(&m).label()),
         ));
     }
+    let before = m.clone();
     let mut am: admission::ActiveModel = m.into();
     fill(&mut am, d);
     let m = am.update(&txn).await?;
     set_targets(&txn, caller, id, &d.target_community_ids).await?;
-    record(&txn, caller, id, "edit", Some(Status::Draft), Status::Draft, "").await?;
-    txn.commit().await?;
+    record_with(&txn, caller, id, "edit", Some(Status::Draft), Status::Draft, "", Some(&before), Some(&m)).await?;
+    txn.commit(vec![]).await?;
     Ok(m)
 }
 
@@ -560,11 +595,11 @@ async fn step_once(
     for (name, status, text) in extra_events {
         record(&txn, caller, id, name, Some(to), status, &text).await?;
     }
-    let m = admission::Entity::find_by_id(id).one(&txn).await?.ok_or_else(AppError::not_found)?;
+    let m = by_id_in_county::<admission::Entity>(caller.county_id, id).one(&txn).await?.ok_or_else(AppError::not_found)?;
     if let Some(ending) = ending {
         lifecycle::end_contracts(&txn, caller, &m, ending).await?;
     }
-    txn.commit().await?;
+    txn.commit(vec![]).await?;
     Ok(m)
 }
 
@@ -584,16 +619,22 @@ pub async fn events(db: &impl ConnectionTrait, county_id: i64, id: i64) -> AppRe
         .await?)
 }
 
-pub async fn set_emergency_days(db: &impl ConnectionTrait, county_id: i64, days: i32) -> AppResult<()> {
+pub async fn set_emergency_days(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, days: i32) -> AppResult<()> {
     if !(1..=90).contains(&days) {
         return Err(AppError::invalid("emergency_approval_days", "先进后批的审批期限须为1至90天"));
     }
+    let county_id = caller.county_id;
+    let txn = begin_write(db).await?;
+    let before = emergency_days(&txn, county_id).await?;
     entity::county::Entity::update_many()
         .col_expr(entity::county::Column::EmergencyApprovalDays, Expr::value(days))
         .filter(entity::county::Column::Id.eq(county_id))
-        .exec(db)
+        .exec(&txn)
         .await?;
-    Ok(())
+    txn.commit(vec![Entry::by(caller, "settings.emergency_approval_days", "county", county_id)
+        .before(serde_json::json!({"emergency_approval_days": before}))
+        .after(serde_json::json!({"emergency_approval_days": days}))])
+    .await
 }
 
 pub async fn emergency_days(db: &impl ConnectionTrait, county_id: i64) -> AppResult<i32> {
@@ -658,7 +699,7 @@ pub struct NewReport {
 
 /// A community refuses work that reached it without admission and reports it
 /// (000 §二(三)2; 001 §二(三); 004 Yingjiang: 4 such cases found and reported in a year).
-pub async fn file_report(db: &impl ConnectionTrait, caller: &Caller, r: NewReport) -> AppResult<violation_report::Model> {
+pub async fn file_report(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, r: NewReport) -> AppResult<violation_report::Model> {
     if caller.role != Role::Community {
         return Err(AppError::forbidden());
     }
@@ -679,7 +720,8 @@ pub async fn file_report(db: &impl ConnectionTrait, caller: &Caller, r: NewRepor
     if !errs.is_empty() {
         return Err(AppError::validation(errs));
     }
-    Ok(violation_report::ActiveModel {
+    let txn = begin_write(db).await?;
+    let r = violation_report::ActiveModel {
         county_id: Set(caller.county_id),
         community_id: Set(caller.org_id),
         reported_by: Set(caller.user_id),
@@ -691,8 +733,10 @@ pub async fn file_report(db: &impl ConnectionTrait, caller: &Caller, r: NewRepor
         created_at: Set(Utc::now()),
         ..Default::default()
     }
-    .insert(db)
-    .await?)
+    .insert(&txn)
+    .await?;
+    txn.commit(vec![Entry::by(caller, "violation_report.file", "violation_report", r.id).after(&r)]).await?;
+    Ok(r)
 }
 
 pub async fn reports(db: &impl ConnectionTrait, caller: &Caller) -> AppResult<Vec<violation_report::Model>> {
@@ -701,7 +745,7 @@ pub async fn reports(db: &impl ConnectionTrait, caller: &Caller) -> AppResult<Ve
 
 /// The reviewer confirms a violation or dismisses the report, with a reason.
 pub async fn handle_report(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     caller: &Caller,
     id: i64,
     confirm: bool,
@@ -718,6 +762,7 @@ pub async fn handle_report(
         return Err(AppError::conflict("INVALID_STATE", "该报告已处理"));
     }
     let status = if confirm { ReportStatus::Confirmed } else { ReportStatus::Dismissed };
+    let txn = begin_write(db).await?;
     let res = violation_report::Entity::update_many()
         .col_expr(violation_report::Column::Status, Expr::value(status.as_str()))
         .col_expr(violation_report::Column::HandledBy, Expr::value(caller.user_id))
@@ -725,12 +770,15 @@ pub async fn handle_report(
         .col_expr(violation_report::Column::HandledAt, Expr::value(Utc::now()))
         .filter(violation_report::Column::Id.eq(id))
         .filter(violation_report::Column::Status.eq(ReportStatus::Reported.as_str()))
-        .exec(db)
+        .exec(&txn)
         .await?;
     if res.rows_affected != 1 {
         return Err(AppError::conflict("INVALID_STATE", "该报告已处理"));
     }
-    Ok(violation_report::Entity::find_by_id(id).one(db).await?.ok_or_else(AppError::not_found)?)
+    let after = by_id_in_county::<violation_report::Entity>(caller.county_id, id).one(&txn).await?.ok_or_else(AppError::not_found)?;
+    txn.commit(vec![Entry::by(caller, format!("violation_report.{}", status.as_str()), "violation_report", id).before(&r).after(&after)])
+        .await?;
+    Ok(after)
 }
 
 #[derive(Serialize, ToSchema, Debug, PartialEq, Eq)]
@@ -759,9 +807,10 @@ pub async fn violation_counts(db: &impl ConnectionTrait, county_id: i64) -> AppR
     Ok(out)
 }
 
-/// Publishes a notice (通报) of the confirmed violations not yet published.
+/// Civil affairs publishes a notice (通报) of the confirmed violations not yet published.
+/// Only the reviewer: the supervisor (督查) is read-only.
 pub async fn publish_notice(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, title: &str) -> AppResult<notice::Model> {
-    if !matches!(caller.role, Role::Reviewer | Role::Supervisor) {
+    if caller.role != Role::Reviewer {
         return Err(AppError::forbidden());
     }
     if title.trim().is_empty() {
@@ -807,7 +856,8 @@ pub async fn publish_notice(db: &(impl ConnectionTrait + TransactionTrait), call
         .filter(violation_report::Column::Id.is_in(pending.iter().map(|r| r.id)))
         .exec(&txn)
         .await?;
-    txn.commit().await?;
+    let reports: Vec<i64> = pending.iter().map(|r| r.id).collect();
+    txn.commit(vec![Entry::by(caller, "notice.publish", "notice", n.id).after(serde_json::json!({"notice": &n, "reports": reports}))]).await?;
     Ok(n)
 }
 
@@ -862,7 +912,7 @@ pub async fn todos(db: &impl ConnectionTrait, caller: &Caller) -> AppResult<Vec<
 
 /// Changes an admission's status from `from` (guarded, so a concurrent step cannot also
 /// take it) and records the step. For the lifecycle's own steps (deadlines).
-pub async fn set_status(db: &impl ConnectionTrait, caller: &Caller, a: &admission::Model, from: Status, to: Status, action: &str, comment: &str) -> AppResult<bool> {
+pub async fn set_status(db: &Tx, caller: &Caller, a: &admission::Model, from: Status, to: Status, action: &str, comment: &str) -> AppResult<bool> {
     let res = admission::Entity::update_many()
         .col_expr(admission::Column::Status, Expr::value(to.as_str()))
         .col_expr(admission::Column::UpdatedAt, Expr::value(Utc::now()))
@@ -878,14 +928,14 @@ pub async fn set_status(db: &impl ConnectionTrait, caller: &Caller, a: &admissio
 
 /// A contract of the task has ended: when none is still open and the work is done (or
 /// every contract closed), the admission is revoked (工作完成后撤销).
-pub async fn contract_closed(db: &impl ConnectionTrait, caller: &Caller, admission_id: i64) -> AppResult<()> {
+pub async fn contract_closed(db: &Tx, caller: &Caller, admission_id: i64) -> AppResult<()> {
     let open = in_county::<entity::contract::Entity>(caller.county_id)
         .filter(entity::contract::Column::AdmissionId.eq(admission_id))
         .filter(entity::contract::Column::Status.is_not_in([ContractStatus::Closed.as_str(), ContractStatus::Terminated.as_str()]))
         .one(db)
         .await?
         .is_some();
-    let Some(a) = admission::Entity::find_by_id(admission_id).one(db).await? else { return Ok(()) };
+    let Some(a) = by_id_in_county::<admission::Entity>(caller.county_id, admission_id).one(db).await? else { return Ok(()) };
     let from = lifecycle::admission_status(&a)?;
     let any = in_county::<entity::contract::Entity>(caller.county_id)
         .filter(entity::contract::Column::AdmissionId.eq(admission_id))

@@ -92,6 +92,7 @@ pub struct MilestoneOut {
 }
 
 #[derive(Serialize, ToSchema, Clone)]
+#[schema(as = ContractVersionOut)]
 pub struct VersionOut {
     pub version: i32,
     /// pending | effective | superseded | void
@@ -183,10 +184,9 @@ async fn version_out(st: &AppState, c: &contract::Model, v: &contract_version::M
 
 /// Everything about one contract, every version included.
 pub async fn contract_out(st: &AppState, c: contract::Model) -> AppResult<ContractOut> {
-    use sea_orm::EntityTrait;
     let names = crate::admission::store::org_names(&st.db, c.county_id).await?;
     let users = crate::orgs::store::user_names(&st.db, c.county_id).await?;
-    let a = entity::admission::Entity::find_by_id(c.admission_id).one(&st.db).await?.ok_or_else(AppError::not_found)?;
+    let a = crate::platform::db::by_id_in_county::<entity::admission::Entity>(c.county_id, c.admission_id).one(&st.db).await?.ok_or_else(AppError::not_found)?;
     let mut versions = Vec::new();
     for v in store::versions(&st.db, &c).await? {
         versions.push(version_out(st, &c, &v, &users).await?);
@@ -400,5 +400,5 @@ async fn terminate(State(st): State<AppState>, caller: Caller, Path(id): Path<i6
 async fn contract_pdf(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<axum::response::Response> {
     let c = store::find(&st.db, &caller, id).await?;
     let out = contract_out(&st, c).await?;
-    super::pdf::contract_response(&out)
+    super::pdf::contract_response(&st, &caller, &out).await
 }

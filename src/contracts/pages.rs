@@ -27,12 +27,16 @@ pub fn routes() -> Router<AppState> {
     let everyone = Router::new()
         .route("/contracts", get(list_page))
         .route("/contracts/{id}", get(detail_page))
-        .route("/contracts/{id}/pdf", get(pdf))
-        .route("/contracts/{id}/step", post(step));
+        .route("/contracts/{id}/pdf", get(pdf));
+    // Signing, completing, closing, terminating: the two parties only (the store checks
+    // which side may do what); everyone else, the supervisor included, only reads.
+    let parties = Router::new().route("/contracts/{id}/step", post(step));
     let department = Router::new()
         .route("/contracts/new", get(new_form).post(new_submit))
         .route("/contracts/{id}/amend", post(amend_submit));
-    web::open(ALL_ROLES, everyone).merge(web::open(&[Role::Department], department))
+    web::open(ALL_ROLES, everyone)
+        .merge(web::open(&[Role::Department, Role::Community], parties))
+        .merge(web::open(&[Role::Department], department))
 }
 
 #[derive(askama::Template)]
@@ -93,7 +97,7 @@ impl DraftForm {
             if s.trim().is_empty() {
                 return Ok(None);
             }
-            NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map(Some).map_err(|_| AppError::invalid(field, "日期格式应为 YYYY-MM-DD"))
+            crate::platform::input::parse_date(s).map(Some).map_err(|m| AppError::invalid(field, m))
         };
         Ok(NewContract {
             admission_id: self.admission_id,
@@ -422,5 +426,5 @@ async fn amend_submit(State(st): State<AppState>, caller: Caller, Path(id): Path
 
 async fn pdf(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> PageResult {
     let c = api::contract_out(&st, store::find(&st.db, &caller, id).await?).await?;
-    Ok(super::pdf::contract_response(&c)?)
+    Ok(super::pdf::contract_response(&st, &caller, &c).await?)
 }

@@ -1,9 +1,8 @@
 //! The contract as a document for the PDF machinery.
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use super::api::ContractOut;
-use crate::pdf::{render, Block, Doc, PdfError};
+use crate::pdf::{Block, Doc, PdfError};
 use crate::platform::error::{AppError, AppResult};
 
 /// 1 → 一, 10 → 十, 12 → 十二, 21 → 二十一 (clause numbers).
@@ -83,26 +82,10 @@ pub fn pdf_error(e: PdfError) -> AppError {
     }
 }
 
-/// A PDF as a download.
-pub fn pdf_response(bytes: Vec<u8>, filename: &str) -> Response {
-    let ascii: String = filename.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-').collect();
-    let encoded: String = filename
-        .bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b == b'.' { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect();
-    (
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
-pub fn contract_response(c: &ContractOut) -> AppResult<Response> {
-    let bytes = render(&contract_doc(c)).map_err(pdf_error)?;
-    Ok(pdf_response(bytes, &format!("{}.pdf", c.number)))
+pub async fn contract_response(st: &crate::AppState, caller: &crate::platform::auth::Caller, c: &ContractOut) -> AppResult<Response> {
+    let bytes = crate::pdf::render_off_thread(contract_doc(c)).await?;
+    crate::platform::audit::exported(&st.db, caller, "contract_pdf", "contract", Some(c.id)).await?;
+    Ok(crate::web::file_download(bytes, "application/pdf", &format!("{}.pdf", c.number), true))
 }
 
 #[cfg(test)]

@@ -14,7 +14,8 @@ use crate::admission::store as admissions;
 use crate::money::Money;
 use crate::orgs::Role;
 use crate::platform::auth::Caller;
-use crate::platform::db::{begin_write, in_county, is_unique_violation};
+use crate::platform::audit::Entry;
+use crate::platform::db::{begin_write, by_id_in_county, in_county, is_unique_violation};
 use crate::platform::error::{AppError, AppResult, FieldError};
 
 pub use crate::lifecycle::ContractStatus as Status;
@@ -449,7 +450,9 @@ pub async fn draft(
         check_printable(&texts)?;
         let plan = carry_plan(&instalments(&t.schedule, new.amount, start, end), &[], 1, false)?;
         write_version_body(&txn, &c, 1, t, &texts, &plan).await?;
-        txn.commit().await?;
+        txn.commit(vec![Entry::by(caller, "contract.draft", "contract", c.id)
+            .after(serde_json::json!({"contract": &c, "amount": new.amount.to_string(), "period_start": start, "period_end": end}))])
+        .await?;
         return Ok(c);
     }
     Err(AppError::conflict("CONCURRENT_UPDATE", "合同编号分配冲突，请重试"))
@@ -489,7 +492,7 @@ pub async fn sign(db: &(impl ConnectionTrait + TransactionTrait), templates: &[T
         return Err(AppError::conflict("ALREADY_SIGNED", "您方已签署此版本，等待对方签署"));
     }
     // The rules are checked once more before anything binds the community.
-    let a = admission::Entity::find_by_id(c.admission_id).one(&txn).await?.ok_or_else(AppError::not_found)?;
+    let a = by_id_in_county::<admission::Entity>(c.county_id, c.admission_id).one(&txn).await?.ok_or_else(AppError::not_found)?;
     lifecycle::require_in_force(&a, Use::Bind)?;
     let t = template(templates, &c.template_id)?;
     check_rules(&txn, &a, t).await?;
@@ -557,14 +560,18 @@ pub async fn sign(db: &(impl ConnectionTrait + TransactionTrait), templates: &[T
             .exec(&txn)
             .await?;
         if status == Status::Draft {
-            lifecycle::activate(&txn, &c).await?;
+            lifecycle::activate(&txn, caller, &c).await?;
         } else {
             // An amendment down to what is paid and confirmed may end the contract's life.
             lifecycle::settle(&txn, caller, c.id).await?;
         }
     }
-    let c = contract::Entity::find_by_id(c.id).one(&txn).await?.ok_or_else(AppError::not_found)?;
-    txn.commit().await?;
+    let c = by_id_in_county::<contract::Entity>(c.county_id, c.id).one(&txn).await?.ok_or_else(AppError::not_found)?;
+    let side = if party_department { "department" } else { "community" };
+    txn.commit(vec![Entry::by(caller, "contract.sign", "contract", c.id)
+        .before(serde_json::json!({"version": v.version, "status": v.status}))
+        .after(serde_json::json!({"version": v.version, "signed_by": side, "in_force": both, "amount": amount.to_string()}))])
+    .await?;
     Ok(c)
 }
 
@@ -606,7 +613,7 @@ pub async fn amend(
         return Err(AppError::conflict("AMENDMENT_PENDING", "已有待签署的变更，请先完成签署"));
     }
     let t = template(templates, &c.template_id)?;
-    let a = admission::Entity::find_by_id(c.admission_id).one(&txn).await?.ok_or_else(AppError::not_found)?;
+    let a = by_id_in_county::<admission::Entity>(c.county_id, c.admission_id).one(&txn).await?.ok_or_else(AppError::not_found)?;
     lifecycle::require_in_force(&a, Use::Bind)?;
     check_rules(&txn, &a, t).await?;
     let cur = in_county::<contract_version::Entity>(c.county_id)
@@ -684,7 +691,12 @@ pub async fn amend(
     check_printable(&texts)?;
     let plan = plan_for(&txn, &c, t, amount, start, end).await?;
     write_version_body(&txn, &c, version, t, &texts, &plan).await?;
-    txn.commit().await?;
+    let changed_clauses: Vec<&String> = changed.iter().map(|(k, _)| k).collect();
+    txn.commit(vec![Entry::by(caller, "contract.amend", "contract", c.id)
+        .before(serde_json::json!({"version": cur.version, "amount": Money::from_fen(cur.amount_fen).to_string(), "period_start": cur.period_start, "period_end": cur.period_end}))
+        .after(serde_json::json!({"version": version, "amount": amount.to_string(), "period_start": start, "period_end": end,
+            "rationale_code": am.rationale_code, "rationale": am.rationale.trim(), "clauses": changed_clauses}))])
+    .await?;
     Ok(c)
 }
 
@@ -706,8 +718,8 @@ pub async fn withdraw_amendment(db: &(impl ConnectionTrait + TransactionTrait), 
     if res.rows_affected != 1 {
         return Err(AppError::conflict("NOTHING_TO_WITHDRAW", "没有待签署的合同变更"));
     }
-    let c = contract::Entity::find_by_id(id).one(&txn).await?.ok_or_else(AppError::not_found)?;
-    txn.commit().await?;
+    let c = by_id_in_county::<contract::Entity>(caller.county_id, id).one(&txn).await?.ok_or_else(AppError::not_found)?;
+    txn.commit(vec![Entry::by(caller, "contract.withdraw_amendment", "contract", c.id)]).await?;
     Ok(c)
 }
 
@@ -721,7 +733,7 @@ pub async fn transition(db: &(impl ConnectionTrait + TransactionTrait), caller: 
         return Err(AppError::forbidden());
     }
     match to {
-        Status::Completed => lifecycle::complete(&txn, &c).await?,
+        Status::Completed => lifecycle::complete(&txn, caller, &c).await?,
         Status::Closed => {
             life::contract_next(lifecycle::contract_status(&c)?, ContractStep::Close)?;
             if !lifecycle::settle(&txn, caller, c.id).await? {
@@ -741,7 +753,7 @@ pub async fn transition(db: &(impl ConnectionTrait + TransactionTrait), caller: 
             return Err(AppError::conflict("INVALID_STATE", format!("合同不能改为“{}”", to.label())));
         }
     }
-    let c = contract::Entity::find_by_id(id).one(&txn).await?.ok_or_else(AppError::not_found)?;
-    txn.commit().await?;
+    let c = by_id_in_county::<contract::Entity>(caller.county_id, id).one(&txn).await?.ok_or_else(AppError::not_found)?;
+    txn.commit(vec![]).await?;
     Ok(c)
 }

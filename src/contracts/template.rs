@@ -52,8 +52,12 @@ impl Variable {
         let v = value.trim();
         let bad = |what: &str| Err(format!("“{}”须为{what}", self.label));
         match self.ty {
+            VarType::Text if v.chars().count() > 2000 => bad("不超过2000个字符的文字"),
             VarType::Text => Ok(v.to_string()),
-            VarType::Date => NaiveDate::parse_from_str(v, "%Y-%m-%d").map(|d| d.to_string()).or_else(|_| bad("日期（YYYY-MM-DD）")),
+            VarType::Date => match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+                Ok(d) => crate::platform::input::check_date(d).map(|d| d.to_string()),
+                Err(_) => bad("日期（YYYY-MM-DD）"),
+            },
             VarType::Money => v.parse::<Money>().map(|m| m.to_string()).or_else(|_| bad("金额，如 3000.00")),
             VarType::Integer => v.parse::<i64>().map(|i| i.to_string()).or_else(|_| bad("整数")),
             VarType::Choice => {

@@ -8,6 +8,7 @@ use super::{check, overall, EvalError, FormItem};
 use crate::contracts::store::{self as contracts, Status};
 use crate::orgs::Role;
 use crate::platform::auth::Caller;
+use crate::platform::audit::Entry;
 use crate::platform::db::{begin_write, in_county, is_unique_violation};
 use crate::platform::error::{AppError, AppResult};
 
@@ -76,7 +77,8 @@ pub async fn submit(
         .await?;
     }
     crate::lifecycle::store::settle(&txn, caller, c.id).await?;
-    txn.commit().await?;
+    let rated: Vec<serde_json::Value> = ratings.iter().map(|r| serde_json::json!({"clause_id": r.clause_id, "rating": r.rating.as_str(), "comment": r.comment})).collect();
+    txn.commit(vec![Entry::by(caller, "evaluation.submit", "evaluation", e.id).after(serde_json::json!({"evaluation": &e, "items": rated}))]).await?;
     Ok(e)
 }
 
@@ -96,7 +98,7 @@ pub async fn evaluations_of(db: &impl ConnectionTrait, c: &contract::Model) -> A
 }
 
 /// The community files a written objection; it is kept with the evaluation.
-pub async fn object(db: &impl ConnectionTrait, caller: &Caller, evaluation_id: i64, text: &str) -> AppResult<objection::Model> {
+pub async fn object(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, evaluation_id: i64, text: &str) -> AppResult<objection::Model> {
     let e = in_county::<evaluation::Entity>(caller.county_id)
         .filter(evaluation::Column::Id.eq(evaluation_id))
         .one(db)
@@ -109,7 +111,8 @@ pub async fn object(db: &impl ConnectionTrait, caller: &Caller, evaluation_id: i
     if text.trim().is_empty() {
         return Err(AppError::invalid("text", "请写明异议内容"));
     }
-    Ok(objection::ActiveModel {
+    let txn = begin_write(db).await?;
+    let o = objection::ActiveModel {
         county_id: Set(c.county_id),
         evaluation_id: Set(e.id),
         text: Set(text.trim().into()),
@@ -117,6 +120,8 @@ pub async fn object(db: &impl ConnectionTrait, caller: &Caller, evaluation_id: i
         created_at: Set(Utc::now()),
         ..Default::default()
     }
-    .insert(db)
-    .await?)
+    .insert(&txn)
+    .await?;
+    txn.commit(vec![Entry::by(caller, "objection.file", "objection", o.id).after(&o)]).await?;
+    Ok(o)
 }

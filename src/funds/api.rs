@@ -28,11 +28,15 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(summary))
         .routes(routes!(get_budget));
     let finance = OpenApiRouter::new().routes(routes!(put_budget)).routes(routes!(disburse));
+    let upload = OpenApiRouter::new()
+        .routes(routes!(attach))
+        .layer(axum::extract::DefaultBodyLimit::max(store::MAX_ATTACHMENT + 64 * 1024));
     let community = OpenApiRouter::new()
         .routes(routes!(confirm))
         .routes(routes!(dispute))
         .routes(routes!(submit_deliverable))
-        .routes(routes!(attach));
+        .merge(upload);
+    let everyone = everyone.routes(routes!(download));
     let department = OpenApiRouter::new().routes(routes!(accept)).routes(routes!(reject));
     let admin = OpenApiRouter::new().routes(routes!(verify));
     auth::open(ALL_ROLES, everyone)
@@ -283,6 +287,7 @@ async fn list_deliverables(State(st): State<AppState>, caller: Caller, Path(id):
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(as = DeliverableCommentIn)]
 pub struct CommentIn {
     #[serde(default)]
     pub comment: String,
@@ -325,6 +330,23 @@ async fn attach(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>,
         }
     }
     Err(AppError::invalid("file", "请选择附件"))
+}
+
+/// Downloads an attachment: those who may see the deliverable's contract.
+#[utoipa::path(get, path = "/attachments/{id}", tag = "funds", security(("bearer" = [])),
+    responses((status = 200, content_type = "application/octet-stream", description = "the file as uploaded"), (status = 404, body = ErrorBody)))]
+async fn download(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<axum::response::Response> {
+    Ok(file_response(store::find_attachment(&st.db, &caller, id).await?))
+}
+
+/// The stored file, as a download (never rendered inline: a file is not a page), with
+/// its SHA-256 so the receiver can check it.
+pub fn file_response(a: entity::attachment::Model) -> axum::response::Response {
+    let mut r = crate::web::file_download(a.data, &a.content_type, &a.filename, false);
+    if let Ok(v) = axum::http::HeaderValue::from_str(&a.sha256) {
+        r.headers_mut().insert("x-content-sha256", v);
+    }
+    r
 }
 
 #[derive(Serialize, ToSchema)]

@@ -23,9 +23,11 @@ use crate::AppState;
 pub fn routes() -> Router<AppState> {
     let everyone = Router::new().route("/funds", get(overview));
     let finance = Router::new().route("/contracts/{id}/pay", post(pay)).route("/funds/budget", post(set_budget));
-    let community = Router::new()
-        .route("/disbursements/{id}/receipt", post(receipt))
-        .route("/contracts/{id}/deliverables", post(submit_deliverable));
+    let community = Router::new().route("/disbursements/{id}/receipt", post(receipt)).route(
+        "/contracts/{id}/deliverables",
+        post(submit_deliverable).layer(axum::extract::DefaultBodyLimit::max(store::MAX_ATTACHMENT + 256 * 1024)),
+    );
+    let everyone = everyone.route("/attachments/{id}", get(download));
     let department = Router::new().route("/deliverables/{id}/decide", post(decide));
     web::open(ALL_ROLES, everyone)
         .merge(web::open(&[Role::Finance], finance))
@@ -167,23 +169,44 @@ async fn receipt(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>
     }
 }
 
+/// Downloads an attachment (those who may see its contract).
+async fn download(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> PageResult {
+    let a = store::find_attachment(&st.db, &caller, id).await?;
+    Ok(crate::funds::api::file_response(a))
+}
+
 async fn submit_deliverable(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, mut mp: Multipart) -> PageResult {
-    let (mut clause_id, mut summary, mut file) = (0i64, String::new(), None);
-    while let Ok(Some(field)) = mp.next_field().await {
-        match field.name().unwrap_or("") {
-            "clause_id" => clause_id = field.text().await.unwrap_or_default().trim().parse().unwrap_or(0),
-            "summary" => summary = field.text().await.unwrap_or_default(),
-            "file" => {
-                let name = field.file_name().unwrap_or("").to_string();
-                let data = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
-                if !name.is_empty() && !data.is_empty() {
-                    file = Some((name, data));
+    let (mut clause_id, mut summary, mut file, mut unreadable) = (0i64, String::new(), None, false);
+    loop {
+        match mp.next_field().await {
+            Ok(Some(field)) => match field.name().unwrap_or("") {
+                "clause_id" => clause_id = field.text().await.unwrap_or_default().trim().parse().unwrap_or(0),
+                "summary" => summary = field.text().await.unwrap_or_default(),
+                "file" => {
+                    let name = field.file_name().unwrap_or("").to_string();
+                    match field.bytes().await {
+                        Ok(data) if !name.is_empty() && !data.is_empty() => file = Some((name, data.to_vec())),
+                        Ok(_) => {}
+                        Err(_) => unreadable = true,
+                    }
                 }
+                _ => {}
+            },
+            Ok(None) => break,
+            Err(_) => {
+                unreadable = true;
+                break;
             }
-            _ => {}
         }
     }
     let r = async {
+        // The file is checked before anything is saved: no deliverable without its file.
+        if unreadable {
+            return Err(AppError::invalid("file", "附件无法读取或超过 5 MB，请重新选择"));
+        }
+        if let Some((name, data)) = &file {
+            store::check_attachment(name, data)?;
+        }
         let d = store::submit_deliverable(&st.db, &caller, id, clause_id, &summary).await?;
         if let Some((name, data)) = file {
             store::attach(&st.db, &caller, d.id, &name, data).await?;

@@ -15,7 +15,8 @@ use crate::lifecycle::{store as lifecycle, Use};
 use crate::money::Money;
 use crate::orgs::{OrgKind, Role};
 use crate::platform::auth::Caller;
-use crate::platform::db::{begin_write, in_county, is_unique_violation};
+use crate::platform::audit::{Entry, Tx};
+use crate::platform::db::{begin_write, by_id_in_county, in_county, is_unique_violation};
 use crate::platform::error::{AppError, AppResult};
 
 fn funds_error(e: FundsError) -> AppError {
@@ -38,7 +39,7 @@ pub async fn book(db: &impl ConnectionTrait, county_id: i64, accounts: &[String]
 
 /// Appends one balanced entry. The only writer of the ledger.
 async fn post(
-    db: &impl ConnectionTrait,
+    db: &Tx,
     caller: &Caller,
     kind: &str,
     refs: (Option<i64>, Option<i64>, Option<i32>),
@@ -71,6 +72,12 @@ async fn post(
         .insert(db)
         .await?;
     }
+    let lines: Vec<serde_json::Value> = lines
+        .iter()
+        .filter(|l| l.fen != 0)
+        .map(|l| serde_json::json!({"account": l.account, "amount": Money::from_fen(l.fen).to_string()}))
+        .collect();
+    db.note(Entry::by(caller, format!("ledger.{kind}"), "ledger_entry", e.id).after(serde_json::json!({"memo": memo, "lines": lines})));
     Ok(e)
 }
 
@@ -107,7 +114,11 @@ pub async fn set_budget(
     }
     let memo = if reason.trim().is_empty() { format!("下达{year}年度购买服务预算") } else { reason.trim().to_string() };
     post(&txn, caller, "budget", (None, Some(dept), Some(year)), &memo, &lines).await?;
-    txn.commit().await?;
+    let before = b.balance(&super::approp(dept, year));
+    txn.commit(vec![Entry::by(caller, "budget.set", "organisation", dept)
+        .before(serde_json::json!({"year": year, "amount": before.to_string()}))
+        .after(serde_json::json!({"year": year, "amount": amount.to_string(), "reason": reason.trim()}))])
+    .await?;
     Ok(amount)
 }
 
@@ -127,7 +138,7 @@ async fn contract_year(db: &impl ConnectionTrait, c: &contract::Model, start: ch
 /// (refused beyond it) or releases what is no longer needed. Runs inside the signing
 /// transaction, so a contract over budget cannot become active.
 pub async fn commit_contract(
-    txn: &impl ConnectionTrait,
+    txn: &Tx,
     caller: &Caller,
     c: &contract::Model,
     start: chrono::NaiveDate,
@@ -185,7 +196,7 @@ pub async fn require_department_room(txn: &impl ConnectionTrait, c: &contract::M
 }
 
 /// Gives back everything a contract has committed and not paid (termination).
-pub async fn release_contract(txn: &impl ConnectionTrait, caller: &Caller, c: &contract::Model) -> AppResult<()> {
+pub async fn release_contract(txn: &Tx, caller: &Caller, c: &contract::Model) -> AppResult<()> {
     let b = book(txn, c.county_id, &[super::commit(c.id)]).await?;
     let left = b.balance(&super::commit(c.id));
     if !left.is_positive() {
@@ -230,20 +241,8 @@ pub async fn disburse(
     }
     let hash = request_hash(contract_id, milestone_id, amount);
     for _ in 0..3 {
-        if let Some(prev) = idempotency_key::Entity::find()
-            .filter(idempotency_key::Column::UserId.eq(caller.user_id))
-            .filter(idempotency_key::Column::Key.eq(key))
-            .one(db)
-            .await?
-        {
-            if prev.request_hash != hash {
-                return Err(AppError::new(
-                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                    "IDEMPOTENCY_KEY_REUSED",
-                    "同一个 Idempotency-Key 已用于内容不同的请求",
-                ));
-            }
-            return Ok(Answer { status: prev.status_code as u16, body: prev.body });
+        if let Some(answer) = replay(db, caller, key, &hash).await? {
+            return answer;
         }
         match disburse_once(db, caller, key, &hash, contract_id, milestone_id, amount, &answer).await {
             Err(e) if e.code == "IDEMPOTENCY_RACE" => continue, // a twin committed first: replay it
@@ -251,6 +250,26 @@ pub async fn disburse(
         }
     }
     Err(AppError::conflict("CONCURRENT_UPDATE", "请求冲突，请重试"))
+}
+
+/// The stored answer of an earlier request with this key, if there was one.
+async fn replay(db: &impl ConnectionTrait, caller: &Caller, key: &str, hash: &str) -> AppResult<Option<AppResult<Answer>>> {
+    let Some(prev) = in_county::<idempotency_key::Entity>(caller.county_id)
+        .filter(idempotency_key::Column::UserId.eq(caller.user_id))
+        .filter(idempotency_key::Column::Key.eq(key))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if prev.request_hash != hash {
+        return Ok(Some(Err(AppError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "IDEMPOTENCY_KEY_REUSED",
+            "同一个 Idempotency-Key 已用于内容不同的请求",
+        ))));
+    }
+    Ok(Some(Ok(Answer { status: prev.status_code as u16, body: prev.body })))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -269,7 +288,7 @@ async fn disburse_once(
     let c = q().one(&txn).await?.ok_or_else(|| AppError::invalid("contract_id", "没有这个合同"))?;
     // Admission before contract, as every money step locks them. Shared on the admission:
     // payments on its contracts go on side by side, a rejection or revocation waits.
-    let mut aq = entity::admission::Entity::find_by_id(c.admission_id);
+    let mut aq = by_id_in_county::<entity::admission::Entity>(c.county_id, c.admission_id);
     let mut cq = q();
     if db.get_database_backend() == DatabaseBackend::Postgres {
         aq = aq.lock_shared();
@@ -277,6 +296,12 @@ async fn disburse_once(
     }
     let a = aq.one(&txn).await?.ok_or_else(AppError::not_found)?;
     let c = cq.one(&txn).await?.ok_or_else(AppError::not_found)?;
+    // A twin with the same key may have committed while this one waited for the lock:
+    // answer as it was answered, before any check that its payment would now fail.
+    if let Some(answer) = replay(&txn, caller, key, hash).await? {
+        txn.commit_unchanged().await?;
+        return answer;
+    }
     if !matches!(lifecycle::contract_status(&c)?, contracts::Status::Active | contracts::Status::Completed) {
         return Err(AppError::conflict("INVALID_STATE", "只有已生效的合同才能拨付"));
     }
@@ -334,7 +359,7 @@ async fn disburse_once(
         Err(e) if is_unique_violation(&e) => Err(AppError::conflict("IDEMPOTENCY_RACE", "")),
         Err(e) => Err(e.into()),
         Ok(_) => {
-            txn.commit().await?;
+            txn.commit(vec![Entry::by(caller, "disbursement.pay", "disbursement", d.id).after(&d)]).await?;
             Ok(Answer { status: 201, body })
         }
     }
@@ -343,7 +368,7 @@ async fn disburse_once(
 /// A deliverable for the clause (by number, whatever version it was submitted under)
 /// has been accepted.
 async fn clause_accepted(db: &impl ConnectionTrait, c: &contract::Model, clause_id: i64) -> AppResult<bool> {
-    let Some(clause) = contract_clause::Entity::find_by_id(clause_id).one(db).await? else { return Ok(false) };
+    let Some(clause) = by_id_in_county::<contract_clause::Entity>(c.county_id, clause_id).one(db).await? else { return Ok(false) };
     let same_number: Vec<i64> = in_county::<contract_clause::Entity>(c.county_id)
         .filter(contract_clause::Column::ContractId.eq(c.id))
         .filter(contract_clause::Column::Number.eq(clause.number))
@@ -375,7 +400,7 @@ pub async fn find_disbursement(db: &impl ConnectionTrait, caller: &Caller, id: i
 pub async fn receipt(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, id: i64, dispute: Option<&str>) -> AppResult<disbursement::Model> {
     let txn = begin_write(db).await?;
     let d = find_disbursement(&txn, caller, id).await?;
-    let c = contract::Entity::find_by_id(d.contract_id).one(&txn).await?.ok_or_else(AppError::not_found)?;
+    let c = by_id_in_county::<contract::Entity>(d.county_id, d.contract_id).one(&txn).await?.ok_or_else(AppError::not_found)?;
     if caller.role != Role::Community || c.community_id != caller.org_id {
         return Err(AppError::forbidden());
     }
@@ -402,9 +427,10 @@ pub async fn receipt(db: &(impl ConnectionTrait + TransactionTrait), caller: &Ca
     if status == "confirmed" {
         post(&txn, caller, "receipt", (Some(c.id), Some(c.department_id), None), &format!("{}确认收到合同{}拨款", "社区", c.number), &super::confirm(c.id, Money::from_fen(d.amount_fen))).await?;
     }
-    let d = disbursement::Entity::find_by_id(id).one(&txn).await?.ok_or_else(AppError::not_found)?;
+    let before = d;
+    let d = by_id_in_county::<disbursement::Entity>(caller.county_id, id).one(&txn).await?.ok_or_else(AppError::not_found)?;
     crate::lifecycle::store::settle(&txn, caller, c.id).await?;
-    txn.commit().await?;
+    txn.commit(vec![Entry::by(caller, format!("disbursement.{status}"), "disbursement", id).before(&before).after(&d)]).await?;
     Ok(d)
 }
 
@@ -549,7 +575,7 @@ pub async fn submit_deliverable(db: &(impl ConnectionTrait + TransactionTrait), 
     }
     .insert(&txn)
     .await?;
-    txn.commit().await?;
+    txn.commit(vec![Entry::by(caller, "deliverable.submit", "deliverable", d.id).after(&d)]).await?;
     Ok(d)
 }
 
@@ -575,7 +601,7 @@ pub async fn decide_deliverable(db: &(impl ConnectionTrait + TransactionTrait), 
     if !accept && comment.trim().is_empty() {
         return Err(AppError::invalid("comment", "退回成果须写明不符合条款的哪项要求"));
     }
-    let clause = contract_clause::Entity::find_by_id(d.clause_id).one(&txn).await?.ok_or_else(AppError::not_found)?;
+    let clause = by_id_in_county::<contract_clause::Entity>(d.county_id, d.clause_id).one(&txn).await?.ok_or_else(AppError::not_found)?;
     let cite = format!("依据合同第{}条（{}）", crate::contracts::pdf::chinese_number(clause.number as u32), clause.title);
     let comment = if comment.trim().is_empty() { format!("{cite}验收合格") } else { format!("{cite}：{}", comment.trim()) };
     deliverable::Entity::update_many()
@@ -586,9 +612,10 @@ pub async fn decide_deliverable(db: &(impl ConnectionTrait + TransactionTrait), 
         .filter(deliverable::Column::Id.eq(id))
         .exec(&txn)
         .await?;
-    let d = deliverable::Entity::find_by_id(id).one(&txn).await?.ok_or_else(AppError::not_found)?;
+    let before = d;
+    let d = by_id_in_county::<deliverable::Entity>(caller.county_id, id).one(&txn).await?.ok_or_else(AppError::not_found)?;
     crate::lifecycle::store::settle(&txn, caller, c.id).await?;
-    txn.commit().await?;
+    txn.commit(vec![Entry::by(caller, format!("deliverable.{}", d.status), "deliverable", id).before(&before).after(&d)]).await?;
     Ok(d)
 }
 
@@ -619,6 +646,30 @@ pub async fn attach(db: &(impl ConnectionTrait + TransactionTrait), caller: &Cal
     if d.status != "submitted" {
         return Err(AppError::conflict("INVALID_STATE", "已验收的成果不能再添加附件"));
     }
+    let content_type = check_attachment(filename, &data)?;
+    let filename: String = filename.chars().rev().take(200).collect::<Vec<_>>().into_iter().rev().collect();
+    let filename = filename.as_str();
+    let txn = begin_write(db).await?;
+    let a = entity::attachment::ActiveModel {
+        county_id: Set(caller.county_id),
+        deliverable_id: Set(d.id),
+        filename: Set(filename.into()),
+        content_type: Set(content_type.into()),
+        size: Set(data.len() as i64),
+        sha256: Set(hex::encode(Sha256::digest(&data))),
+        data: Set(data),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit(vec![Entry::by(caller, "attachment.add", "attachment", a.id).after(&a)]).await?;
+    Ok(a)
+}
+
+/// A file fit to attach: a known kind by name *and* by content, not empty, at most 5 MB.
+/// Returns its content type.
+pub fn check_attachment(filename: &str, data: &[u8]) -> AppResult<&'static str> {
     let ext = filename.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
     let Some((_, content_type)) = ATTACHMENT_TYPES.iter().find(|(e, _)| *e == ext) else {
         return Err(AppError::invalid("file", "附件须为 PDF、JPG、PNG、DOCX 或 XLSX 文件"));
@@ -626,19 +677,33 @@ pub async fn attach(db: &(impl ConnectionTrait + TransactionTrait), caller: &Cal
     if data.is_empty() || data.len() > MAX_ATTACHMENT {
         return Err(AppError::invalid("file", "附件须为非空文件，且不超过 5 MB"));
     }
-    Ok(entity::attachment::ActiveModel {
-        county_id: Set(caller.county_id),
-        deliverable_id: Set(d.id),
-        filename: Set(filename.into()),
-        content_type: Set((*content_type).into()),
-        size: Set(data.len() as i64),
-        sha256: Set(hex::encode(Sha256::digest(&data))),
-        data: Set(data),
-        created_at: Set(Utc::now()),
-        ..Default::default()
+    if !content_matches(&ext, data) {
+        return Err(AppError::invalid("file", format!("文件内容与扩展名 .{ext} 不符，请上传真实的 PDF、图片或 Office 文件")));
     }
-    .insert(db)
-    .await?)
+    Ok(content_type)
+}
+
+/// An attachment, for those who may see its deliverable's contract.
+pub async fn find_attachment(db: &impl ConnectionTrait, caller: &Caller, id: i64) -> AppResult<entity::attachment::Model> {
+    let a = in_county::<entity::attachment::Entity>(caller.county_id)
+        .filter(entity::attachment::Column::Id.eq(id))
+        .one(db)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    find_deliverable(db, caller, a.deliverable_id).await?;
+    Ok(a)
+}
+
+/// The file's first bytes say what it is; the name alone could be anything.
+pub fn content_matches(ext: &str, data: &[u8]) -> bool {
+    match ext {
+        "pdf" => data.starts_with(b"%PDF-"),
+        "jpg" | "jpeg" => data.starts_with(&[0xFF, 0xD8, 0xFF]),
+        "png" => data.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]),
+        // Office Open XML files are ZIP archives.
+        "docx" | "xlsx" => data.starts_with(b"PK\x03\x04"),
+        _ => false,
+    }
 }
 
 /// A contract's money in a listing.
@@ -723,7 +788,7 @@ pub async fn overview(db: &impl ConnectionTrait, caller: &Caller, days: i64) -> 
     let (mut rows, mut disputed, mut unconfirmed, mut to_settle) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for c in all.iter().filter(|c| c.status != contracts::Status::Draft.as_str()) {
         let f = contract_funds(db, c).await?;
-        let task = entity::admission::Entity::find_by_id(c.admission_id).one(db).await?.map(|a| a.title).unwrap_or_default();
+        let task = by_id_in_county::<entity::admission::Entity>(c.county_id, c.admission_id).one(db).await?.map(|a| a.title).unwrap_or_default();
         for d in disbursements_of(db, caller.county_id, c.id).await? {
             let p = PaymentRow {
                 disbursement_id: d.id,

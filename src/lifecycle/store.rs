@@ -19,7 +19,8 @@ use crate::funds::Breach;
 use crate::money::Money;
 use crate::orgs::Role;
 use crate::platform::auth::Caller;
-use crate::platform::db::{begin_write, in_county, is_unique_violation};
+use crate::platform::audit::{Entry, Tx};
+use crate::platform::db::{begin_write, by_id_in_county, in_county, is_unique_violation};
 use crate::platform::error::{AppError, AppResult};
 
 impl From<Refusal> for AppError {
@@ -152,7 +153,8 @@ pub async fn paid_by_key(db: &impl ConnectionTrait, c: &contract::Model) -> AppR
     Ok(out)
 }
 
-async fn set_contract_status(txn: &impl ConnectionTrait, c: &contract::Model, from: ContractStatus, to: ContractStatus, ending: Option<(&str, Option<&str>)>) -> AppResult<bool> {
+/// The one place a contract's status changes; each change goes to the audit trail.
+async fn set_contract_status(txn: &Tx, caller: &Caller, c: &contract::Model, from: ContractStatus, to: ContractStatus, ending: Option<(&str, Option<&str>)>) -> AppResult<bool> {
     let mut q = contract::Entity::update_many()
         .col_expr(contract::Column::Status, Expr::value(to.as_str()))
         .col_expr(contract::Column::UpdatedAt, Expr::value(Utc::now()));
@@ -162,6 +164,18 @@ async fn set_contract_status(txn: &impl ConnectionTrait, c: &contract::Model, fr
             .col_expr(contract::Column::TerminationCode, Expr::value(code.map(str::to_string)));
     }
     let res = q.filter(contract::Column::Id.eq(c.id)).filter(contract::Column::Status.eq(from.as_str())).exec(txn).await?;
+    if res.rows_affected == 1 {
+        let mut after = serde_json::json!({ "status": to.as_str() });
+        if let Some((reason, code)) = ending {
+            after["termination_reason"] = reason.into();
+            after["termination_code"] = code.into();
+        }
+        txn.note(
+            Entry::by(caller, format!("contract.{}", to.as_str()), "contract", c.id)
+                .before(serde_json::json!({ "status": from.as_str() }))
+                .after(after),
+        );
+    }
     Ok(res.rows_affected == 1)
 }
 
@@ -191,20 +205,20 @@ pub async fn targets_out(txn: &impl ConnectionTrait, admission_id: i64, to: Targ
 
 /// A contract took effect: both parties signed its first version. The task enters the
 /// community with it (费随事转).
-pub async fn activate(txn: &impl ConnectionTrait, c: &contract::Model) -> AppResult<()> {
+pub async fn activate(txn: &Tx, caller: &Caller, c: &contract::Model) -> AppResult<()> {
     let from = contract_status(c)?;
     let to = contract_next(from, ContractStep::Activate)?;
-    if !set_contract_status(txn, c, from, to, None).await? {
+    if !set_contract_status(txn, caller, c, from, to, None).await? {
         return Err(AppError::conflict("INVALID_STATE", "合同已被他人处理，请刷新"));
     }
     set_target(txn, c.admission_id, Some(c.community_id), &[TargetStatus::Admitted], TargetStatus::Entered).await
 }
 
 /// The department declares the work done.
-pub async fn complete(txn: &impl ConnectionTrait, c: &contract::Model) -> AppResult<()> {
+pub async fn complete(txn: &Tx, caller: &Caller, c: &contract::Model) -> AppResult<()> {
     let from = contract_status(c)?;
     let to = contract_next(from, ContractStep::Complete)?;
-    if !set_contract_status(txn, c, from, to, None).await? {
+    if !set_contract_status(txn, caller, c, from, to, None).await? {
         return Err(AppError::conflict("INVALID_STATE", "合同已被他人处理，请刷新"));
     }
     Ok(())
@@ -213,10 +227,10 @@ pub async fn complete(txn: &impl ConnectionTrait, c: &contract::Model) -> AppRes
 /// Ends a contract before its time: the unpaid rest of its commitment goes back to the
 /// department's budget (what it paid stays consumed), a pending version dies with it, and
 /// the task leaves the community unless another contract keeps it there.
-pub async fn terminate(txn: &impl ConnectionTrait, caller: &Caller, c: &contract::Model, reason: &str, code: Option<&str>) -> AppResult<()> {
+pub async fn terminate(txn: &Tx, caller: &Caller, c: &contract::Model, reason: &str, code: Option<&str>) -> AppResult<()> {
     let from = contract_status(c)?;
     let to = contract_next(from, ContractStep::Terminate)?;
-    if !set_contract_status(txn, c, from, to, Some((reason, code))).await? {
+    if !set_contract_status(txn, caller, c, from, to, Some((reason, code))).await? {
         return Err(AppError::conflict("INVALID_STATE", "合同已被他人处理，请刷新"));
     }
     crate::funds::store::release_contract(txn, caller, c).await?;
@@ -242,8 +256,8 @@ pub async fn terminate(txn: &impl ConnectionTrait, caller: &Caller, c: &contract
 /// Closes the contract when its life is over (see `ready_to_close`); the task then exits
 /// that community, and the admission is revoked when all its contracts have ended.
 /// Every step that could be the last one calls this.
-pub async fn settle(txn: &impl ConnectionTrait, caller: &Caller, contract_id: i64) -> AppResult<bool> {
-    let Some(c) = contract::Entity::find_by_id(contract_id).one(txn).await? else { return Ok(false) };
+pub async fn settle(txn: &Tx, caller: &Caller, contract_id: i64) -> AppResult<bool> {
+    let Some(c) = by_id_in_county::<contract::Entity>(caller.county_id, contract_id).one(txn).await? else { return Ok(false) };
     let from = contract_status(&c)?;
     if contract_next(from, ContractStep::Close).is_err() {
         return Ok(false);
@@ -262,7 +276,7 @@ pub async fn settle(txn: &impl ConnectionTrait, caller: &Caller, contract_id: i6
         .await?
         .is_some();
     let closing = Closing { amount: f.amount, disbursed: f.disbursed, confirmed: f.confirmed, undecided_deliverables: undecided, evaluated };
-    if !ready_to_close(&closing) || !set_contract_status(txn, &c, from, ContractStatus::Closed, None).await? {
+    if !ready_to_close(&closing) || !set_contract_status(txn, caller, &c, from, ContractStatus::Closed, None).await? {
         return Ok(false);
     }
     set_target(txn, c.admission_id, Some(c.community_id), &[TargetStatus::Entered], TargetStatus::Exited).await?;
@@ -272,7 +286,7 @@ pub async fn settle(txn: &impl ConnectionTrait, caller: &Caller, contract_id: i6
 
 /// An admission stops governing: each of its contracts that the ending stops is
 /// terminated with the ending's code and reason. Returns how many.
-pub async fn end_contracts(txn: &impl ConnectionTrait, caller: &Caller, a: &admission::Model, ending: Ending) -> AppResult<usize> {
+pub async fn end_contracts(txn: &Tx, caller: &Caller, a: &admission::Model, ending: Ending) -> AppResult<usize> {
     let mut n = 0;
     for c in in_county::<contract::Entity>(a.county_id).filter(contract::Column::AdmissionId.eq(a.id)).order_by_asc(contract::Column::Id).all(txn).await? {
         if ending.ends(contract_status(&c)?) {
@@ -286,9 +300,9 @@ pub async fn end_contracts(txn: &impl ConnectionTrait, caller: &Caller, a: &admi
 
 /// The county's system actor, for what the deadline job does: an inactive account that
 /// cannot log in, so that every recorded step still names who took it.
-pub async fn system_caller(txn: &impl ConnectionTrait, county_id: i64) -> AppResult<Caller> {
+pub async fn system_caller(txn: &Tx, county_id: i64) -> AppResult<Caller> {
     let username = format!("zhunru.system.{county_id}");
-    let find = || user::Entity::find().filter(user::Column::Username.eq(username.clone()));
+    let find = || in_county::<user::Entity>(county_id).filter(user::Column::Username.eq(username.clone()));
     let u = match find().one(txn).await? {
         Some(u) => u,
         None => {
@@ -313,7 +327,10 @@ pub async fn system_caller(txn: &impl ConnectionTrait, county_id: i64) -> AppRes
             .insert(txn)
             .await;
             match inserted {
-                Ok(u) => u,
+                Ok(u) => {
+                    txn.note(Entry::new(county_id, None, "user.create_system", "user", u.id).after(&u));
+                    u
+                }
                 Err(e) if is_unique_violation(&e) => find().one(txn).await?.ok_or_else(AppError::not_found)?,
                 Err(e) => return Err(e.into()),
             }
@@ -359,7 +376,7 @@ pub async fn apply_deadlines(db: &DatabaseConnection, today: NaiveDate) -> AppRe
     for a in overdue {
         let txn = begin_write(db).await?;
         lock_money(&txn, Some(a.id), None, None).await?;
-        let Some(a) = admission::Entity::find_by_id(a.id).one(&txn).await? else { continue };
+        let Some(a) = by_id_in_county::<admission::Entity>(a.county_id, a.id).one(&txn).await? else { continue };
         let from = admission_status(&a)?;
         if !crate::admission::overdue(from, a.approval_deadline, today) || a.entered_at.is_none() {
             continue;
@@ -369,8 +386,8 @@ pub async fn apply_deadlines(db: &DatabaseConnection, today: NaiveDate) -> AppRe
             targets_out(&txn, a.id, TargetStatus::Withdrawn).await?;
             run.contracts_ended += end_contracts(&txn, &system, &a, Ending::EmergencyOverdue).await?;
             run.expired += 1;
+            txn.commit(vec![]).await?;
         }
-        txn.commit().await?;
     }
     let ended = admission::Entity::find()
         .filter(admission::Column::Status.is_in([AdmissionStatus::Admitted.as_str(), AdmissionStatus::InProgress.as_str()]))
@@ -380,7 +397,7 @@ pub async fn apply_deadlines(db: &DatabaseConnection, today: NaiveDate) -> AppRe
     for a in ended {
         let txn = begin_write(db).await?;
         lock_money(&txn, Some(a.id), None, None).await?;
-        let Some(a) = admission::Entity::find_by_id(a.id).one(&txn).await? else { continue };
+        let Some(a) = by_id_in_county::<admission::Entity>(a.county_id, a.id).one(&txn).await? else { continue };
         let from = admission_status(&a)?;
         if !matches!(from, AdmissionStatus::Admitted | AdmissionStatus::InProgress) {
             continue;
@@ -392,8 +409,8 @@ pub async fn apply_deadlines(db: &DatabaseConnection, today: NaiveDate) -> AppRe
             set_target(&txn, a.id, None, &[TargetStatus::Admitted], TargetStatus::Exited).await?;
             crate::admission::store::contract_closed(&txn, &system, a.id).await?;
             run.period_ended += 1;
+            txn.commit(vec![]).await?;
         }
-        txn.commit().await?;
     }
     Ok(run)
 }

@@ -2,8 +2,8 @@
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use entity::{list_change, list_item};
@@ -167,27 +167,12 @@ async fn public_list(State(st): State<AppState>, Path((county_id, kind)): Path<(
     Ok(Json(PublicListOut { county, year, items }))
 }
 
-pub fn xlsx_response(bytes: Vec<u8>, filename: &str) -> Response {
-    let disposition = format!("attachment; filename=\"lists.xlsx\"; filename*=UTF-8''{}", percent(filename));
-    (
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
-fn percent(s: &str) -> String {
-    s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b == b'.' || b == b'-' { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
-}
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// The workbook of a county's lists in force (or of a past year): active items only, the
-/// format import reads.
-pub async fn export_workbook(st: &AppState, county_id: i64, year: Option<i32>) -> AppResult<Response> {
+/// format import reads. A logged-in caller's copy goes to the audit trail (the public one
+/// is public anyway).
+pub async fn export_workbook(st: &AppState, county_id: i64, year: Option<i32>, caller: Option<&Caller>) -> AppResult<Response> {
     let county = county_name(st, county_id).await?;
     let (items, year) = match store::resolve_version(&st.db, county_id, year).await? {
         Some(v) => (store::items_of(&st.db, county_id, v.id, None).await?, v.year),
@@ -198,8 +183,11 @@ pub async fn export_workbook(st: &AppState, county_id: i64, year: Option<i32>) -
         .filter(|m| m.status == ItemStatus::Active.as_str())
         .map(|m| (store::kind_of(m), store::fields_of(m)))
         .collect();
-    let bytes = workbook::write(&rows).map_err(AppError::internal)?;
-    Ok(xlsx_response(bytes, &format!("{county}城乡社区三个清单（{year}年）.xlsx")))
+    let bytes = crate::platform::cpu::run(move || workbook::write(&rows)).await?.map_err(AppError::internal)?;
+    if let Some(caller) = caller {
+        crate::platform::audit::exported(&st.db, caller, "lists_xlsx", "list_version", None).await?;
+    }
+    Ok(crate::web::file_download(bytes, XLSX, &format!("{county}城乡社区三个清单（{year}年）.xlsx"), false))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -211,14 +199,14 @@ pub struct YearQuery {
 #[utoipa::path(get, path = "/lists/export.xlsx", tag = "lists", security(("bearer" = [])), params(YearQuery),
     responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
 async fn export(State(st): State<AppState>, caller: Caller, Query(q): Query<YearQuery>) -> AppResult<Response> {
-    export_workbook(&st, caller.county_id, q.year).await
+    export_workbook(&st, caller.county_id, q.year, Some(&caller)).await
 }
 
 /// The lists in force as an Excel workbook, for the public. No token.
 #[utoipa::path(get, path = "/public/{county_id}/lists.xlsx", tag = "lists", params(("county_id" = i64, Path)),
     responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 404, body = ErrorBody)))]
 async fn public_export(State(st): State<AppState>, Path(county_id): Path<i64>) -> AppResult<Response> {
-    export_workbook(&st, county_id, None).await
+    export_workbook(&st, county_id, None, None).await
 }
 
 #[derive(Serialize, ToSchema)]
@@ -274,9 +262,8 @@ pub struct ItemDetail {
 }
 
 pub async fn item_detail(st: &AppState, county_id: i64, id: i64) -> AppResult<ItemDetail> {
-    use sea_orm::EntityTrait;
     let m = store::find_item(&st.db, county_id, id).await?;
-    let v = entity::list_version::Entity::find_by_id(m.version_id).one(&st.db).await?.ok_or_else(AppError::not_found)?;
+    let v = crate::platform::db::by_id_in_county::<entity::list_version::Entity>(county_id, m.version_id).one(&st.db).await?.ok_or_else(AppError::not_found)?;
     let current = store::current_version(&st.db, county_id).await?.map(|c| c.id) == Some(v.id);
     let history = change_outs(st, county_id, store::changes_of_item(&st.db, county_id, id).await?).await?;
     Ok(ItemDetail { item: ListItemOut::new(&m, v.year), current, history })
@@ -345,6 +332,7 @@ async fn cancel_item(
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = ListVersionOut)]
 pub struct VersionOut {
     pub year: i32,
     pub based_on_year: Option<i32>,
@@ -481,7 +469,8 @@ pub async fn read_upload(mut mp: Multipart) -> AppResult<ImportUpload> {
 /// Parses and applies (or previews) an uploaded workbook.
 pub async fn import_upload(st: &AppState, caller: &Caller, up: ImportUpload, dry_run: bool) -> AppResult<ImportSummary> {
     up.basis.check().map_err(AppError::validation)?;
-    let sheets = workbook::read(&up.file).map_err(|e| store::import_errors(vec![e]))?;
+    let file = up.file;
+    let sheets = crate::platform::cpu::run(move || workbook::read(&file)).await?.map_err(|e| store::import_errors(vec![e]))?;
     let incoming = workbook::parse(&sheets).map_err(store::import_errors)?;
     store::import(&st.db, caller, &incoming, &up.basis, dry_run).await
 }
@@ -515,8 +504,9 @@ pub async fn public_pdf_response(st: &AppState, county_id: i64) -> AppResult<Res
         .map(|k| (*k, items.iter().filter(|m| store::kind_of(m) == *k).map(|m| ListItemOut::new(m, year.unwrap_or_default())).collect()))
         .collect();
     let doc = super::pdf::public_lists_doc(&county, year, &sections);
-    let bytes = crate::pdf::render(&doc).map_err(crate::contracts::pdf::pdf_error)?;
-    Ok(crate::contracts::pdf::pdf_response(bytes, &format!("{}.pdf", doc.title)))
+    let title = doc.title.clone();
+    let bytes = crate::pdf::render_off_thread(doc).await?;
+    Ok(crate::web::file_download(bytes, "application/pdf", &format!("{title}.pdf"), true))
 }
 
 /// The lists in force as a PDF, for the public. No token.

@@ -406,7 +406,7 @@ impl From<RowErrorIn> for RowError {
 }
 
 async fn export_xlsx(State(st): State<AppState>, caller: Caller, Query(q): Query<api::YearQuery>) -> Result<Response, PageError> {
-    Ok(api::export_workbook(&st, caller.county_id, q.year).await?)
+    Ok(api::export_workbook(&st, caller.county_id, q.year, Some(&caller)).await?)
 }
 
 async fn public_pdf(State(st): State<AppState>, Path(county_id): Path<i64>) -> Result<Response, PageError> {
@@ -414,7 +414,7 @@ async fn public_pdf(State(st): State<AppState>, Path(county_id): Path<i64>) -> R
 }
 
 async fn public_xlsx(State(st): State<AppState>, Path(county_id): Path<i64>) -> Result<Response, PageError> {
-    Ok(api::export_workbook(&st, county_id, None).await?)
+    Ok(api::export_workbook(&st, county_id, None, None).await?)
 }
 
 pub struct PublicSection {

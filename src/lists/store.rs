@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use super::{plan_import, ChangeAction, ChangeBasis, IncomingItem, ItemFields, ItemStatus, ListKind, Planned, VersionItem};
 use crate::platform::auth::Caller;
+use crate::platform::audit::{with_comment, Entry, Tx};
 use crate::platform::db::{begin_write, in_county, is_unique_violation};
 use crate::platform::error::{AppError, AppResult};
 
@@ -132,13 +133,20 @@ fn check_change(kind: ListKind, fields: &ItemFields, basis: &ChangeBasis) -> App
 }
 
 async fn log_change(
-    db: &impl ConnectionTrait,
+    db: &Tx,
     caller: &Caller,
     item: &list_item::Model,
     action: ChangeAction,
     basis: &ChangeBasis,
     before: Option<String>,
 ) -> AppResult<()> {
+    let json = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap_or_default();
+    let mut entry = Entry::by(caller, format!("list_item.{}", action.as_str()), "list_item", item.id)
+        .after(with_comment(json(&snapshot(item)), &format!("{} {}", basis.reason.trim(), basis.document.trim())));
+    if let Some(b) = &before {
+        entry = entry.before(json(b));
+    }
+    db.note(entry);
     list_change::ActiveModel {
         county_id: Set(caller.county_id),
         version_id: Set(item.version_id),
@@ -159,11 +167,11 @@ async fn log_change(
 
 /// The version changes go into: the current one, started for this year if the county
 /// has none yet.
-async fn working_version(db: &impl ConnectionTrait, caller: &Caller) -> AppResult<list_version::Model> {
+async fn working_version(db: &Tx, caller: &Caller) -> AppResult<list_version::Model> {
     if let Some(v) = current_version(db, caller.county_id).await? {
         return Ok(v);
     }
-    Ok(list_version::ActiveModel {
+    let v = list_version::ActiveModel {
         county_id: Set(caller.county_id),
         year: Set(Utc::now().year()),
         based_on_year: Set(None),
@@ -172,7 +180,9 @@ async fn working_version(db: &impl ConnectionTrait, caller: &Caller) -> AppResul
         ..Default::default()
     }
     .insert(db)
-    .await?)
+    .await?;
+    db.note(Entry::by(caller, "list_version.start", "list_version", v.id).after(&v));
+    Ok(v)
 }
 
 fn code_taken(code: &str) -> AppError {
@@ -256,7 +266,7 @@ pub async fn add_item(
     }
     let item = insert_item(&txn, caller, v.id, kind, &fields).await?;
     log_change(&txn, caller, &item, ChangeAction::Add, basis, None).await?;
-    txn.commit().await?;
+    txn.commit(vec![]).await?;
     Ok(item)
 }
 
@@ -298,7 +308,7 @@ pub async fn adjust_item(
     let before = snapshot(&item);
     let item = update_fields(&txn, item, &fields).await?;
     log_change(&txn, caller, &item, ChangeAction::Adjust, basis, Some(before)).await?;
-    txn.commit().await?;
+    txn.commit(vec![]).await?;
     Ok(item)
 }
 
@@ -310,7 +320,7 @@ pub async fn cancel_item(db: &(impl ConnectionTrait + TransactionTrait), caller:
     let before = snapshot(&item);
     let item = set_cancelled(&txn, item).await?;
     log_change(&txn, caller, &item, ChangeAction::Cancel, basis, Some(before)).await?;
-    txn.commit().await?;
+    txn.commit(vec![]).await?;
     Ok(item)
 }
 
@@ -352,7 +362,7 @@ pub async fn start_year(db: &(impl ConnectionTrait + TransactionTrait), caller: 
             }
         }
     }
-    txn.commit().await?;
+    txn.commit(vec![Entry::by(caller, "list_version.start", "list_version", v.id).after(&v)]).await?;
     Ok(v)
 }
 
@@ -412,7 +422,10 @@ pub async fn import(
     if dry_run {
         txn.rollback().await?;
     } else {
-        txn.commit().await?;
+        txn.commit(vec![Entry::by(caller, "list.import", "list_version", v.id).after(serde_json::json!({
+            "added": sum.added, "adjusted": sum.adjusted, "cancelled": sum.cancelled,
+        }))])
+        .await?;
     }
     Ok(sum)
 }

@@ -68,26 +68,54 @@ pub struct RawSheet {
     pub rows: Vec<Vec<String>>,
 }
 
+/// The largest sheet an import reads: far above any county's lists (a few hundred items),
+/// far below what could exhaust memory. Checked cell by cell while streaming, before any
+/// grid is allocated (a sheet with cells at A1 and XFD1048576 would otherwise ask for 10^10).
+pub const MAX_ROWS: u32 = 5_000;
+pub const MAX_COLS: u32 = 50;
+pub const MAX_SHEETS: usize = 10;
+
 /// Reads the cells of every sheet of an .xlsx file.
 pub fn read(bytes: &[u8]) -> Result<Vec<RawSheet>, RowError> {
     let unreadable = |e: String| RowError { sheet: String::new(), row: 0, message: format!("无法读取 Excel 文件（须为 .xlsx）：{e}") };
     let mut wb: Xlsx<_> =
         open_workbook_from_rs(Cursor::new(bytes)).map_err(|e: calamine::XlsxError| unreadable(e.to_string()))?;
+    let names = wb.sheet_names();
+    if names.len() > MAX_SHEETS {
+        return Err(unreadable(format!("工作表不超过{MAX_SHEETS}个")));
+    }
     let mut out = Vec::new();
-    for name in wb.sheet_names() {
-        let range = wb.worksheet_range(&name).map_err(|e| unreadable(e.to_string()))?;
-        let first_row = range.start().map(|(r, _)| r as usize + 1).unwrap_or(1);
-        let first_col = range.start().map(|(_, c)| c as usize).unwrap_or(0);
-        let rows = range
-            .rows()
-            .map(|r| {
-                // Keep absolute columns so that headers and cells line up however the sheet starts.
-                let mut cells = vec![String::new(); first_col];
-                cells.extend(r.iter().map(|c| c.to_string().trim().to_string()));
-                cells
-            })
-            .collect();
-        out.push(RawSheet { name, first_row, rows });
+    for name in names {
+        let too_big = |row: u32| RowError {
+            sheet: name.clone(),
+            row: row as usize + 1,
+            message: format!("工作表过大：最多{MAX_ROWS}行、{MAX_COLS}列"),
+        };
+        let mut cells: Vec<(u32, u32, String)> = Vec::new();
+        let mut reader = wb.worksheet_cells_reader(&name).map_err(|e| unreadable(e.to_string()))?;
+        while let Some(cell) = reader.next_cell().map_err(|e| unreadable(e.to_string()))? {
+            let (r, c) = cell.get_position();
+            if r >= MAX_ROWS || c >= MAX_COLS {
+                return Err(too_big(r));
+            }
+            let text = calamine::Data::from(cell.get_value().clone()).to_string().trim().to_string();
+            if !text.is_empty() {
+                cells.push((r, c, text));
+            }
+        }
+        drop(reader);
+        let first = cells.iter().map(|(r, _, _)| *r).min().unwrap_or(0);
+        let last = cells.iter().map(|(r, _, _)| *r).max().unwrap_or(0);
+        // Absolute columns, so that headers and cells line up however the sheet starts.
+        let mut rows = vec![Vec::<String>::new(); if cells.is_empty() { 0 } else { (last - first + 1) as usize }];
+        for (r, c, text) in cells {
+            let row = &mut rows[(r - first) as usize];
+            if row.len() <= c as usize {
+                row.resize(c as usize + 1, String::new());
+            }
+            row[c as usize] = text;
+        }
+        out.push(RawSheet { name, first_row: first as usize + 1, rows });
     }
     Ok(out)
 }
@@ -213,6 +241,28 @@ mod tests {
             sheet("示范区协助办理事项清单（2026年）", &[H, &["A1", "人口监测", "", "", ""], &["", "", "", "", ""]]),
             sheet("工作负面事项清单", &[H, &["N1", "行政执法", "否", "是", "社区不具有执法主体资格"]]),
         ]
+    }
+
+    /// A sheet with cells at A1 and XFD1048576 is refused as read, without a grid of 10^10.
+    #[test]
+    fn a_sheet_spanning_the_whole_grid_is_refused_without_allocating_it() {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet().set_name("依法履职事项清单").unwrap();
+        ws.write_string(0, 0, "编号").unwrap();
+        ws.write_string(1_048_575, 16_383, "x").unwrap();
+        let bytes = wb.save_to_buffer().unwrap();
+        let err = read(&bytes).err().expect("refused");
+        assert!(err.message.contains("工作表过大"), "{}", err.message);
+        assert_eq!(err.row, 1_048_576);
+        // Within the limits the same reader keeps cells where they are.
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet().set_name("依法履职事项清单").unwrap();
+        ws.write_string(2, 1, "编号").unwrap();
+        ws.write_string(3, 3, "D1").unwrap();
+        let sheets = read(&wb.save_to_buffer().unwrap()).unwrap();
+        assert_eq!(sheets[0].first_row, 3);
+        assert_eq!(sheets[0].rows[0], ["", "编号"]);
+        assert_eq!(sheets[0].rows[1], ["", "", "", "D1"]);
     }
 
     #[test]

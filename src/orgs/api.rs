@@ -146,7 +146,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
               (status = 401, description = "INVALID_CREDENTIALS", body = ErrorBody),
               (status = 429, description = "LOGIN_LOCKED", body = ErrorBody)))]
 async fn login(State(st): State<AppState>, ValidJson(req): ValidJson<LoginRequest>) -> AppResult<Json<LoginResponse>> {
-    let l = auth::login(&st.db, st.config.session_ttl, &req.username, &req.password).await?;
+    let l = auth::login(&st, &req.username, &req.password).await?;
     let expires_at = Utc::now() + chrono::Duration::from_std(st.config.session_ttl).unwrap_or_default();
     Ok(Json(LoginResponse { token: l.token, expires_at, user: l.user.into() }))
 }
@@ -155,7 +155,7 @@ async fn login(State(st): State<AppState>, ValidJson(req): ValidJson<LoginReques
 #[utoipa::path(post, path = "/auth/logout", tag = "auth", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = ErrorBody)))]
 async fn logout(State(st): State<AppState>, caller: Caller) -> AppResult<StatusCode> {
-    auth::logout(&st.db, caller.session_id).await?;
+    auth::logout(&st.db, &caller).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -176,7 +176,7 @@ async fn change_password(
     caller: Caller,
     ValidJson(req): ValidJson<ChangePasswordRequest>,
 ) -> AppResult<StatusCode> {
-    store::change_own_password(&st.db, &caller, &req.current_password, &req.new_password).await?;
+    store::change_own_password(&st.db, &st.throttle, &caller, &req.current_password, &req.new_password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -219,7 +219,7 @@ async fn create_org(
 ) -> AppResult<(StatusCode, Json<OrgOut>)> {
     let org = store::create_org(
         &st.db,
-        caller.county_id,
+        &caller,
         NewOrg { parent_id: req.parent_id, kind: req.kind, name: req.name },
     )
     .await?;
@@ -251,7 +251,7 @@ async fn create_user(
         role: req.role,
         password: req.password,
     };
-    let u = store::create_user(&st.db, caller.county_id, new).await?;
+    let u = store::create_user(&st.db, &caller, new).await?;
     tracing::info!(admin = %caller.username, user = %u.username, "user created");
     Ok((StatusCode::CREATED, Json(u.into())))
 }
@@ -273,7 +273,7 @@ async fn update_user(
         active: req.active,
         password: req.password,
     };
-    let u = store::update_user(&st.db, &caller, id, ch).await?;
+    let u = store::update_user(&st.db, &st.throttle, &caller, id, ch).await?;
     tracing::info!(admin = %caller.username, user = %u.username, "user updated");
     Ok(Json(u.into()))
 }

@@ -50,9 +50,19 @@ struct LoginQuery {
 
 /// Only local paths may follow a login, so the login page cannot bounce a user to a
 /// foreign site.
-fn safe_next(next: Option<&str>) -> String {
+/// Where to go after login: a path of this site only. Browsers drop tabs and newlines
+/// from URLs and read `\\` as `/`, so `/%09/evil.example` would leave the site: any
+/// control character, space or backslash, or a second slash up front, falls back to `/`.
+pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n[1..].starts_with(['/', '\\'])
+                && n.len() <= 500
+                && n.chars().all(|c| c.is_ascii_graphic() && c != '\\') =>
+        {
+            n.to_string()
+        }
         _ => "/".to_string(),
     }
 }
@@ -81,7 +91,7 @@ async fn login_submit(
     Form(f): Form<LoginForm>,
 ) -> PageResult {
     let next = safe_next(f.next.as_deref());
-    match auth::login(&st.db, st.config.session_ttl, &f.username, &f.password).await {
+    match auth::login(&st, &f.username, &f.password).await {
         Ok(l) => {
             let https = headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes() == b"https");
             let cookie = Cookie::build((SESSION_COOKIE, l.token))
@@ -111,7 +121,7 @@ fn time_duration(d: std::time::Duration) -> time::Duration {
 }
 
 async fn logout(State(st): State<AppState>, caller: Caller, jar: CookieJar) -> PageResult {
-    auth::logout(&st.db, caller.session_id).await?;
+    auth::logout(&st.db, &caller).await?;
     let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
     Ok((jar, Redirect::to("/login")).into_response())
 }
@@ -178,7 +188,7 @@ async fn password_submit(State(st): State<AppState>, caller: Caller, Form(f): Fo
         let errors = vec!["两次输入的新密码不一致".to_string()];
         return render(StatusCode::UNPROCESSABLE_ENTITY, &PasswordPage { layout, errors, done: false });
     }
-    match store::change_own_password(&st.db, &caller, &f.current_password, &f.new_password).await {
+    match store::change_own_password(&st.db, &st.throttle, &caller, &f.current_password, &f.new_password).await {
         Ok(()) => render(StatusCode::OK, &PasswordPage { layout, errors: vec![], done: true }),
         Err(e) => {
             let status = e.status;
@@ -300,7 +310,7 @@ struct OrgForm {
 async fn admin_create_org(State(st): State<AppState>, caller: Caller, Form(f): Form<OrgForm>) -> PageResult {
     let r = match OrgKind::parse(&f.kind) {
         Some(kind) => {
-            store::create_org(&st.db, caller.county_id, NewOrg { parent_id: Some(f.parent_id), kind, name: f.name })
+            store::create_org(&st.db, &caller, NewOrg { parent_id: Some(f.parent_id), kind, name: f.name })
                 .await
         }
         None => Err(AppError::invalid("kind", "请选择组织类型")),
@@ -327,7 +337,7 @@ async fn admin_create_user(State(st): State<AppState>, caller: Caller, Form(f): 
                 role,
                 password: f.password,
             };
-            store::create_user(&st.db, caller.county_id, new).await
+            store::create_user(&st.db, &caller, new).await
         }
         None => Err(AppError::invalid("role", "请选择角色")),
     };
@@ -353,6 +363,6 @@ async fn admin_update_user(
         "reset" => UserChange { password: Some(f.password.unwrap_or_default()), ..Default::default() },
         _ => return Err(PageError(AppError::invalid("action", "未知操作"))),
     };
-    let r = store::update_user(&st.db, &caller, id, ch).await;
+    let r = store::update_user(&st.db, &st.throttle, &caller, id, ch).await;
     admin_result(&st, &caller, r, "update").await
 }

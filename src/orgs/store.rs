@@ -7,8 +7,9 @@ use sea_orm::{
 };
 
 use super::{check_new_password, check_parent, OrgKind, Role, Username};
-use crate::platform::auth::{end_sessions_of, hash_password, Caller};
-use crate::platform::db::in_county;
+use crate::platform::audit::Entry;
+use crate::platform::auth::{end_sessions_of, hash_password_blocking, Caller};
+use crate::platform::db::{begin_write, by_id_in_county, in_county};
 use crate::platform::error::{AppError, AppResult};
 
 /// Display names of the county's users by id: who did what, on pages and in answers.
@@ -43,7 +44,8 @@ pub struct NewOrg {
     pub name: String,
 }
 
-pub async fn create_org(db: &DatabaseConnection, county_id: i64, new: NewOrg) -> AppResult<organisation::Model> {
+pub async fn create_org(db: &DatabaseConnection, caller: &Caller, new: NewOrg) -> AppResult<organisation::Model> {
+    let county_id = caller.county_id;
     let name = new.name.trim().to_string();
     if name.is_empty() {
         return Err(AppError::invalid("name", "请填写组织名称"));
@@ -61,7 +63,10 @@ pub async fn create_org(db: &DatabaseConnection, county_id: i64, new: NewOrg) ->
         None => None,
     };
     check_parent(new.kind, parent_kind).map_err(|m| AppError::invalid("parent_id", m))?;
-    insert_org(db, county_id, new.parent_id, new.kind, &name).await
+    let txn = begin_write(db).await?;
+    let org = insert_org(&txn, county_id, new.parent_id, new.kind, &name).await?;
+    txn.commit(vec![Entry::by(caller, "organisation.create", "organisation", org.id).after(&org)]).await?;
+    Ok(org)
 }
 
 /// Inserts one organisation; the name must be unique in the county.
@@ -119,7 +124,7 @@ pub async fn all_users(db: &DatabaseConnection, caller: &Caller) -> AppResult<Ve
     Ok(visible_users(caller).order_by_asc(user::Column::Id).all(db).await?)
 }
 
-pub async fn find_user(db: &DatabaseConnection, caller: &Caller, id: i64) -> AppResult<user::Model> {
+pub async fn find_user(db: &impl ConnectionTrait, caller: &Caller, id: i64) -> AppResult<user::Model> {
     visible_users(caller)
         .filter(user::Column::Id.eq(id))
         .one(db)
@@ -157,11 +162,14 @@ async fn check_placement(
     Ok(org)
 }
 
-pub async fn create_user(db: &DatabaseConnection, county_id: i64, new: NewUser) -> AppResult<user::Model> {
+pub async fn create_user(db: &DatabaseConnection, caller: &Caller, new: NewUser) -> AppResult<user::Model> {
     let username = Username::parse(&new.username).map_err(|m| AppError::invalid("username", m))?;
     check_new_password(&new.password).map_err(|m| AppError::invalid("password", m))?;
-    insert_user(db, county_id, new.org_id, &username, &new.display_name, new.role, &hash_password(&new.password))
-        .await
+    let hash = hash_password_blocking(new.password.clone()).await?;
+    let txn = begin_write(db).await?;
+    let u = insert_user(&txn, caller.county_id, new.org_id, &username, &new.display_name, new.role, &hash).await?;
+    txn.commit(vec![Entry::by(caller, "user.create", "user", u.id).after(&u)]).await?;
+    Ok(u)
 }
 
 /// Inserts a user with an already hashed password; usernames are unique system-wide
@@ -216,8 +224,18 @@ pub struct UserChange {
 
 /// An admin's change to a user. An admin cannot disable or demote themself, so a county
 /// is never left without anyone able to manage it.
-pub async fn update_user(db: &DatabaseConnection, caller: &Caller, id: i64, ch: UserChange) -> AppResult<user::Model> {
-    let u = find_user(db, caller, id).await?;
+/// A password reset also ends the account's login locks.
+pub async fn update_user(db: &DatabaseConnection, throttle: &crate::platform::auth::Throttle, caller: &Caller, id: i64, ch: UserChange) -> AppResult<user::Model> {
+    let new_hash = match &ch.password {
+        Some(p) => {
+            check_new_password(p).map_err(|m| AppError::invalid("password", m))?;
+            Some(hash_password_blocking(p.clone()).await?)
+        }
+        None => None,
+    };
+    let txn = begin_write(db).await?;
+    let u = find_user(&txn, caller, id).await?;
+    let before = u.clone();
     if u.id == caller.user_id
         && (ch.active == Some(false) || ch.role.is_some_and(|r| r != Role::Admin))
     {
@@ -226,7 +244,7 @@ pub async fn update_user(db: &DatabaseConnection, caller: &Caller, id: i64, ch: 
     let role = ch.role.unwrap_or_else(|| Role::parse(&u.role).unwrap_or(Role::Community));
     let org_id = ch.org_id.unwrap_or(u.org_id);
     if ch.role.is_some() || ch.org_id.is_some() {
-        check_placement(db, caller.county_id, org_id, role).await?;
+        check_placement(&txn, caller.county_id, org_id, role).await?;
     }
     let mut end_sessions = false;
     let mut am: user::ActiveModel = u.into();
@@ -243,31 +261,51 @@ pub async fn update_user(db: &DatabaseConnection, caller: &Caller, id: i64, ch: 
         am.active = Set(active);
         end_sessions |= !active;
     }
-    if let Some(p) = ch.password {
-        check_new_password(&p).map_err(|m| AppError::invalid("password", m))?;
-        am.password_hash = Set(hash_password(&p));
+    let password_reset = new_hash.is_some();
+    if let Some(h) = new_hash {
+        am.password_hash = Set(h);
         am.failed_logins = Set(0);
         am.locked_until = Set(None);
         end_sessions = true;
     }
-    let u = am.update(db).await?;
+    let u = am.update(&txn).await?;
     if end_sessions {
-        end_sessions_of(db, u.id).await?;
+        end_sessions_of(&txn, u.id).await?;
+    }
+    let mut after = serde_json::to_value(&u).unwrap_or_default();
+    if password_reset {
+        after["password_reset"] = true.into(); // that it happened; never the password or its hash
+    }
+    txn.commit(vec![Entry::by(caller, "user.update", "user", u.id).before(&before).after(after)]).await?;
+    if password_reset {
+        throttle.clear_account(&u.username);
     }
     Ok(u)
 }
 
 /// A user changing their own password; every other session of theirs ends.
-pub async fn change_own_password(db: &DatabaseConnection, caller: &Caller, current: &str, new: &str) -> AppResult<()> {
-    let u = user::Entity::find_by_id(caller.user_id).one(db).await?.ok_or_else(AppError::not_found)?;
-    if !crate::platform::auth::verify_password(current, &u.password_hash) {
+pub async fn change_own_password(db: &DatabaseConnection, throttle: &crate::platform::auth::Throttle, caller: &Caller, current: &str, new: &str) -> AppResult<()> {
+    let u = by_id_in_county::<user::Entity>(caller.county_id, caller.user_id).one(db).await?.ok_or_else(AppError::not_found)?;
+    // Guessing the current password from a stolen session is limited like a login.
+    let addr = crate::platform::audit::client_addr().unwrap_or_else(|| "local".into());
+    let key = format!("password-change:{}", u.username);
+    let Ok(attempt) = throttle.attempt(&key, &addr).await else {
+        return Err(AppError::new(axum::http::StatusCode::TOO_MANY_REQUESTS, "LOGIN_LOCKED", "当前密码错误次数过多，请稍后再试"));
+    };
+    let right = crate::platform::auth::verify_password_blocking(current.to_string(), u.password_hash.clone()).await?;
+    attempt.finish(!right);
+    if !right {
+        crate::platform::audit::record(db, vec![Entry::by(caller, "user.change_own_password_failed", "user", caller.user_id)]).await?;
         return Err(AppError::invalid("current_password", "当前密码不正确"));
     }
     check_new_password(new).map_err(|m| AppError::invalid("new_password", m))?;
+    let hash = hash_password_blocking(new.to_string()).await?;
+    let txn = begin_write(db).await?;
     let mut am: user::ActiveModel = u.into();
-    am.password_hash = Set(hash_password(new));
-    am.update(db).await?;
-    crate::platform::auth::end_sessions_of_except(db, caller.user_id, caller.session_id).await
+    am.password_hash = Set(hash);
+    am.update(&txn).await?;
+    crate::platform::auth::end_sessions_of_except(&txn, caller.user_id, caller.session_id).await?;
+    txn.commit(vec![Entry::by(caller, "user.change_own_password", "user", caller.user_id)]).await
 }
 
 /// Creates a county with its root organisation and first admin: how a new deployment

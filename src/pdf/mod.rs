@@ -189,6 +189,12 @@ fn text_block(text: &str, style: Style, cache: &genpdf::fonts::FontCache, width:
 }
 
 /// Renders a document to PDF bytes.
+/// Renders on the blocking pool, one document per core at a time (`platform::cpu`): a
+/// burst of downloads does not stall the server.
+pub async fn render_off_thread(doc: Doc) -> Result<Vec<u8>, crate::platform::error::AppError> {
+    crate::platform::cpu::run(move || render(&doc)).await?.map_err(crate::contracts::pdf::pdf_error)
+}
+
 pub fn render(doc: &Doc) -> Result<Vec<u8>, PdfError> {
     let text = doc.all_text();
     let lacking = missing(&text);

@@ -21,12 +21,17 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, Qu
 use sha2::{Digest, Sha256};
 
 use crate::orgs::Role;
+use crate::platform::audit::Entry;
+use crate::platform::db::begin_write;
 use crate::platform::error::{AppError, AppResult};
 use crate::AppState;
 
-/// After this many wrong passwords in a row the account is locked for `LOCK_MINUTES`.
-pub const MAX_FAILED_LOGINS: i32 = 5;
-pub const LOCK_MINUTES: i64 = 15;
+/// Wrong passwords from one address for one account before that pair is locked.
+pub const MAX_FAILED_LOGINS: u32 = 5;
+/// Failures from one address (whatever the accounts) before the address is slowed down.
+pub const MAX_FAILURES_PER_ADDRESS: u32 = 20;
+/// Failures for one account from all addresses together before it is locked for all.
+pub const MAX_FAILURES_PER_ACCOUNT: u32 = 100;
 
 pub fn hash_password(password: &str) -> String {
     let salt = SaltString::generate(&mut OsRng);
@@ -96,90 +101,239 @@ pub struct Login {
     pub user: user::Model,
 }
 
-/// Checks a username and password and opens a session.
-pub async fn login(
-    db: &DatabaseConnection,
-    ttl: std::time::Duration,
-    username: &str,
-    password: &str,
-) -> AppResult<Login> {
-    let wrong = || {
-        AppError::new(axum::http::StatusCode::UNAUTHORIZED, "INVALID_CREDENTIALS", "用户名或密码错误")
-    };
-    let now = Utc::now();
-    let found = user::Entity::find()
-        .filter(user::Column::Username.eq(username.trim()))
-        .one(db)
-        .await?;
-    let Some(u) = found else {
-        verify_password(password, decoy_hash());
-        return Err(wrong());
-    };
-    if u.locked_until.is_some_and(|t| t > now) {
-        return Err(AppError::new(
+/// Counts login failures in memory, per address, per account and address, and per
+/// account. Attempts in flight count against the limits too, under one lock, so parallel
+/// guesses cannot all get through before the count catches up: beyond the limit an
+/// attempt waits for those in flight to end, and is refused once they have failed (or
+/// goes on once they have succeeded — an office of clerks behind one address logging in
+/// at nine o'clock is not an attack). Locking the pair (account, address) first means an
+/// attacker from one address locks only themself out; only a flood from many addresses
+/// locks an account for everyone, and then only for the window. Unknown usernames are
+/// counted like known ones, so a 429 says nothing about which usernames exist.
+pub struct Throttle {
+    window: Duration,
+    counts: std::sync::Mutex<std::collections::HashMap<String, Count>>,
+}
+
+/// Where the (account, address) pair stands in `Throttle::keys`.
+const PAIR: usize = 1;
+
+#[derive(Default)]
+struct Count {
+    failures: u32,
+    since: chrono::DateTime<Utc>,
+    in_flight: u32,
+}
+
+pub enum Refusal {
+    /// The account is locked for this address (or for everyone).
+    Locked,
+    /// The address has failed too often.
+    Throttled,
+}
+
+/// An attempt being checked; say how it ended with `finish`. Dropped unfinished (the
+/// client went away), it counts as nothing.
+pub struct Attempt<'a> {
+    throttle: &'a Throttle,
+    keys: Vec<String>,
+    done: bool,
+}
+
+impl Attempt<'_> {
+    pub fn finish(mut self, failed: bool) {
+        self.done = true;
+        let now = Utc::now();
+        let mut counts = self.throttle.counts.lock().expect("throttle");
+        for (i, k) in self.keys.iter().enumerate() {
+            if let Some(c) = counts.get_mut(k) {
+                c.in_flight = c.in_flight.saturating_sub(1);
+                if failed {
+                    if c.since + self.throttle.window <= now {
+                        (c.failures, c.since) = (0, now);
+                    }
+                    c.failures += 1;
+                } else if i == PAIR {
+                    c.failures = 0; // the right password: the pair starts afresh
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Attempt<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            let mut counts = self.throttle.counts.lock().expect("throttle");
+            for k in &self.keys {
+                if let Some(c) = counts.get_mut(k) {
+                    c.in_flight = c.in_flight.saturating_sub(1);
+                }
+            }
+        }
+    }
+}
+
+impl Throttle {
+    pub fn new(window: std::time::Duration) -> Throttle {
+        Throttle { window: Duration::from_std(window).unwrap_or(Duration::minutes(15)), counts: Default::default() }
+    }
+
+    /// Per address, per (account, address), per account: in this order.
+    fn keys(username: &str, addr: &str) -> [(String, u32); 3] {
+        let name = username.trim().to_lowercase();
+        [
+            (format!("addr:{addr}"), MAX_FAILURES_PER_ADDRESS),
+            (format!("pair:{name}|{addr}"), MAX_FAILED_LOGINS),
+            (format!("acct:{name}"), MAX_FAILURES_PER_ACCOUNT),
+        ]
+    }
+
+    /// Starts an attempt, or refuses it when a limit is reached (waiting while attempts in
+    /// flight could still go either way).
+    pub async fn attempt(&self, username: &str, addr: &str) -> Result<Attempt<'_>, Refusal> {
+        let keys = Self::keys(username, addr);
+        let give_up = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            {
+                let now = Utc::now();
+                let mut counts = self.counts.lock().expect("throttle");
+                if counts.len() > 100_000 {
+                    let window = self.window;
+                    counts.retain(|_, c| c.in_flight > 0 || c.since + window > now);
+                }
+                let mut busy = false;
+                for (i, (key, limit)) in keys.iter().enumerate() {
+                    let c = counts.entry(key.clone()).or_insert_with(|| Count { since: now, ..Default::default() });
+                    if c.since + self.window <= now {
+                        (c.failures, c.since) = (0, now);
+                    }
+                    if c.failures >= *limit {
+                        return Err(if i == 0 { Refusal::Throttled } else { Refusal::Locked });
+                    }
+                    busy |= c.failures + c.in_flight >= *limit;
+                }
+                if !busy {
+                    for (key, _) in &keys {
+                        counts.get_mut(key).expect("inserted above").in_flight += 1;
+                    }
+                    return Ok(Attempt { throttle: self, keys: keys.into_iter().map(|(k, _)| k).collect(), done: false });
+                }
+            }
+            if std::time::Instant::now() > give_up {
+                return Err(Refusal::Throttled);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    /// An admin reset the password: the account's locks end.
+    pub fn clear_account(&self, username: &str) {
+        let name = username.trim().to_lowercase();
+        let mut counts = self.counts.lock().expect("throttle");
+        for (k, c) in counts.iter_mut() {
+            if k == &format!("acct:{name}") || k.starts_with(&format!("pair:{name}|")) {
+                c.failures = 0;
+            }
+        }
+    }
+}
+
+fn wrong() -> AppError {
+    AppError::new(axum::http::StatusCode::UNAUTHORIZED, "INVALID_CREDENTIALS", "用户名或密码错误")
+}
+
+fn refused(r: Refusal, window: Duration) -> AppError {
+    let minutes = window.num_minutes().max(1);
+    match r {
+        Refusal::Locked => AppError::new(
             axum::http::StatusCode::TOO_MANY_REQUESTS,
             "LOGIN_LOCKED",
-            format!("密码连续错误{MAX_FAILED_LOGINS}次，账号已暂时锁定，请{LOCK_MINUTES}分钟后再试"),
-        ));
+            format!("密码连续错误次数过多，该账号在本机已暂时锁定，请{minutes}分钟后再试或联系管理员重置密码"),
+        ),
+        Refusal::Throttled => AppError::new(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "LOGIN_THROTTLED",
+            format!("登录失败次数过多，请{minutes}分钟后再试"),
+        ),
     }
-    // Verify even for a disabled account so timing says nothing about its state.
-    let ok = verify_password(password, &u.password_hash);
-    if !ok || !u.active {
-        if !ok {
-            let failed = u.failed_logins + 1;
-            let mut am: user::ActiveModel = u.into();
-            if failed >= MAX_FAILED_LOGINS {
-                am.failed_logins = Set(0);
-                am.locked_until = Set(Some(now + Duration::minutes(LOCK_MINUTES)));
-            } else {
-                am.failed_logins = Set(failed);
-            }
-            am.update(db).await?;
+}
+
+/// Hashes on the blocking pool (argon2 is deliberately slow).
+pub async fn hash_password_blocking(password: String) -> AppResult<String> {
+    crate::platform::cpu::run(move || hash_password(&password)).await
+}
+
+pub async fn verify_password_blocking(password: String, hash: String) -> AppResult<bool> {
+    crate::platform::cpu::run(move || verify_password(&password, &hash)).await
+}
+
+/// Checks a username and password and opens a session. Every answer for a failure is
+/// the same whether the username exists or not; successes and failures that reached the
+/// password check go to the audit trail.
+pub async fn login(st: &AppState, username: &str, password: &str) -> AppResult<Login> {
+    let db = &st.db;
+    let addr = crate::platform::audit::client_addr().unwrap_or_else(|| "local".into());
+    let username = username.trim();
+    let attempt = st.throttle.attempt(username, &addr).await.map_err(|r| refused(r, st.throttle.window))?;
+    let now = Utc::now();
+    let found = user::Entity::find().filter(user::Column::Username.eq(username)).one(db).await?;
+    // Verify even for an unknown or disabled account so timing says nothing about it.
+    let hash = found.as_ref().map_or_else(|| decoy_hash().to_string(), |u| u.password_hash.clone());
+    let ok = verify_password_blocking(password.to_string(), hash).await?;
+    attempt.finish(!ok);
+    let u = match found {
+        Some(u) if ok && u.active => u,
+        // Only names that exist are written down: a flood of invented names must not
+        // fill the trail (the throttle bounds the rest).
+        Some(u) => {
+            let reason = if ok { "disabled" } else { "wrong_password" };
+            let entry = Entry::new(u.county_id, None, "auth.login_failed", "user", u.id).after(serde_json::json!({"reason": reason}));
+            crate::platform::audit::record(db, vec![entry]).await?;
+            return Err(wrong());
         }
-        return Err(wrong());
-    }
-    if u.failed_logins != 0 || u.locked_until.is_some() {
-        let mut am: user::ActiveModel = u.clone().into();
-        am.failed_logins = Set(0);
-        am.locked_until = Set(None);
-        am.update(db).await?;
-    }
+        None => return Err(wrong()),
+    };
+    let txn = begin_write(db).await?;
     // Housekeeping: a user's expired sessions go when they log in again.
     session::Entity::delete_many()
         .filter(session::Column::UserId.eq(u.id))
         .filter(session::Column::ExpiresAt.lt(now))
-        .exec(db)
+        .exec(&txn)
         .await?;
     let token = new_token();
-    let ttl = Duration::from_std(ttl).unwrap_or(Duration::hours(8));
-    session::ActiveModel {
+    let ttl = Duration::from_std(st.config.session_ttl).unwrap_or(Duration::hours(8));
+    let s = session::ActiveModel {
         token_hash: Set(token_hash(&token)),
         user_id: Set(u.id),
         county_id: Set(u.county_id),
         expires_at: Set(now + ttl),
         created_at: Set(now),
+        last_seen_at: Set(Some(now)),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&txn)
     .await?;
+    txn.commit(vec![Entry::new(u.county_id, Some(u.id), "auth.login", "session", s.id)]).await?;
     tracing::info!(user = %u.username, "login");
     Ok(Login { token, user: u })
 }
 
-/// Ends a session (logout). Unknown tokens are ignored.
-pub async fn logout(db: &DatabaseConnection, session_id: i64) -> AppResult<()> {
-    session::Entity::delete_by_id(session_id).exec(db).await?;
-    Ok(())
+/// Ends a session (logout).
+pub async fn logout(db: &DatabaseConnection, caller: &Caller) -> AppResult<()> {
+    let txn = begin_write(db).await?;
+    session::Entity::delete_by_id(caller.session_id).exec(&txn).await?;
+    txn.commit(vec![Entry::by(caller, "auth.logout", "session", caller.session_id)]).await
 }
 
 /// Ends every session of a user (password change, account disabled).
-pub async fn end_sessions_of(db: &DatabaseConnection, user_id: i64) -> AppResult<()> {
+pub async fn end_sessions_of(db: &impl sea_orm::ConnectionTrait, user_id: i64) -> AppResult<()> {
     session::Entity::delete_many().filter(session::Column::UserId.eq(user_id)).exec(db).await?;
     Ok(())
 }
 
 /// Ends every session of a user but the one in use (own password change).
-pub async fn end_sessions_of_except(db: &DatabaseConnection, user_id: i64, keep: i64) -> AppResult<()> {
+pub async fn end_sessions_of_except(db: &impl sea_orm::ConnectionTrait, user_id: i64, keep: i64) -> AppResult<()> {
     session::Entity::delete_many()
         .filter(session::Column::UserId.eq(user_id))
         .filter(session::Column::Id.ne(keep))
@@ -188,16 +342,33 @@ pub async fn end_sessions_of_except(db: &DatabaseConnection, user_id: i64, keep:
     Ok(())
 }
 
-/// The caller a token stands for: unexpired session, active user.
-pub async fn caller_from_token(db: &DatabaseConnection, token: &str) -> AppResult<Option<Caller>> {
+/// The caller a token stands for: unexpired session, used within the idle timeout,
+/// active user.
+pub async fn caller_from_token(st: &AppState, token: &str) -> AppResult<Option<Caller>> {
+    let db = &st.db;
+    let now = Utc::now();
     let Some(s) = session::Entity::find()
         .filter(session::Column::TokenHash.eq(token_hash(token)))
-        .filter(session::Column::ExpiresAt.gt(Utc::now()))
+        .filter(session::Column::ExpiresAt.gt(now))
         .one(db)
         .await?
     else {
         return Ok(None);
     };
+    let idle = Duration::from_std(st.config.session_idle).unwrap_or(Duration::minutes(30));
+    let seen = s.last_seen_at.unwrap_or(s.created_at);
+    if seen + idle < now {
+        session::Entity::delete_by_id(s.id).exec(db).await?;
+        return Ok(None);
+    }
+    // Written at most once a minute: reads stay reads.
+    if seen + Duration::minutes(1) < now {
+        session::Entity::update_many()
+            .col_expr(session::Column::LastSeenAt, sea_orm::sea_query::Expr::value(now))
+            .filter(session::Column::Id.eq(s.id))
+            .exec(db)
+            .await?;
+    }
     let u = user::Entity::find_by_id(s.user_id).one(db).await?;
     Ok(u.filter(|u| u.active).and_then(|u| Caller::from_user(&u, s.id)))
 }
@@ -220,7 +391,7 @@ pub fn session_cookie(parts: &Parts) -> Option<String> {
 pub async fn authenticate_api(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
     let caller = match bearer(&parts) {
-        Some(t) => caller_from_token(&state.db, t).await,
+        Some(t) => caller_from_token(&state, t).await,
         None => Ok(None),
     };
     match caller {

@@ -7,6 +7,10 @@ pub struct Config {
     pub database_url: String,
     /// How long a login (API token or web session) lasts.
     pub session_ttl: Duration,
+    /// A session unused for this long ends (besides `session_ttl`).
+    pub session_idle: Duration,
+    /// How long the login throttle remembers failures and keeps a lock.
+    pub login_lock: Duration,
     /// Force the `Secure` cookie flag even when no proxy says the request was HTTPS.
     pub secure_cookies: bool,
     /// Where the contract templates are (`contract-templates/` of the working directory).
@@ -21,6 +25,8 @@ impl Default for Config {
         Config {
             database_url: DEFAULT_DATABASE_URL.to_string(),
             session_ttl: Duration::from_secs(8 * 3600),
+            session_idle: Duration::from_secs(30 * 60),
+            login_lock: Duration::from_secs(15 * 60),
             secure_cookies: false,
             templates_dir: "contract-templates".into(),
         }

@@ -36,6 +36,18 @@ pub fn in_county<E: CountyScoped>(county_id: i64) -> sea_orm::Select<E> {
     E::find().filter(E::county_column().eq(county_id))
 }
 
+/// One row by primary key, within the county: what `find_by_id` is for county-scoped
+/// entities. `tests/api/authz.rs` fails on an unscoped `find()` / `find_by_id` of them
+/// outside a short allow-list.
+pub fn by_id_in_county<E>(county_id: i64, id: i64) -> sea_orm::Select<E>
+where
+    E: CountyScoped,
+    i64: Into<<E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType>,
+{
+    use sea_orm::{ColumnTrait, QueryFilter};
+    E::find_by_id(id).filter(E::county_column().eq(county_id))
+}
+
 
 macro_rules! county_scoped {
     ($($m:ident),*) => {$(
@@ -58,7 +70,9 @@ pub fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
 /// writes would otherwise fail with "database is locked" when another writer got in
 /// between, instead of waiting its turn. On PostgreSQL it is a plain `BEGIN`; row locks
 /// and conditional updates do the rest.
-pub async fn begin_write<C>(db: &C) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr>
+///
+/// The transaction carries its audit entries and ends with `Tx::commit(entries)`.
+pub async fn begin_write<C>(db: &C) -> Result<crate::platform::audit::Tx, sea_orm::DbErr>
 where
     C: sea_orm::ConnectionTrait + sea_orm::TransactionTrait,
 {
@@ -67,5 +81,5 @@ where
         // A write statement takes the lock even when it matches no row.
         sea_orm::ConnectionTrait::execute_unprepared(&txn, "UPDATE counties SET id = id WHERE 1 = 0").await?;
     }
-    Ok(txn)
+    Ok(crate::platform::audit::Tx::new(txn))
 }

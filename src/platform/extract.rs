@@ -16,7 +16,7 @@ where
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::Json(value) = axum::Json::<T>::from_request(req, state).await?;
+        let value: T = bounded(req, state).await?;
         value.validate()?;
         Ok(ValidJson(value))
     }
@@ -34,7 +34,14 @@ where
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::Json(value) = axum::Json::<T>::from_request(req, state).await?;
-        Ok(ApiJson(value))
+        Ok(ApiJson(bounded(req, state).await?))
     }
+}
+
+/// A JSON body within the bounds of `platform::input` (text lengths, array sizes, dates),
+/// then as the handler's type.
+async fn bounded<S: Send + Sync, T: DeserializeOwned>(req: Request, state: &S) -> Result<T, AppError> {
+    let axum::Json(raw) = axum::Json::<serde_json::Value>::from_request(req, state).await?;
+    crate::platform::input::check_json(&raw)?;
+    serde_json::from_value(raw).map_err(|e| AppError::invalid("", format!("请求体无法解析：{e}")))
 }

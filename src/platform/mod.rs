@@ -1,7 +1,10 @@
 //! What every capability stands on: configuration, database, errors, authentication.
+pub mod audit;
 pub mod auth;
 pub mod config;
+pub mod cpu;
 pub mod db;
 pub mod error;
 pub mod extract;
+pub mod input;
 pub mod telemetry;

@@ -165,20 +165,26 @@ pub struct OverridesOut {
     pub items: Vec<OverrideOut>,
 }
 
-pub async fn overrides_of(st: &AppState, county_id: i64) -> AppResult<OverridesOut> {
-    let users = crate::orgs::store::user_names(&st.db, county_id).await?;
-    let decisions = in_county::<entity::screening_decision::Entity>(county_id)
+/// The overrides of the applications the caller may see (`admission::store::visible`):
+/// all of the county's for civil affairs, the approver, finance, the supervisor and the
+/// admin; a department its own applications'; a community those that reached it. A
+/// decision names the application and why its finding was set aside, so it is no more
+/// public than the application.
+pub async fn overrides_of(st: &AppState, caller: &Caller) -> AppResult<OverridesOut> {
+    let users = crate::orgs::store::user_names(&st.db, caller.county_id).await?;
+    let decisions = in_county::<entity::screening_decision::Entity>(caller.county_id)
         .order_by_desc(entity::screening_decision::Column::Id)
         .all(&st.db)
         .await?;
     let ids: Vec<i64> = decisions.iter().map(|d| d.admission_id).collect();
-    let titles: std::collections::HashMap<i64, String> = in_county::<entity::admission::Entity>(county_id)
+    let titles: std::collections::HashMap<i64, String> = crate::admission::store::visible(caller)
         .filter(entity::admission::Column::Id.is_in(ids))
         .all(&st.db)
         .await?
         .into_iter()
         .map(|a| (a.id, a.title))
         .collect();
+    let decisions: Vec<_> = decisions.into_iter().filter(|d| titles.contains_key(&d.admission_id)).collect();
     let mut by: Vec<ReviewerCount> = Vec::new();
     for d in &decisions {
         let name = users.get(&d.decided_by).cloned().unwrap_or_default();
@@ -213,8 +219,8 @@ pub async fn overrides_of(st: &AppState, county_id: i64) -> AppResult<OverridesO
 }
 
 /// Overrides of doubtful screening findings, newest first, and how many each reviewer
-/// confirmed and overrode.
+/// confirmed and overrode: of the applications the caller may see.
 #[utoipa::path(get, path = "/screening/overrides", tag = "screening", security(("bearer" = [])), responses((status = 200, body = OverridesOut)))]
 async fn overrides(State(st): State<AppState>, caller: Caller) -> AppResult<Json<OverridesOut>> {
-    Ok(Json(overrides_of(&st, caller.county_id).await?))
+    Ok(Json(overrides_of(&st, &caller).await?))
 }

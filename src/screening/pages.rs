@@ -40,7 +40,7 @@ async fn page_render(st: &AppState, caller: &Caller, status: StatusCode, errors:
         layout: Layout::for_caller(st, caller, "筛查词库").await?,
         concepts: concepts_of(st, caller.county_id).await?,
         changes: changes_of(st, caller.county_id).await?,
-        overrides: overrides_of(st, caller.county_id).await?,
+        overrides: overrides_of(st, caller).await?,
         can_edit: caller.role == Role::Reviewer,
         kinds: TermKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
         errors,

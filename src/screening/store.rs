@@ -5,12 +5,13 @@
 use chrono::Utc;
 use entity::screening_term;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
 
 use super::{base, Engine, Pattern, TermKind};
 use crate::orgs::Role;
 use crate::platform::auth::Caller;
-use crate::platform::db::in_county;
+use crate::platform::audit::Entry;
+use crate::platform::db::{begin_write, by_id_in_county, in_county};
 use crate::platform::error::{AppError, AppResult, FieldError};
 
 /// The seeded concepts with the county's words in force.
@@ -38,7 +39,7 @@ pub struct NewTerm {
 }
 
 /// Civil affairs adds a word to a concept, with the reason for the change log.
-pub async fn add_term(db: &impl ConnectionTrait, caller: &Caller, t: NewTerm) -> AppResult<screening_term::Model> {
+pub async fn add_term(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, t: NewTerm) -> AppResult<screening_term::Model> {
     if caller.role != Role::Reviewer {
         return Err(AppError::forbidden());
     }
@@ -66,7 +67,8 @@ pub async fn add_term(db: &impl ConnectionTrait, caller: &Caller, t: NewTerm) ->
     if known {
         return Err(AppError::conflict("TERM_EXISTS", "该概念已有这个词"));
     }
-    Ok(screening_term::ActiveModel {
+    let txn = begin_write(db).await?;
+    let term = screening_term::ActiveModel {
         county_id: Set(caller.county_id),
         concept: Set(t.concept),
         kind: Set(t.kind),
@@ -76,12 +78,14 @@ pub async fn add_term(db: &impl ConnectionTrait, caller: &Caller, t: NewTerm) ->
         added_at: Set(Utc::now()),
         ..Default::default()
     }
-    .insert(db)
-    .await?)
+    .insert(&txn)
+    .await?;
+    txn.commit(vec![Entry::by(caller, "screening_term.add", "screening_term", term.id).after(&term)]).await?;
+    Ok(term)
 }
 
 /// Civil affairs takes back a word the county added, with the reason.
-pub async fn remove_term(db: &impl ConnectionTrait, caller: &Caller, id: i64, reason: &str) -> AppResult<screening_term::Model> {
+pub async fn remove_term(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, id: i64, reason: &str) -> AppResult<screening_term::Model> {
     if caller.role != Role::Reviewer {
         return Err(AppError::forbidden());
     }
@@ -93,16 +97,19 @@ pub async fn remove_term(db: &impl ConnectionTrait, caller: &Caller, id: i64, re
         .one(db)
         .await?
         .ok_or_else(AppError::not_found)?;
+    let txn = begin_write(db).await?;
     let res = screening_term::Entity::update_many()
         .col_expr(screening_term::Column::RemovedBy, Expr::value(caller.user_id))
         .col_expr(screening_term::Column::RemovedAt, Expr::value(Utc::now()))
         .col_expr(screening_term::Column::RemovalReason, Expr::value(reason.trim()))
         .filter(screening_term::Column::Id.eq(t.id))
         .filter(screening_term::Column::RemovedAt.is_null())
-        .exec(db)
+        .exec(&txn)
         .await?;
     if res.rows_affected != 1 {
         return Err(AppError::conflict("INVALID_STATE", "该词已删除"));
     }
-    Ok(screening_term::Entity::find_by_id(t.id).one(db).await?.ok_or_else(AppError::not_found)?)
+    let after = by_id_in_county::<screening_term::Entity>(caller.county_id, t.id).one(&txn).await?.ok_or_else(AppError::not_found)?;
+    txn.commit(vec![Entry::by(caller, "screening_term.remove", "screening_term", t.id).before(&t).after(&after)]).await?;
+    Ok(after)
 }

@@ -15,6 +15,8 @@ use crate::platform::auth::{self, Caller};
 use crate::platform::error::AppError;
 use crate::AppState;
 
+pub mod csrf;
+
 /// What the page frame (header, menu) needs to know about the logged-in user.
 pub struct Layout {
     pub title: String,
@@ -33,6 +35,9 @@ impl NavUser {
     }
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
+    }
+    pub fn sees_audit(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Supervisor)
     }
 }
 
@@ -121,7 +126,7 @@ pub fn render(status: StatusCode, t: &impl Template) -> PageResult {
 pub async fn authenticate_page(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
     let caller = match auth::session_cookie(&parts) {
-        Some(t) => auth::caller_from_token(&state.db, &t).await,
+        Some(t) => auth::caller_from_token(&state, &t).await,
         None => Ok(None),
     };
     match caller {
@@ -135,7 +140,7 @@ pub async fn authenticate_page(State(state): State<AppState>, req: Request, next
         Ok(None) => {
             let next_path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
             let target = if parts.method == axum::http::Method::GET && next_path != "/" {
-                format!("/login?next={}", urlencode(next_path))
+                format!("/login?next={}", percent_encode(next_path, true))
             } else {
                 "/login".to_string()
             };
@@ -157,13 +162,26 @@ fn same_origin(parts: &axum::http::request::Parts) -> bool {
     origin.split_once("://").map(|(_, h)| h) == Some(host)
 }
 
-fn urlencode(s: &str) -> String {
+/// Percent-encodes all but the unreserved characters of RFC 3986 (and `/` when asked,
+/// for paths): query values, `filename*` of a download.
+pub fn percent_encode(s: &str, keep_slash: bool) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'/' if keep_slash => "/".to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// A file as an answer: its type, and its name (in UTF-8, RFC 6266) for the browser to
+/// show (`inline`, PDFs) or save (`attachment`).
+pub fn file_download(body: Vec<u8>, content_type: &str, filename: &str, inline: bool) -> Response {
+    let ascii: String = filename.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-').collect();
+    let ascii = if ascii.trim_start_matches('.').is_empty() { "download".to_string() } else { ascii };
+    let kind = if inline { "inline" } else { "attachment" };
+    let disposition = format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{}", percent_encode(filename, false));
+    ([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], body).into_response()
 }
 
 /// Opens page routes to roles; others see a 403 page.
@@ -191,6 +209,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(crate::funds::pages::routes())
         .merge(crate::evaluation::pages::routes())
         .merge(crate::screening::pages::routes())
+        .merge(crate::audit::pages::routes())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), authenticate_page));
     Router::new()
         .merge(crate::orgs::pages::public_routes())
@@ -201,14 +220,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/assets/app.js", get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }))
         .route("/favicon.svg", get(|| async { asset("image/svg+xml", FAVICON) }))
         .fallback(not_found_page)
+        .layer(axum::middleware::from_fn(csrf::protect))
         // Pages load nothing from elsewhere and may not be framed.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'; form-action 'self'"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
         ))
 }
 

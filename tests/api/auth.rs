@@ -1,9 +1,10 @@
 use chrono::{Duration, Utc};
 use reqwest::StatusCode;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::EntityTrait;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_error, spawn_app, PASSWORD};
+use crate::helpers::{assert_error, spawn_app, spawn_app_with, PASSWORD};
+use zhunru::platform::config::Config;
 
 #[tokio::test]
 async fn every_demo_user_logs_in_with_role_and_organisation() {
@@ -64,7 +65,7 @@ async fn bad_login_input_is_a_validation_error() {
 
 #[tokio::test]
 async fn five_wrong_passwords_lock_the_account_for_a_while() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(Config { login_lock: std::time::Duration::from_secs(2), ..Config::default() }).await;
     for _ in 0..5 {
         assert_error(app.login_response("hexie", "wrong-password").await, StatusCode::UNAUTHORIZED, "INVALID_CREDENTIALS").await;
     }
@@ -73,15 +74,7 @@ async fn five_wrong_passwords_lock_the_account_for_a_while() {
     // Other accounts are not affected.
     assert_eq!(app.login_response("xingfu", PASSWORD).await.status(), StatusCode::OK);
     // When the lock has run out, the right password works again.
-    let u = entity::user::Entity::find()
-        .filter(entity::user::Column::Username.eq("hexie"))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
-    let mut am: entity::user::ActiveModel = u.into();
-    am.locked_until = sea_orm::Set(Some(Utc::now() - Duration::seconds(1)));
-    sea_orm::ActiveModelTrait::update(am, &app.db).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     assert_eq!(app.login_response("hexie", PASSWORD).await.status(), StatusCode::OK);
 }
 
@@ -188,4 +181,88 @@ async fn changing_ones_password_keeps_this_session_and_ends_the_others() {
     assert_error(app.get("/api/v1/me", &elsewhere).await, StatusCode::UNAUTHORIZED, "UNAUTHENTICATED").await;
     assert_eq!(app.login_response("xingfu", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(app.login_response("xingfu", "a-new-password-2026").await.status(), StatusCode::OK);
+}
+
+/// Thirty wrong guesses at once: the count is taken before any password is checked, so
+/// only five are checked at all.
+#[tokio::test]
+async fn parallel_guesses_are_counted_before_they_are_checked() {
+    let app = spawn_app().await;
+    let mut tasks = Vec::new();
+    for i in 0..30 {
+        let (client, url) = (app.api.clone(), app.url("/api/v1/auth/login"));
+        tasks.push(tokio::spawn(async move {
+            client.post(url).json(&json!({"username": "hexie", "password": format!("guess-{i}")})).send().await.unwrap().status()
+        }));
+    }
+    let mut checked = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            StatusCode::UNAUTHORIZED => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(checked, 5, "exactly five guesses reached the password check");
+    println!("login: 30 parallel guesses, {checked} checked, {} refused before checking", 30 - checked);
+}
+
+/// A locked unknown name answers exactly like a locked real one: a 429 says nothing about
+/// which usernames exist. An address that fails too often is slowed down whatever names
+/// it tries, without locking those accounts for anyone else.
+#[tokio::test]
+async fn locks_do_not_reveal_usernames_and_an_address_is_throttled() {
+    let app = spawn_app().await;
+    for name in ["hexie", "no-such-user"] {
+        for _ in 0..5 {
+            assert_error(app.login_response(name, "wrong-password").await, StatusCode::UNAUTHORIZED, "INVALID_CREDENTIALS").await;
+        }
+    }
+    let real: Value = assert_error(app.login_response("hexie", "x").await, StatusCode::TOO_MANY_REQUESTS, "LOGIN_LOCKED").await;
+    let fake: Value = assert_error(app.login_response("no-such-user", "x").await, StatusCode::TOO_MANY_REQUESTS, "LOGIN_LOCKED").await;
+    assert_eq!(real, fake, "the same answer for a real and an invented name");
+    // Ten more failures on other names: the address has now failed 20 times.
+    for i in 0..10 {
+        app.login_response(&format!("guess{i}"), "wrong-password").await;
+    }
+    assert_error(app.login_response("xingfu", PASSWORD).await, StatusCode::TOO_MANY_REQUESTS, "LOGIN_THROTTLED").await;
+}
+
+#[tokio::test]
+async fn guessing_the_current_password_is_limited_too() {
+    let app = spawn_app().await;
+    let token = app.token("xingfu").await;
+    for _ in 0..5 {
+        let r = app.put("/api/v1/me/password", &token, json!({"current_password": "wrong-one", "new_password": "another-password-1"})).await;
+        assert_error(r, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    }
+    let r = app.put("/api/v1/me/password", &token, json!({"current_password": PASSWORD, "new_password": "another-password-1"})).await;
+    assert_error(r, StatusCode::TOO_MANY_REQUESTS, "LOGIN_LOCKED").await;
+}
+
+#[tokio::test]
+async fn an_idle_session_ends() {
+    let app = spawn_app_with(Config { session_idle: std::time::Duration::from_secs(1), ..Config::default() }).await;
+    let token = app.token("xingfu").await;
+    assert_eq!(app.get("/api/v1/me", &token).await.status(), StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    assert_error(app.get("/api/v1/me", &token).await, StatusCode::UNAUTHORIZED, "UNAUTHENTICATED").await;
+}
+
+/// An office behind one address logging in at nine o'clock is not an attack: thirty right
+/// passwords at once, some for the same account, all get in.
+#[tokio::test]
+async fn many_right_passwords_at_once_from_one_address_all_get_in() {
+    let app = spawn_app().await;
+    let mut tasks = Vec::new();
+    for i in 0..30 {
+        let (client, url) = (app.api.clone(), app.url("/api/v1/auth/login"));
+        let user = ["xingfu", "hexie", "shijian"][i % 3];
+        tasks.push(tokio::spawn(async move {
+            client.post(url).json(&json!({"username": user, "password": PASSWORD})).send().await.unwrap().status()
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), StatusCode::OK);
+    }
 }

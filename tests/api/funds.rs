@@ -155,6 +155,32 @@ async fn fifty_racing_payments_pay_exactly_what_fits() {
     assert_eq!(v, json!({"ok": true, "breaches": []}));
 }
 
+/// The same request sent several times at once (a double click, a retrying proxy): one
+/// payment, and every sender gets that payment's answer, not a 409 for the room it took.
+#[tokio::test]
+async fn twins_with_one_key_get_one_payment_and_the_same_answer() {
+    let app = spawn_app().await;
+    let c = active_contract(&app).await;
+    let m = c["milestones"][0].clone();
+    let token = app.token("caizheng").await;
+    let mut tasks = Vec::new();
+    for _ in 0..12 {
+        let (api, url, token) = (app.api.clone(), app.url("/api/v1/disbursements"), token.clone());
+        let body = json!({"contract_id": c["id"], "milestone_id": m["id"], "amount": "900.00"});
+        tasks.push(tokio::spawn(async move {
+            let r = api.post(url).bearer_auth(token).header("Idempotency-Key", "twin").json(&body).send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }));
+    }
+    let mut answers = Vec::new();
+    for t in tasks {
+        answers.push(t.await.unwrap());
+    }
+    assert!(answers.iter().all(|a| a == &answers[0]), "every twin gets the same answer: {answers:?}");
+    assert_eq!(answers[0].0, StatusCode::CREATED);
+    assert_eq!(funds(&app, &c["id"]).await["disbursed"], "900.00");
+}
+
 #[tokio::test]
 async fn the_community_confirms_or_disputes_each_payment() {
     let app = spawn_app().await;

@@ -15,12 +15,16 @@ pub const PASSWORD: &str = zhunru::demo::DEMO_PASSWORD;
 pub struct TestApp {
     pub addr: String,
     pub db: DatabaseConnection,
+    /// The database's URL, for running the CLI against it.
+    pub database_url: String,
     /// No cookies, no redirects followed: for the JSON API and raw page checks.
     pub api: Client,
     _db_guard: DbGuard,
 }
 
-enum DbGuard {
+/// Keeps a test database alive: the SQLite file's directory, or the PostgreSQL database
+/// (dropped when the guard goes).
+pub enum DbGuard {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
     Postgres { admin_url: String, name: String },
 }
@@ -52,7 +56,8 @@ pub fn backend() -> &'static str {
     }
 }
 
-async fn fresh_database() -> (String, DbGuard) {
+/// A new, empty database for one test: its URL and the guard that removes it.
+pub async fn fresh_database() -> (String, DbGuard) {
     match std::env::var("DATABASE_URL") {
         Ok(url) if url.starts_with("postgres") => {
             let name = format!("zhunru_test_{}", uuid::Uuid::new_v4().simple());
@@ -89,7 +94,7 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_with(mut config: Config) -> TestApp {
     let (url, guard) = fresh_database().await;
-    config.database_url = url;
+    config.database_url = url.clone();
     if config.templates_dir.is_relative() {
         config.templates_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(&config.templates_dir);
     }
@@ -98,9 +103,11 @@ pub async fn spawn_app_with(mut config: Config) -> TestApp {
     let db = state.db.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, zhunru::router(state)).await.unwrap() });
+    tokio::spawn(async move {
+        axum::serve(listener, zhunru::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap()
+    });
     let api = Client::builder().redirect(redirect::Policy::none()).timeout(Duration::from_secs(60)).build().unwrap();
-    TestApp { addr, db, api, _db_guard: guard }
+    TestApp { addr, db, database_url: url, api, _db_guard: guard }
 }
 
 impl TestApp {
@@ -155,18 +162,36 @@ impl TestApp {
             .unwrap()
     }
 
-    /// Logs a browser-like client in through the login form.
+    /// The form token a page gave this browser (pages add it to every post form).
+    pub async fn csrf_token(&self, c: &Client, path: &str) -> String {
+        let html = c.get(self.url(path)).send().await.unwrap().text().await.unwrap();
+        csrf_of(&html)
+    }
+
+    /// Logs a browser-like client in through the login form. The client sends the page's
+    /// form token as a header with every request, as the pages' own forms do in a field.
     pub async fn page_login(&self, username: &str) -> Client {
-        let c = self.browser();
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        let c = Client::builder().cookie_provider(jar.clone()).redirect(redirect::Policy::none()).build().unwrap();
+        let token = self.csrf_token(&c, "/login").await;
         let r = c
             .post(self.url("/login"))
-            .form(&[("username", username), ("password", PASSWORD), ("next", "/")])
+            .form(&[("username", username), ("password", PASSWORD), ("next", "/"), ("_csrf", token.as_str())])
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "page login of {username}");
-        c
+        let token = self.csrf_token(&c, "/").await;
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-csrf-token", token.parse().unwrap());
+        Client::builder().cookie_provider(jar).redirect(redirect::Policy::none()).default_headers(headers).build().unwrap()
     }
+}
+
+/// The `_csrf` value of the first post form of a page.
+pub fn csrf_of(html: &str) -> String {
+    let at = html.find(r#"name="_csrf" value=""#).expect("a post form with its token");
+    html[at + 20..at + 84].to_string()
 }
 
 /// Asserts status and error code of an API answer and returns its body.

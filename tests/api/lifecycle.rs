@@ -65,7 +65,7 @@ fn targets(a: &Value) -> Vec<(String, String)> {
 
 /// An emergency entry (先进后批) of 区市场监督管理局 for both communities, its period
 /// around today so that the advance is due; with a department budget.
-async fn emergency(app: &TestApp, budget: &str) -> i64 {
+pub async fn emergency(app: &TestApp, budget: &str) -> i64 {
     let sj = app.token("shijian").await;
     let today = Utc::now().date_naive();
     let body = json!({
@@ -85,7 +85,7 @@ async fn emergency(app: &TestApp, budget: &str) -> i64 {
     id
 }
 
-fn emergency_contract(admission: i64, community: i64, amount: &str) -> Value {
+pub fn emergency_contract(admission: i64, community: i64, amount: &str) -> Value {
     let mut b = survey_contract(admission, community, amount);
     b["variables"]["delivery_date"] = json!(Utc::now().date_naive().to_string());
     b

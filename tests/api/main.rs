@@ -1,11 +1,15 @@
 //! Integration tests: the real server over HTTP, on SQLite and (with DATABASE_URL) on
 //! PostgreSQL. One binary, one module per capability.
 mod admission;
+mod audit;
 mod auth;
+mod authz;
 mod contracts;
+mod crash;
 mod evaluation;
 mod funds;
 mod helpers;
+mod input;
 mod lifecycle;
 mod lifecycle_model;
 mod lists;

@@ -24,21 +24,22 @@ async fn pages_send_strangers_to_the_login_page() {
 async fn login_form_sets_a_safe_cookie_and_wrong_passwords_say_so_in_chinese() {
     let app = spawn_app().await;
     let c = app.browser();
+    let token = app.csrf_token(&c, "/login").await;
     let r = c
         .post(app.url("/login"))
-        .form(&[("username", "weijian"), ("password", "wrong-password"), ("next", "/")])
+        .form(&[("username", "weijian"), ("password", "wrong-password"), ("next", "/"), ("_csrf", &token)])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    assert!(r.headers().get(header::SET_COOKIE).is_none());
+    assert!(!r.headers().get_all(header::SET_COOKIE).iter().any(|v| v.to_str().unwrap().starts_with("zhunru_session")));
     let html = r.text().await.unwrap();
     assert!(html.contains("用户名或密码错误"));
     assert!(html.contains("value=\"weijian\""), "the username stays filled in");
 
     let r = c
         .post(app.url("/login"))
-        .form(&[("username", "weijian"), ("password", PASSWORD), ("next", "/password")])
+        .form(&[("username", "weijian"), ("password", PASSWORD), ("next", "/password"), ("_csrf", &token)])
         .send()
         .await
         .unwrap();
@@ -51,26 +52,82 @@ async fn login_form_sets_a_safe_cookie_and_wrong_passwords_say_so_in_chinese() {
     assert!(cookie.contains("Path=/"));
     assert!(!cookie.contains("Secure"), "plain HTTP on localhost");
 
-    // Behind a TLS-terminating proxy the cookie is Secure.
-    let r = app
-        .browser()
+    // Behind a TLS-terminating proxy the cookie is Secure, and HSTS is sent.
+    let c = app.browser();
+    let token = app.csrf_token(&c, "/login").await;
+    let r = c
         .post(app.url("/login"))
         .header("x-forwarded-proto", "https")
-        .form(&[("username", "weijian"), ("password", PASSWORD)])
+        .form(&[("username", "weijian"), ("password", PASSWORD), ("_csrf", &token)])
         .send()
         .await
         .unwrap();
     assert!(r.headers()[header::SET_COOKIE].to_str().unwrap().contains("Secure"));
+    assert!(r.headers()[header::STRICT_TRANSPORT_SECURITY].to_str().unwrap().contains("max-age="));
 
-    // A login cannot bounce the user to another site.
-    let r = app
-        .browser()
-        .post(app.url("/login"))
-        .form(&[("username", "weijian"), ("password", PASSWORD), ("next", "//evil.example/x")])
+    // A login cannot bounce the user to another site, however the address is disguised.
+    let mut tried = 0;
+    for next in ["//evil.example/x", "/\t/evil.example", "/\\evil.example", "/%09/evil.example", "https://evil.example", "/\n/evil.example", " //evil.example"] {
+        let c = app.browser();
+        let token = app.csrf_token(&c, "/login").await;
+        let r = c
+            .post(app.url("/login"))
+            .form(&[("username", "weijian"), ("password", PASSWORD), ("next", next), ("_csrf", &token)])
+            .send()
+            .await
+            .unwrap();
+        let to = r.headers()[header::LOCATION].to_str().unwrap().to_string();
+        assert!(to == "/" || (to.starts_with('/') && !to[1..].starts_with(['/', '\\']) && to.chars().all(|c| c.is_ascii_graphic())), "{next:?} → {to:?}");
+        tried += 1;
+    }
+    println!("pages: {tried} disguised off-site next addresses kept on the site");
+}
+
+/// Forged posts: from another site (Origin), or without the token a page of ours gave.
+#[tokio::test]
+async fn a_post_needs_the_pages_token() {
+    let app = spawn_app().await;
+    // No token at all, even with the right password: refused, no session.
+    let r = app.browser().post(app.url("/login")).form(&[("username", "weijian"), ("password", PASSWORD)]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.text().await.unwrap().contains("页面已过期或来源不明"));
+    // Logged in, a form without the token changes nothing.
+    let c = app.page_login("xingfu").await;
+    // A client with no cookie at all (a form on another site, SameSite aside): refused.
+    let jarless = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let r = jarless.post(app.url("/reports/new")).form(&[("task", "x")]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = c
+        .post(app.url("/reports/new"))
+        .header("x-csrf-token", "0".repeat(64))
+        .form(&[("department_id", "1"), ("task", "伪造的报告"), ("occurred_on", "2026-01-01"), ("evidence", "")])
         .send()
         .await
         .unwrap();
-    assert_eq!(r.headers()[header::LOCATION], "/");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let reports: serde_json::Value = app.get("/api/v1/reports", &app.token("minzheng").await).await.json().await.unwrap();
+    assert!(reports.as_array().unwrap().is_empty(), "nothing was filed");
+    // Every post form of a page carries the token.
+    let html = c.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(html.matches("method=\"post\"").count(), html.matches("name=\"_csrf\"").count());
+}
+
+#[tokio::test]
+async fn pages_are_not_framed_cached_or_leaking_referrers() {
+    let app = spawn_app().await;
+    let c = app.page_login("caizheng").await;
+    for path in ["/", "/funds", "/contracts"] {
+        let r = c.get(app.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        let h = r.headers();
+        assert_eq!(h[header::X_FRAME_OPTIONS], "DENY", "{path}");
+        assert!(h[header::CONTENT_SECURITY_POLICY].to_str().unwrap().contains("frame-ancestors 'none'"));
+        assert_eq!(h[header::REFERRER_POLICY], "same-origin");
+        assert_eq!(h[header::CACHE_CONTROL], "no-store", "{path}: pages with money are not cached");
+        assert!(h.get(header::STRICT_TRANSPORT_SECURITY).is_none(), "no HSTS over plain HTTP");
+    }
+    let r = app.get("/api/v1/contracts", &app.token("caizheng").await).await;
+    assert_eq!(r.headers()[header::CACHE_CONTROL], "no-store");
 }
 
 #[tokio::test]

@@ -1,0 +1,98 @@
+//! Bounds on what any request may carry, so that bad input is a 422 with a code, never a
+//! panic, a 5xx or an unbounded amount of work.
+use chrono::NaiveDate;
+use serde_json::Value;
+
+use crate::platform::error::{AppError, FieldError};
+
+/// Dates of this system's work: periods, deadlines, deliveries.
+pub fn min_date() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2000, 1, 1).expect("valid date")
+}
+pub fn max_date() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2100, 12, 31).expect("valid date")
+}
+/// The longest work period (and so contract) accepted: five years.
+pub const MAX_PERIOD_DAYS: i64 = 5 * 366;
+/// Any one text value in a JSON body.
+pub const MAX_TEXT_CHARS: usize = 10_000;
+/// Any one array in a JSON body (targets, clauses, evaluation items …).
+pub const MAX_ITEMS: usize = 1_000;
+
+/// A date within 2000–2100, or the message saying why not.
+pub fn check_date(d: NaiveDate) -> Result<NaiveDate, String> {
+    if d < min_date() || d > max_date() {
+        Err(format!("日期{d}超出范围：须在2000年至2100年之间"))
+    } else {
+        Ok(d)
+    }
+}
+
+/// Parses `YYYY-MM-DD` within the window.
+pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    let s = s.trim();
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("日期“{s}”格式应为 YYYY-MM-DD")).and_then(check_date)
+}
+
+/// Walks a JSON body: every string at most `MAX_TEXT_CHARS`, every array at most
+/// `MAX_ITEMS`. (Dates are checked where they are parsed: `parse_date`, the template's
+/// date variables, and contract periods that must lie inside their admission's.)
+pub fn check_json(v: &Value) -> Result<(), AppError> {
+    let mut errs = Vec::new();
+    walk(v, String::new(), &mut errs);
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        errs.truncate(20);
+        Err(AppError::validation(errs))
+    }
+}
+
+fn walk(v: &Value, path: String, errs: &mut Vec<FieldError>) {
+    match v {
+        Value::String(s) => {
+            if s.chars().count() > MAX_TEXT_CHARS {
+                errs.push(FieldError { field: path, message: format!("内容过长：不超过{MAX_TEXT_CHARS}个字符") });
+            }
+        }
+        Value::Array(a) => {
+            if a.len() > MAX_ITEMS {
+                errs.push(FieldError { field: path.clone(), message: format!("条目过多：不超过{MAX_ITEMS}项") });
+                return;
+            }
+            for (i, x) in a.iter().enumerate() {
+                walk(x, format!("{path}[{i}]"), errs);
+            }
+        }
+        Value::Object(o) => {
+            for (k, x) in o {
+                walk(x, if path.is_empty() { k.clone() } else { format!("{path}.{k}") }, errs);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_outside_the_window_are_refused() {
+        assert!(parse_date("2026-03-01").is_ok());
+        assert!(parse_date("1999-12-31").unwrap_err().contains("2000年至2100年"));
+        assert!(parse_date("+262142-01-01").is_err());
+        assert!(parse_date("2101-01-01").is_err());
+        assert!(parse_date("2026-02-30").unwrap_err().contains("格式"));
+    }
+
+    #[test]
+    fn long_texts_and_big_arrays_in_a_body_are_named() {
+        let body = serde_json::json!({"title": "a".repeat(MAX_TEXT_CHARS + 1), "ok": "短",
+            "items": vec![1; MAX_ITEMS + 1], "variables": {"scope": "范".repeat(MAX_TEXT_CHARS + 1)}});
+        let e = check_json(&body).unwrap_err();
+        let fields: Vec<String> = e.details.iter().map(|d| d["field"].as_str().unwrap().to_string()).collect();
+        assert_eq!(fields, ["items", "title", "variables.scope"]);
+        assert!(check_json(&serde_json::json!({"title": "a".repeat(MAX_TEXT_CHARS), "items": vec![1; MAX_ITEMS]})).is_ok());
+    }
+}
