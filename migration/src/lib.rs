@@ -12,6 +12,7 @@ mod m20261124_000006_evaluation;
 mod m20261125_000007_lifecycle;
 mod m20261125_000008_screening;
 mod m20261125_000009_trust;
+mod m20261125_000010_scale;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_lifecycle::Migration),
             Box::new(m20261125_000008_screening::Migration),
             Box::new(m20261125_000009_trust::Migration),
+            Box::new(m20261125_000010_scale::Migration),
         ]
     }
 }

@@ -173,15 +173,35 @@ pub fn verify(entries: &[(i64, Vec<Line>)]) -> Vec<Breach> {
         }
         book.post(lines);
     }
-    for (account, fen) in &book.0 {
-        if *fen < 0 && !account.starts_with("approp:") {
-            let rule = match account.split(':').next() {
-                Some("budget") => "committed ≤ budget",
-                Some("commit") => "disbursed ≤ contract amount",
-                Some("paid") => "confirmed ≤ disbursed",
-                _ => "no negative balance",
-            };
-            out.push(Breach { rule: rule.into(), detail: format!("{account} = {}", Money::from_fen(*fen)) });
+    out.extend(book.0.iter().filter_map(|(account, fen)| negative(account, *fen)));
+    out
+}
+
+/// The breach a negative balance is, if it is one: only an allocation may go negative.
+fn negative(account: &str, fen: i64) -> Option<Breach> {
+    if fen >= 0 || account.starts_with("approp:") {
+        return None;
+    }
+    let rule = match account.split(':').next() {
+        Some("budget") => "committed ≤ budget",
+        Some("commit") => "disbursed ≤ contract amount",
+        Some("paid") => "confirmed ≤ disbursed",
+        _ => "no negative balance",
+    };
+    Some(Breach { rule: rule.into(), detail: format!("{account} = {}", Money::from_fen(fen)) })
+}
+
+/// Balances per (county, account) summed from the lines against the running balances the
+/// payments check: each must equal the other, and none may be negative (see `verify`).
+pub fn check_balances(from_lines: &BTreeMap<(i64, String), i64>, kept: &BTreeMap<(i64, String), i64>) -> Vec<Breach> {
+    let mut out: Vec<Breach> = from_lines.iter().filter_map(|((_, account), fen)| negative(account, *fen)).collect();
+    for key in from_lines.keys().chain(kept.keys().filter(|k| !from_lines.contains_key(*k))) {
+        let (lines, running) = (from_lines.get(key).copied().unwrap_or(0), kept.get(key).copied().unwrap_or(0));
+        if lines != running {
+            out.push(Breach {
+                rule: "running balance = lines".into(),
+                detail: format!("{} (county {}): lines {}, running balance {}", key.1, key.0, Money::from_fen(lines), Money::from_fen(running)),
+            });
         }
     }
     out

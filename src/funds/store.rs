@@ -1,12 +1,12 @@
 //! The ledger's storage and the money steps: budgets, commitments, disbursements with
 //! idempotency keys, receipts and disputes, deliverables. Only this module writes the
 //! ledger tables.
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, Utc};
-use entity::{contract, contract_clause, contract_milestone, deliverable, disbursement, idempotency_key, ledger_entry, ledger_line, organisation};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait};
+use entity::{contract, contract_clause, contract_milestone, deliverable, disbursement, idempotency_key, ledger_balance, ledger_entry, ledger_line, organisation};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait};
 use sha2::{Digest, Sha256};
 
 use super::{Book, FundsError, Line};
@@ -26,15 +26,47 @@ fn funds_error(e: FundsError) -> AppError {
     }
 }
 
-/// Balances of the given accounts, summed exactly in integer fen.
+/// Balances of the given accounts: their running balances, one row each, however long
+/// the ledger has grown.
 pub async fn book(db: &impl ConnectionTrait, county_id: i64, accounts: &[String]) -> AppResult<Book> {
-    let lines = in_county::<ledger_line::Entity>(county_id)
-        .filter(ledger_line::Column::Account.is_in(accounts.iter().cloned()))
+    let rows = in_county::<ledger_balance::Entity>(county_id)
+        .filter(ledger_balance::Column::Account.is_in(accounts.iter().cloned()))
         .all(db)
         .await?;
-    let mut b = Book::default();
-    b.post(&lines.into_iter().map(|l| Line { account: l.account, fen: l.debit_fen - l.credit_fen }).collect::<Vec<_>>());
-    Ok(b)
+    Ok(Book(rows.into_iter().map(|r| (r.account, r.balance_fen)).collect()))
+}
+
+/// Adds the lines to the running balances, in the transaction that posts them. The
+/// upsert adds to the stored figure in the database, so two entries on one account never
+/// overwrite each other's sum.
+async fn add_to_balances(db: &Tx, county_id: i64, lines: &[Line]) -> AppResult<()> {
+    let mut by_account: std::collections::BTreeMap<&str, i64> = Default::default();
+    for l in lines.iter().filter(|l| l.fen != 0) {
+        *by_account.entry(&l.account).or_default() += l.fen;
+    }
+    for (account, fen) in by_account {
+        ledger_balance::Entity::insert(ledger_balance::ActiveModel { county_id: Set(county_id), account: Set(account.into()), balance_fen: Set(fen) })
+            .on_conflict(
+                OnConflict::columns([ledger_balance::Column::CountyId, ledger_balance::Column::Account])
+                    .value(ledger_balance::Column::BalanceFen, Expr::col((ledger_balance::Entity, ledger_balance::Column::BalanceFen)).add(fen))
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Recomputes every running balance from the lines (after a bulk load; the migration
+/// does the same once).
+pub async fn rebuild_balances(db: &impl ConnectionTrait) -> AppResult<()> {
+    db.execute_unprepared("DELETE FROM ledger_balances").await?;
+    db.execute_unprepared(
+        "INSERT INTO ledger_balances (county_id, account, balance_fen) \
+         SELECT county_id, account, SUM(debit_fen - credit_fen) FROM ledger_lines GROUP BY county_id, account",
+    )
+    .await?;
+    Ok(())
 }
 
 /// Appends one balanced entry. The only writer of the ledger.
@@ -72,6 +104,7 @@ async fn post(
         .insert(db)
         .await?;
     }
+    add_to_balances(db, caller.county_id, lines).await?;
     let lines: Vec<serde_json::Value> = lines
         .iter()
         .filter(|l| l.fen != 0)
@@ -461,38 +494,39 @@ pub async fn contract_funds(db: &impl ConnectionTrait, c: &contract::Model) -> A
     Ok(ContractFunds { amount, committed: b.balance(&super::commit(c.id)), disbursed, confirmed, remaining: Money::from_fen(amount.fen() - disbursed.fen()) })
 }
 
-/// Every entry of a county (or all), with its lines, for verification.
-pub async fn all_entries(db: &impl ConnectionTrait, county_id: Option<i64>) -> AppResult<Vec<(i64, Vec<Line>)>> {
-    let mut q = ledger_line::Entity::find().order_by_asc(ledger_line::Column::EntryId);
-    if let Some(c) = county_id {
-        q = q.filter(ledger_line::Column::CountyId.eq(c));
-    }
-    let mut by_entry: Vec<(i64, Vec<Line>)> = Vec::new();
-    for l in q.all(db).await? {
-        let line = Line { account: l.account, fen: l.debit_fen - l.credit_fen };
-        match by_entry.last_mut() {
-            Some((id, lines)) if *id == l.entry_id => lines.push(line),
-            _ => by_entry.push((l.entry_id, vec![line])),
-        }
-    }
-    Ok(by_entry)
-}
-
-/// `zhunru verify-ledger`: every invariant, over every entry.
+/// `zhunru verify-ledger`: every invariant, over every entry, summed in the database so
+/// that it runs in bounded memory at any ledger size.
 pub async fn verify_ledger(db: &impl ConnectionTrait, county_id: Option<i64>) -> AppResult<Vec<super::Breach>> {
-    let entries = all_entries(db, county_id).await?;
-    let mut breaches = super::verify(&entries);
-    // Entries with no lines at all are suspicious too (an interrupted write would roll back).
-    let ids: Vec<i64> = entries.iter().map(|(id, _)| *id).collect();
-    let mut q = ledger_entry::Entity::find().select_only().column(ledger_entry::Column::Id);
-    if let Some(c) = county_id {
-        q = q.filter(ledger_entry::Column::CountyId.eq(c));
+    let scope = |table: &str| county_id.map(|c| format!(" WHERE {table}.county_id = {c}")).unwrap_or_default();
+    let rows = |sql: String| async move { db.query_all(Statement::from_string(db.get_database_backend(), sql)).await };
+    let mut breaches = Vec::new();
+    // Entries whose debits and credits differ, and entries with no lines at all (an
+    // interrupted write would have rolled back, so either is tampering).
+    for r in rows(format!(
+        "SELECT e.id, CAST(COALESCE(SUM(l.debit_fen - l.credit_fen), 0) AS BIGINT), COUNT(l.id) FROM ledger_entries e \
+         LEFT JOIN ledger_lines l ON l.entry_id = e.id{} GROUP BY e.id \
+         HAVING COUNT(l.id) = 0 OR SUM(l.debit_fen - l.credit_fen) <> 0 ORDER BY e.id",
+        scope("e")
+    ))
+    .await?
+    {
+        let (id, off, n): (i64, i64, i64) = (r.try_get_by_index(0)?, r.try_get_by_index(1)?, r.try_get_by_index(2)?);
+        breaches.push(if n == 0 {
+            super::Breach { rule: "entry has lines".into(), detail: format!("entry {id} has no lines") }
+        } else {
+            super::Breach { rule: "debits = credits".into(), detail: format!("entry {id} is off by {off} fen") }
+        });
     }
-    let all: Vec<i64> = q.into_tuple().all(db).await?;
-    let ids: std::collections::HashSet<i64> = ids.into_iter().collect();
-    for id in all.into_iter().filter(|id| !ids.contains(id)) {
-        breaches.push(super::Breach { rule: "entry has lines".into(), detail: format!("entry {id} has no lines") });
+    // Balances from the lines, per county and account, against the running balances.
+    let mut from_lines: BTreeMap<(i64, String), i64> = BTreeMap::new();
+    for r in rows(format!("SELECT county_id, account, CAST(SUM(debit_fen - credit_fen) AS BIGINT) FROM ledger_lines{} GROUP BY county_id, account", scope("ledger_lines"))).await? {
+        from_lines.insert((r.try_get_by_index(0)?, r.try_get_by_index(1)?), r.try_get_by_index::<i64>(2)?);
     }
+    let mut kept: BTreeMap<(i64, String), i64> = BTreeMap::new();
+    for r in rows(format!("SELECT county_id, account, balance_fen FROM ledger_balances{}", scope("ledger_balances"))).await? {
+        kept.insert((r.try_get_by_index(0)?, r.try_get_by_index(1)?), r.try_get_by_index::<i64>(2)?);
+    }
+    breaches.extend(super::check_balances(&from_lines, &kept));
     // The limits the ledger alone cannot see: contracts, instalments, admissions.
     breaches.extend(lifecycle::verify(db, county_id).await?);
     Ok(breaches)
@@ -516,9 +550,14 @@ pub async fn department_funds(db: &impl ConnectionTrait, county_id: i64, year: i
         .order_by_asc(organisation::Column::Id)
         .all(db)
         .await?;
-    let lines = in_county::<ledger_line::Entity>(county_id).all(db).await?;
-    let mut b = Book::default();
-    b.post(&lines.iter().map(|l| Line { account: l.account.clone(), fen: l.debit_fen - l.credit_fen }).collect::<Vec<_>>());
+    let b = Book(
+        in_county::<ledger_balance::Entity>(county_id)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|r| (r.account, r.balance_fen))
+            .collect(),
+    );
     let contracts_by_dept: HashMap<i64, Vec<i64>> = in_county::<contract::Entity>(county_id).all(db).await?.into_iter().fold(HashMap::new(), |mut m, c| {
         m.entry(c.department_id).or_default().push(c.id);
         m

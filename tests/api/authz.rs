@@ -652,8 +652,6 @@ const ALLOWED_UNSCOPED: &[(&str, &str, &str)] = &[
     ("src/platform/auth.rs", "caller_from_token", "the session names the user, and the user row is where the caller's county comes from"),
     ("src/orgs/store.rs", "insert_user", "usernames are unique across counties (one login form for all)"),
     ("src/demo.rs", "demo_caller", "the demo loader acts as the demo users, found by their unique usernames"),
-    ("src/funds/store.rs", "all_entries", "`zhunru verify-ledger` without a county checks every county (filtered when one is given)"),
-    ("src/funds/store.rs", "verify_ledger", "the same, for entries without lines"),
     ("src/lifecycle/store.rs", "lock_money", "row locks (PostgreSQL) on ids just read through a scoped query; returns nothing"),
     ("src/lifecycle/store.rs", "apply_deadlines", "the daily deadline job runs over every county"),
 ];

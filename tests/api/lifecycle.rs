@@ -388,6 +388,58 @@ async fn both_parties_signing_at_once_make_the_contract_active() {
     assert_clean(&app).await;
 }
 
+/// The running balances a payment checks are kept beside the lines; a forger who edits
+/// either (to make room for a payment, or to hide one) is caught, as are entries without
+/// lines.
+#[tokio::test]
+async fn verify_ledger_checks_running_balances_against_the_lines() {
+    use entity::{ledger_balance, ledger_line};
+    use sea_orm::{ActiveModelTrait, Set};
+    let app = spawn_app().await;
+    let a = admitted(&app, "企业摸底", "3000.00", "2026-03-01", "2026-04-30").await;
+    let c = draft(&app, survey_contract(a, app.org_id("幸福社区").await, "3000.00")).await;
+    sign_both(&app, &c["id"]).await;
+    let d: Value = pay(&app, "p1", &c, &c["milestones"][0], "900.00").await.json().await.unwrap();
+    assert_eq!(d["amount"], "900.00", "{d}");
+    assert_clean(&app).await;
+    let rules = |v: &Value| v["breaches"].as_array().unwrap().iter().map(|b| b["rule"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let account = format!("commit:{}", c["id"]);
+    let kept = ledger_balance::Entity::find().filter(ledger_balance::Column::Account.eq(&account)).one(&app.db).await.unwrap().unwrap();
+    assert_eq!(kept.balance_fen, 210_000, "3000.00 committed, 900.00 paid");
+
+    // Room made for a payment by raising the running balance alone.
+    let mut b: ledger_balance::ActiveModel = kept.clone().into();
+    b.balance_fen = Set(kept.balance_fen + 100_000);
+    b.update(&app.db).await.unwrap();
+    let v = verify(&app).await;
+    assert_eq!(rules(&v), vec!["running balance = lines"], "{v}");
+    assert!(v["breaches"][0]["detail"].as_str().unwrap().contains(&account), "{v}");
+    let mut b: ledger_balance::ActiveModel = kept.clone().into();
+    b.balance_fen = Set(kept.balance_fen);
+    b.update(&app.db).await.unwrap();
+    assert_clean(&app).await;
+
+    // A payment hidden by shrinking both lines of its entry (the entry still balances).
+    let paid_lines = ledger_line::Entity::find().filter(ledger_line::Column::Account.eq(format!("paid:{}", c["id"]))).all(&app.db).await.unwrap();
+    let entry = paid_lines[0].entry_id;
+    ledger_line::Entity::update_many()
+        .col_expr(ledger_line::Column::DebitFen, Expr::cust("CASE WHEN debit_fen > 0 THEN 100 ELSE 0 END"))
+        .col_expr(ledger_line::Column::CreditFen, Expr::cust("CASE WHEN credit_fen > 0 THEN 100 ELSE 0 END"))
+        .filter(ledger_line::Column::EntryId.eq(entry))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let found = rules(&verify(&app).await);
+    assert_eq!(found.iter().filter(|r| *r == "running balance = lines").count(), 2, "both accounts of the entry: {found:?}");
+
+    // An entry left without lines (a foreign key keeps lines from losing their entry).
+    ledger_line::Entity::delete_many().filter(ledger_line::Column::EntryId.eq(entry)).exec(&app.db).await.unwrap();
+    let found = rules(&verify(&app).await);
+    for rule in ["entry has lines", "running balance = lines"] {
+        assert!(found.contains(&rule.to_string()), "{rule}: {found:?}");
+    }
+}
+
 /// Each finding of the issue, forced into the database by hand, is reported.
 #[tokio::test]
 async fn verify_ledger_reports_every_breach_forced_into_the_database() {
