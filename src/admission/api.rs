@@ -1,5 +1,5 @@
 //! JSON API of admission (API.md "Admission"), violation reports and notices.
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -15,7 +15,10 @@ use crate::money::Money;
 use crate::orgs::Role;
 use crate::platform::auth::{self, Caller, ALL_ROLES};
 use crate::platform::error::{AppError, AppResult, ErrorBody, FieldError};
+use crate::platform::db::in_county;
 use crate::platform::extract::ApiJson;
+use crate::platform::page::{self, Page, PageQuery};
+use std::collections::HashMap;
 use crate::AppState;
 
 const DEPARTMENT: &[Role] = &[Role::Department];
@@ -208,68 +211,117 @@ pub struct AdmissionOut {
     pub review_comment: Option<String>,
     pub opinions: Vec<Opinion>,
     pub decision_comment: Option<String>,
-    pub findings: Vec<Finding>,
+    /// The rule checks' findings: on the detail view and the answers to steps; left out
+    /// of lists (they read the county's lists and every other active application).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub findings: Option<Vec<Finding>>,
     pub history: Vec<EventOut>,
     pub created_at: DateTime<Utc>,
 }
 
+impl AdmissionOut {
+    /// The findings, or none when they were not computed (a list).
+    pub fn findings(&self) -> &[Finding] {
+        self.findings.as_deref().unwrap_or_default()
+    }
+}
+
 /// Everything about one application, as the caller may see it.
+/// Applications as the API and the pages show them, in a fixed number of queries for
+/// any number of them. The rule findings read the county's lists and every other active
+/// application, so they are computed for the detail view and the steps, not for lists.
+pub async fn admissions_out(db: &impl sea_orm::ConnectionTrait, county_id: i64, ms: Vec<admission::Model>, with_findings: bool) -> AppResult<Vec<AdmissionOut>> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    let ids: Vec<i64> = ms.iter().map(|m| m.id).collect();
+    let mut targets: HashMap<i64, Vec<entity::admission_target::Model>> = HashMap::new();
+    for t in in_county::<entity::admission_target::Entity>(county_id)
+        .filter(entity::admission_target::Column::AdmissionId.is_in(ids.iter().copied()))
+        .order_by_asc(entity::admission_target::Column::CommunityId)
+        .all(db)
+        .await?
+    {
+        targets.entry(t.admission_id).or_default().push(t);
+    }
+    let mut events: HashMap<i64, Vec<entity::admission_event::Model>> = HashMap::new();
+    for e in in_county::<entity::admission_event::Entity>(county_id)
+        .filter(entity::admission_event::Column::AdmissionId.is_in(ids.iter().copied()))
+        .order_by_asc(entity::admission_event::Column::Id)
+        .all(db)
+        .await?
+    {
+        events.entry(e.admission_id).or_default().push(e);
+    }
+    let org_ids: Vec<i64> = ms.iter().map(|m| m.department_id).chain(targets.values().flatten().map(|t| t.community_id)).collect();
+    let names: HashMap<i64, String> =
+        in_county::<entity::organisation::Entity>(county_id).filter(entity::organisation::Column::Id.is_in(org_ids)).all(db).await?.into_iter().map(|o| (o.id, o.name)).collect();
+    let user_ids: Vec<i64> = events.values().flatten().map(|e| e.user_id).collect();
+    let users: HashMap<i64, String> =
+        in_county::<entity::user::Entity>(county_id).filter(entity::user::Column::Id.is_in(user_ids)).all(db).await?.into_iter().map(|u| (u.id, u.display_name)).collect();
+    let today = Utc::now().date_naive();
+    let mut out = Vec::with_capacity(ms.len());
+    for m in ms {
+        let findings = if with_findings { Some(store::findings(db, county_id, &store::application_of(&m), Some(m.id)).await?) } else { None };
+        let targets: Vec<TargetOut> = targets
+            .remove(&m.id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|t| TargetOut { community_id: t.community_id, community: names.get(&t.community_id).cloned().unwrap_or_default(), status: t.status })
+            .collect();
+        let history = events
+            .remove(&m.id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| EventOut {
+                action_label: action_label(&e.action),
+                action: e.action,
+                from_status: e.from_status,
+                to_status: e.to_status,
+                comment: e.comment,
+                user_name: users.get(&e.user_id).cloned().unwrap_or_default(),
+                user_id: e.user_id,
+                at: e.created_at,
+            })
+            .collect();
+        let status = store::status_of(&m);
+        out.push(AdmissionOut {
+            id: m.id,
+            status,
+            status_label: status.label(),
+            department: names.get(&m.department_id).cloned().unwrap_or_default(),
+            department_id: m.department_id,
+            target_community_ids: targets.iter().map(|t| t.community_id).collect(),
+            targets,
+            title: m.title,
+            description: m.description,
+            basis: m.basis,
+            work_plan: m.work_plan,
+            staffing: m.staffing,
+            period_start: m.period_start,
+            period_end: m.period_end,
+            budget: m.budget_fen.map(Money::from_fen),
+            emergency: m.emergency,
+            needs_professional_qualification: m.needs_professional_qualification,
+            needs_enforcement_authority: m.needs_enforcement_authority,
+            list_item_id: m.list_item_id,
+            approval_number: m.approval_number,
+            overdue: overdue(status, m.approval_deadline, today),
+            in_communities: in_communities(status, m.entered_at.is_some()),
+            approval_deadline: m.approval_deadline,
+            review_opinion: m.review_opinion,
+            review_comment: m.review_comment,
+            opinions: serde_json::from_str(&m.opinions).unwrap_or_default(),
+            decision_comment: m.decision_comment,
+            findings,
+            history,
+            created_at: m.created_at,
+        });
+    }
+    Ok(out)
+}
+
+/// One application with its rule findings.
 pub async fn admission_out(st: &AppState, county_id: i64, m: admission::Model) -> AppResult<AdmissionOut> {
-    let names = store::org_names(&st.db, county_id).await?;
-    let users = crate::orgs::store::user_names(&st.db, county_id).await?;
-    let targets: Vec<TargetOut> = store::targets(&st.db, county_id, m.id)
-        .await?
-        .into_iter()
-        .map(|t| TargetOut { community_id: t.community_id, community: names.get(&t.community_id).cloned().unwrap_or_default(), status: t.status })
-        .collect();
-    let history = store::events(&st.db, county_id, m.id)
-        .await?
-        .into_iter()
-        .map(|e| EventOut {
-            action_label: action_label(&e.action),
-            action: e.action,
-            from_status: e.from_status,
-            to_status: e.to_status,
-            comment: e.comment,
-            user_name: users.get(&e.user_id).cloned().unwrap_or_default(),
-            user_id: e.user_id,
-            at: e.created_at,
-        })
-        .collect();
-    let findings = store::findings(&st.db, county_id, &store::application_of(&m), Some(m.id)).await?;
-    let status = store::status_of(&m);
-    Ok(AdmissionOut {
-        id: m.id,
-        status,
-        status_label: status.label(),
-        department: names.get(&m.department_id).cloned().unwrap_or_default(),
-        department_id: m.department_id,
-        target_community_ids: targets.iter().map(|t| t.community_id).collect(),
-        targets,
-        title: m.title,
-        description: m.description,
-        basis: m.basis,
-        work_plan: m.work_plan,
-        staffing: m.staffing,
-        period_start: m.period_start,
-        period_end: m.period_end,
-        budget: m.budget_fen.map(Money::from_fen),
-        emergency: m.emergency,
-        needs_professional_qualification: m.needs_professional_qualification,
-        needs_enforcement_authority: m.needs_enforcement_authority,
-        list_item_id: m.list_item_id,
-        approval_number: m.approval_number,
-        overdue: overdue(status, m.approval_deadline, Utc::now().date_naive()),
-        in_communities: in_communities(status, m.entered_at.is_some()),
-        approval_deadline: m.approval_deadline,
-        review_opinion: m.review_opinion,
-        review_comment: m.review_comment,
-        opinions: serde_json::from_str(&m.opinions).unwrap_or_default(),
-        decision_comment: m.decision_comment,
-        findings,
-        history,
-        created_at: m.created_at,
-    })
+    admissions_out(&st.db, county_id, vec![m], true).await?.pop().ok_or_else(AppError::not_found)
 }
 
 
@@ -300,15 +352,13 @@ async fn update(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>,
     Ok(Json(admission_out(&st, caller.county_id, m).await?))
 }
 
-/// The applications the caller may see, newest first.
-#[utoipa::path(get, path = "/admissions", tag = "admission", security(("bearer" = [])),
-    responses((status = 200, body = [AdmissionOut])))]
-async fn list_admissions(State(st): State<AppState>, caller: Caller) -> AppResult<Json<Vec<AdmissionOut>>> {
-    let mut out = Vec::new();
-    for m in store::list(&st.db, &caller).await? {
-        out.push(admission_out(&st, caller.county_id, m).await?);
-    }
-    Ok(Json(out))
+/// The applications the caller may see, newest first, a page at a time (without rule
+/// findings: see the detail view).
+#[utoipa::path(get, path = "/admissions", tag = "admission", security(("bearer" = [])), params(store::AdmissionFilter, PageQuery),
+    responses((status = 200, body = Page<AdmissionOut>), (status = 422, body = ErrorBody)))]
+async fn list_admissions(State(st): State<AppState>, caller: Caller, Query(f): Query<store::AdmissionFilter>, Query(p): Query<PageQuery>) -> AppResult<Json<Page<AdmissionOut>>> {
+    let page = store::page(&st.db, &caller, &f, p.parse()?).await?;
+    Ok(Json(Page { items: admissions_out(&st.db, caller.county_id, page.items, false).await?, next_cursor: page.next_cursor }))
 }
 
 #[utoipa::path(get, path = "/admissions/{id}", tag = "admission", security(("bearer" = [])),
@@ -449,10 +499,10 @@ pub struct AssessmentRow {
 
 /// Half-year assessment (每半年评估, 004 Yingjiang): every task admitted or entered in the
 /// county, with status, period and budget.
-#[utoipa::path(get, path = "/admissions/assessment", tag = "admission", security(("bearer" = [])),
-    responses((status = 200, body = [AssessmentRow]), (status = 403, body = ErrorBody)))]
-async fn assessment(State(st): State<AppState>, caller: Caller) -> AppResult<Json<Vec<AssessmentRow>>> {
-    Ok(Json(assessment_rows(&st, &caller).await?))
+#[utoipa::path(get, path = "/admissions/assessment", tag = "admission", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = Page<AssessmentRow>), (status = 403, body = ErrorBody)))]
+async fn assessment(State(st): State<AppState>, caller: Caller, Query(pq): Query<PageQuery>) -> AppResult<Json<Page<AssessmentRow>>> {
+    Ok(Json(page::of_positions(assessment_rows(&st, &caller).await?, pq.parse()?)))
 }
 
 /// What has reached the communities for a task (the disbursements of its contracts) and
@@ -578,10 +628,10 @@ async fn file_report(State(st): State<AppState>, caller: Caller, ApiJson(b): Api
 }
 
 /// Reports the caller may see: a community its own, a department those about it.
-#[utoipa::path(get, path = "/reports", tag = "admission", security(("bearer" = [])), responses((status = 200, body = [ReportOut])))]
-async fn list_reports(State(st): State<AppState>, caller: Caller) -> AppResult<Json<Vec<ReportOut>>> {
+#[utoipa::path(get, path = "/reports", tag = "admission", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = Page<ReportOut>)))]
+async fn list_reports(State(st): State<AppState>, caller: Caller, Query(pq): Query<PageQuery>) -> AppResult<Json<Page<ReportOut>>> {
     let rs = store::reports(&st.db, &caller).await?;
-    Ok(Json(report_outs(&st, caller.county_id, rs).await?))
+    Ok(Json(page::of_slice(report_outs(&st, caller.county_id, rs).await?, pq.parse()?, |x| x.id)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -607,9 +657,9 @@ async fn handle_report(State(st): State<AppState>, caller: Caller, Path(id): Pat
 }
 
 /// Confirmed violations per department.
-#[utoipa::path(get, path = "/reports/summary", tag = "admission", security(("bearer" = [])), responses((status = 200, body = [ViolationCount])))]
-async fn report_summary(State(st): State<AppState>, caller: Caller) -> AppResult<Json<Vec<ViolationCount>>> {
-    Ok(Json(store::violation_counts(&st.db, caller.county_id).await?))
+#[utoipa::path(get, path = "/reports/summary", tag = "admission", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = Page<ViolationCount>)))]
+async fn report_summary(State(st): State<AppState>, caller: Caller, Query(pq): Query<PageQuery>) -> AppResult<Json<Page<ViolationCount>>> {
+    Ok(Json(page::of_positions(store::violation_counts(&st.db, caller.county_id).await?, pq.parse()?)))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -640,17 +690,17 @@ async fn publish_notice(State(st): State<AppState>, caller: Caller, ApiJson(b): 
     Ok((StatusCode::CREATED, Json(n.into())))
 }
 
-#[utoipa::path(get, path = "/notices", tag = "admission", security(("bearer" = [])), responses((status = 200, body = [NoticeOut])))]
-async fn list_notices(State(st): State<AppState>, caller: Caller) -> AppResult<Json<Vec<NoticeOut>>> {
-    Ok(Json(store::notices(&st.db, caller.county_id).await?.into_iter().map(Into::into).collect()))
+#[utoipa::path(get, path = "/notices", tag = "admission", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = Page<NoticeOut>)))]
+async fn list_notices(State(st): State<AppState>, caller: Caller, Query(pq): Query<PageQuery>) -> AppResult<Json<Page<NoticeOut>>> {
+    Ok(Json(page::of_slice(store::notices(&st.db, caller.county_id).await?.into_iter().map(Into::into).collect(), pq.parse()?, |x| x.id)))
 }
 
 /// Published notices of a county, for the public. No token.
-#[utoipa::path(get, path = "/public/{county_id}/notices", tag = "admission", params(("county_id" = i64, Path)),
-    responses((status = 200, body = [NoticeOut]), (status = 404, body = ErrorBody)))]
-async fn public_notices(State(st): State<AppState>, Path(county_id): Path<i64>) -> AppResult<Json<Vec<NoticeOut>>> {
+#[utoipa::path(get, path = "/public/{county_id}/notices", tag = "admission", params(("county_id" = i64, Path), PageQuery),
+    responses((status = 200, body = Page<NoticeOut>), (status = 404, body = ErrorBody)))]
+async fn public_notices(State(st): State<AppState>, Path(county_id): Path<i64>, Query(pq): Query<PageQuery>) -> AppResult<Json<Page<NoticeOut>>> {
     crate::lists::api::county_name(&st, county_id).await?;
-    Ok(Json(store::notices(&st.db, county_id).await?.into_iter().map(Into::into).collect()))
+    Ok(Json(page::of_slice(store::notices(&st.db, county_id).await?.into_iter().map(Into::into).collect(), pq.parse()?, |x| x.id)))
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]

@@ -2,7 +2,7 @@
 //! submitting, each step of the procedure per role, the approval document, the
 //! half-year assessment, refusals and reports, notices.
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
@@ -13,7 +13,8 @@ use serde::Deserialize;
 use super::api::{self, AdmissionOut, ApplicationIn, AssessmentRow, NoticeOut, ReportOut};
 use super::rules::Finding;
 use super::store::{self, NewReport, Opinion, StepInput, ViolationCount};
-use super::Action;
+use super::{Action, Status};
+use crate::platform::page::PageQuery;
 use crate::lists::{store as lists, ListKind};
 use crate::orgs::{store as orgs, OrgKind, Role};
 use crate::platform::auth::{Caller, ALL_ROLES};
@@ -59,6 +60,8 @@ struct ListPage {
     layout: Layout,
     rows: Vec<AdmissionOut>,
     role: Role,
+    filter: store::AdmissionFilter,
+    pager: web::Pager,
 }
 
 impl ListPage {
@@ -68,15 +71,20 @@ impl ListPage {
     fn sees_assessment(&self) -> bool {
         !matches!(self.role, Role::Department | Role::Community)
     }
+    fn statuses(&self) -> &'static [Status] {
+        &Status::ALL
+    }
+    fn status_is(&self, s: &str) -> bool {
+        self.filter.status.as_deref() == Some(s)
+    }
 }
 
-async fn list_page(State(st): State<AppState>, caller: Caller) -> PageResult {
-    let mut rows = Vec::new();
-    for m in store::list(&st.db, &caller).await? {
-        rows.push(api::admission_out(&st, caller.county_id, m).await?);
-    }
+async fn list_page(State(st): State<AppState>, caller: Caller, Query(f): Query<store::AdmissionFilter>, Query(p): Query<PageQuery>, RawQuery(raw): RawQuery) -> PageResult {
+    let page = store::page(&st.db, &caller, &f, p.parse()?).await?;
+    let pager = web::Pager::new("/admissions", raw.as_deref(), page.next_cursor.as_deref());
+    let rows = api::admissions_out(&st.db, caller.county_id, page.items, false).await?;
     let title = if caller.role == Role::Community { "进入本社区的准入事项" } else { "准入事项" };
-    let page = ListPage { layout: Layout::for_caller(&st, &caller, title).await?, rows, role: caller.role };
+    let page = ListPage { layout: Layout::for_caller(&st, &caller, title).await?, rows, role: caller.role, filter: f, pager };
     render(StatusCode::OK, &page)
 }
 
@@ -304,10 +312,10 @@ impl DetailPage {
     }
     fn awaiting(&self) -> Vec<&Finding> {
         let mut seen = Vec::new();
-        self.a.findings.iter().filter(|f| f.awaits_decision() && !seen.contains(&f.key) && { seen.push(f.key.clone()); true }).collect()
+        self.a.findings().iter().filter(|f| f.awaits_decision() && !seen.contains(&f.key) && { seen.push(f.key.clone()); true }).collect()
     }
     fn overridden(&self) -> Vec<&Finding> {
-        self.a.findings.iter().filter(|f| f.decision == Some(super::rules::Decision::Overridden)).collect()
+        self.a.findings().iter().filter(|f| f.decision == Some(super::rules::Decision::Overridden)).collect()
     }
     fn can_decide_findings(&self) -> bool {
         self.role == Role::Reviewer

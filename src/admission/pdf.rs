@@ -19,7 +19,7 @@ pub fn approval_doc(a: &AdmissionOut, county: &str, decided_on: &str) -> Doc {
         ("经费预算".into(), a.budget.map(|b| format!("{}（{}）", b.grouped(), b.capitals())).unwrap_or_default()),
     ];
     // Every override of a screening finding is on the document, with who and why.
-    for x in a.findings.iter().filter(|f| f.overridden()) {
+    for x in a.findings().iter().filter(|f| f.overridden()) {
         fields.push(("筛查结论推翻".into(), format!("{}（{}：{}）", x.message, x.decided_by.clone().unwrap_or_default(), x.reason.clone().unwrap_or_default())));
     }
     fields.push(("审批结论".into(), format!("同意准入{}", a.decision_comment.clone().map(|c| format!("。{c}")).unwrap_or_default())));

@@ -21,6 +21,7 @@ use crate::orgs::{OrgKind, Role};
 use crate::platform::auth::Caller;
 use crate::platform::audit::{with_comment, Entry, Tx};
 use crate::platform::db::{begin_write, by_id_in_county, in_county, is_unique_violation};
+use crate::platform::page::{self, Page, PageReq};
 use crate::platform::error::{AppError, AppResult, FieldError};
 
 /// The application as a department fills it in, already parsed.
@@ -69,6 +70,51 @@ pub async fn find(db: &impl ConnectionTrait, caller: &Caller, id: i64) -> AppRes
 
 pub async fn list(db: &impl ConnectionTrait, caller: &Caller) -> AppResult<Vec<admission::Model>> {
     Ok(visible(caller).order_by_desc(admission::Column::Id).all(db).await?)
+}
+
+/// What a clerk narrows a list of applications by.
+#[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AdmissionFilter {
+    /// draft | submitted | reviewed | approved | rejected | withdrawn | revoked
+    pub status: Option<String>,
+    #[serde(default, deserialize_with = "crate::platform::input::blank_as_none")]
+    pub department_id: Option<i64>,
+    /// Applications that name this community.
+    #[serde(default, deserialize_with = "crate::platform::input::blank_as_none")]
+    pub community_id: Option<i64>,
+    /// The year the application was made.
+    #[serde(default, deserialize_with = "crate::platform::input::blank_as_none")]
+    pub year: Option<i32>,
+    /// Words in the title.
+    pub q: Option<String>,
+}
+
+/// A page of the applications the caller may see, newest first.
+pub async fn page(db: &impl ConnectionTrait, caller: &Caller, f: &AdmissionFilter, req: PageReq) -> AppResult<Page<admission::Model>> {
+    let mut q = visible(caller);
+    if let Some(s) = f.status.as_deref().filter(|s| !s.is_empty()) {
+        q = q.filter(admission::Column::Status.eq(s));
+    }
+    if let Some(d) = f.department_id {
+        q = q.filter(admission::Column::DepartmentId.eq(d));
+    }
+    if let Some(c) = f.community_id {
+        q = q.filter(
+            admission::Column::Id.in_subquery(
+                Query::select().column(admission_target::Column::AdmissionId).from(admission_target::Entity).and_where(Expr::col(admission_target::Column::CommunityId).eq(c)).to_owned(),
+            ),
+        );
+    }
+    if let Some(y) = f.year {
+        let start = |y: i32| chrono::NaiveDate::from_ymd_opt(y, 1, 1).map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
+        let (Some(from), Some(to)) = (start(y), start(y + 1)) else { return Err(AppError::invalid("year", "年度不正确")) };
+        q = q.filter(admission::Column::CreatedAt.gte(from)).filter(admission::Column::CreatedAt.lt(to));
+    }
+    if let Some(text) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        q = q.filter(admission::Column::Title.contains(text));
+    }
+    page::fetch(db, q, admission::Column::Id, req, |a| a.id).await
 }
 
 pub fn status_of(m: &admission::Model) -> Status {

@@ -10,6 +10,7 @@ use crate::orgs::Role;
 use crate::platform::audit::{self, AuditFilter, AuditReport};
 use crate::platform::auth::{self, Caller};
 use crate::platform::error::{AppResult, ErrorBody};
+use crate::platform::page::Page;
 use crate::AppState;
 
 pub const READERS: &[Role] = &[Role::Supervisor, Role::Admin];
@@ -57,18 +58,12 @@ impl From<entity::audit_log::Model> for AuditEntryOut {
     }
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct AuditPage {
-    pub items: Vec<AuditEntryOut>,
-    pub next_cursor: Option<String>,
-}
-
 /// The county's audit trail, newest first, filtered by record, actor, action and date.
 #[utoipa::path(get, path = "/audit", tag = "audit", security(("bearer" = [])), params(AuditFilter),
-    responses((status = 200, body = AuditPage), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn list(State(st): State<AppState>, caller: Caller, Query(f): Query<AuditFilter>) -> AppResult<Json<AuditPage>> {
+    responses((status = 200, body = Page<AuditEntryOut>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn list(State(st): State<AppState>, caller: Caller, Query(f): Query<AuditFilter>) -> AppResult<Json<Page<AuditEntryOut>>> {
     let (rows, next_cursor) = audit::page(&st.db, caller.county_id, &f).await?;
-    Ok(Json(AuditPage { items: rows.into_iter().map(Into::into).collect(), next_cursor }))
+    Ok(Json(Page { items: rows.into_iter().map(Into::into).collect(), next_cursor }))
 }
 
 /// Checks the county's hash chain: any edited, removed, inserted or reordered entry is a

@@ -1,7 +1,7 @@
 //! JSON API of contracts (API.md "Contracts").
 use std::collections::HashMap;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -17,6 +17,8 @@ use crate::orgs::Role;
 use crate::platform::auth::{self, Caller, ALL_ROLES};
 use crate::platform::error::{AppError, AppResult, ErrorBody, FieldError};
 use crate::platform::extract::ApiJson;
+use crate::platform::page::{self, Page, PageQuery};
+use crate::platform::db::in_county;
 use crate::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -56,10 +58,10 @@ pub struct TemplateClauseOut {
 }
 
 /// The contract templates, with their typed variables.
-#[utoipa::path(get, path = "/contract-templates", tag = "contracts", security(("bearer" = [])),
-    responses((status = 200, body = [TemplateOut])))]
-async fn list_templates(State(st): State<AppState>) -> Json<Vec<TemplateOut>> {
-    Json(
+#[utoipa::path(get, path = "/contract-templates", tag = "contracts", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = Page<TemplateOut>), (status = 422, body = ErrorBody)))]
+async fn list_templates(State(st): State<AppState>, Query(pq): Query<PageQuery>) -> AppResult<Json<Page<TemplateOut>>> {
+    Ok(Json(page::of_positions(
         st.templates
             .iter()
             .map(|t| TemplateOut {
@@ -70,7 +72,8 @@ async fn list_templates(State(st): State<AppState>) -> Json<Vec<TemplateOut>> {
                 schedule: t.schedule.clone(),
             })
             .collect(),
-    )
+        pq.parse()?,
+    )))
 }
 
 #[derive(Serialize, ToSchema, Clone)]
@@ -149,20 +152,67 @@ pub struct ContractOut {
     pub created_at: DateTime<Utc>,
 }
 
-async fn version_out(st: &AppState, c: &contract::Model, v: &contract_version::Model, users: &HashMap<i64, String>) -> AppResult<VersionOut> {
-    let clauses = store::clauses(&st.db, c, v.version)
+/// The rows a page of contracts needs, loaded in a fixed number of queries (one per
+/// table, `IN (…)` over the page's contracts), whatever the page's length.
+struct Related {
+    names: HashMap<i64, String>,
+    users: HashMap<i64, String>,
+    admissions: HashMap<i64, entity::admission::Model>,
+    versions: HashMap<i64, Vec<contract_version::Model>>,
+    clauses: HashMap<(i64, i32), Vec<ClauseOut>>,
+    milestones: HashMap<(i64, i32), Vec<MilestoneOut>>,
+}
+
+async fn related(db: &impl sea_orm::ConnectionTrait, county_id: i64, cs: &[contract::Model]) -> AppResult<Related> {
+    use entity::{admission, contract_clause, contract_milestone, organisation, user};
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    let ids: Vec<i64> = cs.iter().map(|c| c.id).collect();
+    let orgs: Vec<i64> = cs.iter().flat_map(|c| [c.department_id, c.community_id]).collect();
+    let names = in_county::<organisation::Entity>(county_id).filter(organisation::Column::Id.is_in(orgs)).all(db).await?.into_iter().map(|o| (o.id, o.name)).collect();
+    let admissions = in_county::<admission::Entity>(county_id)
+        .filter(admission::Column::Id.is_in(cs.iter().map(|c| c.admission_id)))
+        .all(db)
         .await?
         .into_iter()
-        .map(|k| ClauseOut { id: k.id, number: k.number, title: k.title, text: k.text, performance: k.performance })
+        .map(|a| (a.id, a))
         .collect();
-    let milestones = store::milestones(&st.db, c, v.version)
+    let mut versions: HashMap<i64, Vec<contract_version::Model>> = HashMap::new();
+    for v in in_county::<contract_version::Entity>(county_id)
+        .filter(contract_version::Column::ContractId.is_in(ids.iter().copied()))
+        .order_by_asc(contract_version::Column::Version)
+        .all(db)
         .await?
-        .into_iter()
-        .map(|m| MilestoneOut { id: m.id, due: m.due, amount: Money::from_fen(m.amount_fen), clause_id: m.clause_id })
-        .collect();
+    {
+        versions.entry(v.contract_id).or_default().push(v);
+    }
+    let signers: Vec<i64> = versions.values().flatten().flat_map(|v| [v.department_signed_by, v.community_signed_by]).flatten().collect();
+    let users = in_county::<user::Entity>(county_id).filter(user::Column::Id.is_in(signers)).all(db).await?.into_iter().map(|u| (u.id, u.display_name)).collect();
+    let mut clauses: HashMap<(i64, i32), Vec<ClauseOut>> = HashMap::new();
+    for k in in_county::<contract_clause::Entity>(county_id)
+        .filter(contract_clause::Column::ContractId.is_in(ids.iter().copied()))
+        .order_by_asc(contract_clause::Column::Number)
+        .all(db)
+        .await?
+    {
+        clauses.entry((k.contract_id, k.version)).or_default().push(ClauseOut { id: k.id, number: k.number, title: k.title, text: k.text, performance: k.performance });
+    }
+    let mut milestones: HashMap<(i64, i32), Vec<MilestoneOut>> = HashMap::new();
+    for m in in_county::<contract_milestone::Entity>(county_id)
+        .filter(contract_milestone::Column::ContractId.is_in(ids.iter().copied()))
+        .order_by_asc(contract_milestone::Column::Seq)
+        .all(db)
+        .await?
+    {
+        milestones.entry((m.contract_id, m.version)).or_default().push(MilestoneOut { id: m.id, due: m.due, amount: Money::from_fen(m.amount_fen), clause_id: m.clause_id });
+    }
+    Ok(Related { names, users, admissions, versions, clauses, milestones })
+}
+
+fn version_out(r: &Related, c: &contract::Model, v: &contract_version::Model) -> VersionOut {
     let amount = Money::from_fen(v.amount_fen);
-    let name = |id: Option<i64>| id.and_then(|i| users.get(&i).cloned());
-    Ok(VersionOut {
+    let name = |id: Option<i64>| id.and_then(|i| r.users.get(&i).cloned());
+    let key = (c.id, v.version);
+    VersionOut {
         version: v.version,
         status: v.status.clone(),
         amount,
@@ -176,21 +226,15 @@ async fn version_out(st: &AppState, c: &contract::Model, v: &contract_version::M
         department_signer: name(v.department_signed_by),
         community_signed_at: v.community_signed_at,
         community_signer: name(v.community_signed_by),
-        clauses,
-        milestones,
+        clauses: r.clauses.get(&key).cloned().unwrap_or_default(),
+        milestones: r.milestones.get(&key).cloned().unwrap_or_default(),
         created_at: v.created_at,
-    })
+    }
 }
 
-/// Everything about one contract, every version included.
-pub async fn contract_out(st: &AppState, c: contract::Model) -> AppResult<ContractOut> {
-    let names = crate::admission::store::org_names(&st.db, c.county_id).await?;
-    let users = crate::orgs::store::user_names(&st.db, c.county_id).await?;
-    let a = crate::platform::db::by_id_in_county::<entity::admission::Entity>(c.county_id, c.admission_id).one(&st.db).await?.ok_or_else(AppError::not_found)?;
-    let mut versions = Vec::new();
-    for v in store::versions(&st.db, &c).await? {
-        versions.push(version_out(st, &c, &v, &users).await?);
-    }
+fn assemble(r: &Related, c: contract::Model) -> AppResult<ContractOut> {
+    let a = r.admissions.get(&c.admission_id).ok_or_else(AppError::not_found)?;
+    let versions: Vec<VersionOut> = r.versions.get(&c.id).map(|vs| vs.iter().map(|v| version_out(r, &c, v)).collect()).unwrap_or_default();
     let current = versions.iter().find(|v| v.version == c.current_version).cloned().ok_or_else(|| AppError::internal("contract without its version"))?;
     let pending_amendment = versions.iter().find(|v| v.status == "pending" && v.version != c.current_version).cloned();
     let status = crate::lifecycle::store::contract_status(&c)?;
@@ -198,12 +242,12 @@ pub async fn contract_out(st: &AppState, c: contract::Model) -> AppResult<Contra
         id: c.id,
         number: c.number,
         admission_id: c.admission_id,
-        task: a.title,
-        approval_number: a.approval_number,
+        task: a.title.clone(),
+        approval_number: a.approval_number.clone(),
         template_id: c.template_id,
-        department: names.get(&c.department_id).cloned().unwrap_or_default(),
+        department: r.names.get(&c.department_id).cloned().unwrap_or_default(),
         department_id: c.department_id,
-        community: names.get(&c.community_id).cloned().unwrap_or_default(),
+        community: r.names.get(&c.community_id).cloned().unwrap_or_default(),
         community_id: c.community_id,
         status,
         status_label: status.label(),
@@ -223,6 +267,20 @@ pub async fn contract_out(st: &AppState, c: contract::Model) -> AppResult<Contra
         termination_code: c.termination_code,
         created_at: c.created_at,
     })
+}
+
+/// Contracts as the API and the pages show them, every version included; the same read
+/// model for one contract and for a page of them.
+pub async fn contracts_out(db: &impl sea_orm::ConnectionTrait, cs: Vec<contract::Model>) -> AppResult<Vec<ContractOut>> {
+    let Some(county_id) = cs.first().map(|c| c.county_id) else { return Ok(Vec::new()) };
+    debug_assert!(cs.iter().all(|c| c.county_id == county_id));
+    let r = related(db, county_id, &cs).await?;
+    cs.into_iter().map(|c| assemble(&r, c)).collect()
+}
+
+/// Everything about one contract, every version included.
+pub async fn contract_out(st: &AppState, c: contract::Model) -> AppResult<ContractOut> {
+    contracts_out(&st.db, vec![c]).await?.pop().ok_or_else(AppError::not_found)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -289,14 +347,12 @@ async fn create(State(st): State<AppState>, caller: Caller, ApiJson(b): ApiJson<
     Ok((StatusCode::CREATED, Json(contract_out(&st, c).await?)))
 }
 
-/// The contracts the caller may see, newest first.
-#[utoipa::path(get, path = "/contracts", tag = "contracts", security(("bearer" = [])), responses((status = 200, body = [ContractOut])))]
-async fn list_contracts(State(st): State<AppState>, caller: Caller) -> AppResult<Json<Vec<ContractOut>>> {
-    let mut out = Vec::new();
-    for c in store::list(&st.db, &caller).await? {
-        out.push(contract_out(&st, c).await?);
-    }
-    Ok(Json(out))
+/// The contracts the caller may see, newest first, a page at a time.
+#[utoipa::path(get, path = "/contracts", tag = "contracts", security(("bearer" = [])), params(store::ContractFilter, PageQuery),
+    responses((status = 200, body = Page<ContractOut>), (status = 422, body = ErrorBody)))]
+async fn list_contracts(State(st): State<AppState>, caller: Caller, Query(f): Query<store::ContractFilter>, Query(p): Query<PageQuery>) -> AppResult<Json<Page<ContractOut>>> {
+    let page = store::page(&st.db, &caller, &f, p.parse()?).await?;
+    Ok(Json(Page { items: contracts_out(&st.db, page.items).await?, next_cursor: page.next_cursor }))
 }
 
 #[utoipa::path(get, path = "/contracts/{id}", tag = "contracts", security(("bearer" = [])),

@@ -2,7 +2,7 @@
 //! contract with its versions and both signatures, amendments, PDF download.
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
@@ -20,6 +20,7 @@ use crate::money::Money;
 use crate::orgs::Role;
 use crate::platform::auth::{Caller, ALL_ROLES};
 use crate::platform::error::AppError;
+use crate::platform::page::PageQuery;
 use crate::web::{self, form_errors, render, Layout, PageError, PageResult};
 use crate::AppState;
 
@@ -44,14 +45,24 @@ pub fn routes() -> Router<AppState> {
 struct ListPage {
     layout: Layout,
     rows: Vec<ContractOut>,
+    filter: store::ContractFilter,
+    pager: web::Pager,
 }
 
-async fn list_page(State(st): State<AppState>, caller: Caller) -> PageResult {
-    let mut rows = Vec::new();
-    for c in store::list(&st.db, &caller).await? {
-        rows.push(api::contract_out(&st, c).await?);
+impl ListPage {
+    fn status_is(&self, s: &str) -> bool {
+        self.filter.status.as_deref() == Some(s)
     }
-    render(StatusCode::OK, &ListPage { layout: Layout::for_caller(&st, &caller, "购买服务合同").await?, rows })
+    fn statuses(&self) -> [Status; 5] {
+        Status::ALL
+    }
+}
+
+async fn list_page(State(st): State<AppState>, caller: Caller, Query(f): Query<store::ContractFilter>, Query(p): Query<PageQuery>, RawQuery(raw): RawQuery) -> PageResult {
+    let page = store::page(&st.db, &caller, &f, p.parse()?).await?;
+    let pager = web::Pager::new("/contracts", raw.as_deref(), page.next_cursor.as_deref());
+    let rows = api::contracts_out(&st.db, page.items).await?;
+    render(StatusCode::OK, &ListPage { layout: Layout::for_caller(&st, &caller, "购买服务合同").await?, rows, filter: f, pager })
 }
 
 /// The draft form. Its template variables arrive as `var_<name>` fields, so the form is

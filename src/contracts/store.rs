@@ -17,6 +17,7 @@ use crate::platform::auth::Caller;
 use crate::platform::audit::Entry;
 use crate::platform::db::{begin_write, by_id_in_county, in_county, is_unique_violation};
 use crate::platform::error::{AppError, AppResult, FieldError};
+use crate::platform::page::{self, Page, PageReq};
 
 pub use crate::lifecycle::ContractStatus as Status;
 
@@ -58,6 +59,50 @@ async fn find_locked(txn: &impl ConnectionTrait, caller: &Caller, id: i64) -> Ap
 
 pub async fn list(db: &impl ConnectionTrait, caller: &Caller) -> AppResult<Vec<contract::Model>> {
     Ok(visible(caller).order_by_desc(contract::Column::Id).all(db).await?)
+}
+
+/// What a clerk narrows a contract list by.
+#[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ContractFilter {
+    /// draft | active | completed | closed | terminated
+    pub status: Option<String>,
+    #[serde(default, deserialize_with = "crate::platform::input::blank_as_none")]
+    pub department_id: Option<i64>,
+    #[serde(default, deserialize_with = "crate::platform::input::blank_as_none")]
+    pub community_id: Option<i64>,
+    /// The year in the contract's number.
+    #[serde(default, deserialize_with = "crate::platform::input::blank_as_none")]
+    pub year: Option<i32>,
+    /// Words in the contract number or the admitted task's title.
+    pub q: Option<String>,
+}
+
+/// A page of the contracts the caller may see, newest first.
+pub async fn page(db: &impl ConnectionTrait, caller: &Caller, f: &ContractFilter, req: PageReq) -> AppResult<Page<contract::Model>> {
+    let mut q = visible(caller);
+    if let Some(s) = f.status.as_deref().filter(|s| !s.is_empty()) {
+        q = q.filter(contract::Column::Status.eq(s));
+    }
+    if let Some(d) = f.department_id {
+        q = q.filter(contract::Column::DepartmentId.eq(d));
+    }
+    if let Some(c) = f.community_id {
+        q = q.filter(contract::Column::CommunityId.eq(c));
+    }
+    if let Some(y) = f.year {
+        q = q.filter(contract::Column::NumberYear.eq(y));
+    }
+    if let Some(text) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let titled = sea_orm::sea_query::Query::select()
+            .column(entity::admission::Column::Id)
+            .from(entity::admission::Entity)
+            .and_where(entity::admission::Column::CountyId.eq(caller.county_id))
+            .and_where(entity::admission::Column::Title.contains(text))
+            .to_owned();
+        q = q.filter(sea_orm::Condition::any().add(contract::Column::Number.contains(text)).add(contract::Column::AdmissionId.in_subquery(titled)));
+    }
+    page::fetch(db, q, contract::Column::Id, req, |c| c.id).await
 }
 
 pub async fn versions(db: &impl ConnectionTrait, c: &contract::Model) -> AppResult<Vec<contract_version::Model>> {

@@ -1,5 +1,5 @@
 //! JSON API of evaluation (API.md "Evaluation").
-use axum::extract::{Path, State};
+use axum::extract::{Query, Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
@@ -13,6 +13,7 @@ use crate::orgs::Role;
 use crate::platform::auth::{self, Caller, ALL_ROLES};
 use crate::platform::error::{AppError, AppResult, ErrorBody};
 use crate::platform::extract::ApiJson;
+use crate::platform::page::{self, Page, PageQuery};
 use crate::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -133,11 +134,11 @@ async fn submit(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>,
 }
 
 /// The contract's evaluations (the department's and the residents' apart), with objections.
-#[utoipa::path(get, path = "/contracts/{id}/evaluations", tag = "evaluation", security(("bearer" = [])),
-    responses((status = 200, body = [EvaluationOut])))]
-async fn list(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<Json<Vec<EvaluationOut>>> {
+#[utoipa::path(get, path = "/contracts/{id}/evaluations", tag = "evaluation", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = Page<EvaluationOut>)))]
+async fn list(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, Query(pq): Query<PageQuery>) -> AppResult<Json<Page<EvaluationOut>>> {
     let c = contracts::find(&st.db, &caller, id).await?;
-    Ok(Json(evaluation_outs(&st, &c).await?))
+    Ok(Json(page::of_slice(evaluation_outs(&st, &c).await?, pq.parse()?, |x| x.id)))
 }
 
 #[derive(Deserialize, ToSchema)]

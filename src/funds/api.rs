@@ -18,6 +18,7 @@ use crate::orgs::Role;
 use crate::platform::auth::{self, Caller, ALL_ROLES};
 use crate::platform::error::{AppError, AppResult, ErrorBody};
 use crate::platform::extract::ApiJson;
+use crate::platform::page::{self, Page, PageQuery};
 use crate::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -196,21 +197,17 @@ async fn contract_funds(State(st): State<AppState>, caller: Caller, Path(id): Pa
 pub struct DisbursementQuery {
     /// paid | confirmed | disputed
     pub status: Option<String>,
+    #[serde(default, deserialize_with = "crate::platform::input::blank_as_none")]
+    pub contract_id: Option<i64>,
 }
 
-/// Payments the caller may see (a community: its own), e.g. `?status=disputed` for finance.
-#[utoipa::path(get, path = "/disbursements", tag = "funds", security(("bearer" = [])), params(DisbursementQuery),
-    responses((status = 200, body = [DisbursementOut])))]
-async fn list_disbursements(State(st): State<AppState>, caller: Caller, Query(q): Query<DisbursementQuery>) -> AppResult<Json<Vec<DisbursementOut>>> {
-    let mut out = Vec::new();
-    for c in contracts::list(&st.db, &caller).await? {
-        for d in store::disbursements_of(&st.db, caller.county_id, c.id).await? {
-            if q.status.as_deref().is_none_or(|s| s == d.status) {
-                out.push((&d).into());
-            }
-        }
-    }
-    Ok(Json(out))
+/// Payments the caller may see (a community: its own), newest first, e.g.
+/// `?status=disputed` for finance.
+#[utoipa::path(get, path = "/disbursements", tag = "funds", security(("bearer" = [])), params(DisbursementQuery, PageQuery),
+    responses((status = 200, body = Page<DisbursementOut>), (status = 422, body = ErrorBody)))]
+async fn list_disbursements(State(st): State<AppState>, caller: Caller, Query(q): Query<DisbursementQuery>, Query(p): Query<PageQuery>) -> AppResult<Json<Page<DisbursementOut>>> {
+    let page = store::disbursements_page(&st.db, &caller, q.status.as_deref(), q.contract_id, p.parse()?).await?;
+    Ok(Json(page.map(|d| (&d).into())))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -279,11 +276,11 @@ async fn submit_deliverable(State(st): State<AppState>, caller: Caller, Path(id)
     Ok((StatusCode::CREATED, Json(d.into())))
 }
 
-#[utoipa::path(get, path = "/contracts/{id}/deliverables", tag = "funds", security(("bearer" = [])),
-    responses((status = 200, body = [DeliverableOut])))]
-async fn list_deliverables(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<Json<Vec<DeliverableOut>>> {
+#[utoipa::path(get, path = "/contracts/{id}/deliverables", tag = "funds", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = Page<DeliverableOut>)))]
+async fn list_deliverables(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, Query(pq): Query<PageQuery>) -> AppResult<Json<Page<DeliverableOut>>> {
     let c = contracts::find(&st.db, &caller, id).await?;
-    Ok(Json(store::deliverables_of(&st.db, c.county_id, c.id).await?.into_iter().map(Into::into).collect()))
+    Ok(Json(page::of_slice(store::deliverables_of(&st.db, c.county_id, c.id).await?.into_iter().map(Into::into).collect(), pq.parse()?, |x| x.id)))
 }
 
 #[derive(Deserialize, ToSchema)]

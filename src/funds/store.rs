@@ -18,6 +18,7 @@ use crate::platform::auth::Caller;
 use crate::platform::audit::{Entry, Tx};
 use crate::platform::db::{begin_write, by_id_in_county, in_county, is_unique_violation};
 use crate::platform::error::{AppError, AppResult};
+use crate::platform::page::{self, Page, PageReq};
 
 fn funds_error(e: FundsError) -> AppError {
     match e {
@@ -465,6 +466,20 @@ pub async fn receipt(db: &(impl ConnectionTrait + TransactionTrait), caller: &Ca
     crate::lifecycle::store::settle(&txn, caller, c.id).await?;
     txn.commit(vec![Entry::by(caller, format!("disbursement.{status}"), "disbursement", id).before(&before).after(&d)]).await?;
     Ok(d)
+}
+
+/// A page of the payments on the contracts the caller sees, newest first.
+pub async fn disbursements_page(db: &impl ConnectionTrait, caller: &Caller, status: Option<&str>, contract_id: Option<i64>, req: PageReq) -> AppResult<Page<disbursement::Model>> {
+    use sea_orm::QueryTrait;
+    let seen = contracts::visible(caller).select_only().column(contract::Column::Id).into_query();
+    let mut q = in_county::<disbursement::Entity>(caller.county_id).filter(disbursement::Column::ContractId.in_subquery(seen));
+    if let Some(s) = status.filter(|s| !s.is_empty()) {
+        q = q.filter(disbursement::Column::Status.eq(s));
+    }
+    if let Some(c) = contract_id {
+        q = q.filter(disbursement::Column::ContractId.eq(c));
+    }
+    page::fetch(db, q, disbursement::Column::Id, req, |d| d.id).await
 }
 
 pub async fn disbursements_of(db: &impl ConnectionTrait, county_id: i64, contract_id: i64) -> AppResult<Vec<disbursement::Model>> {

@@ -17,6 +17,7 @@ use crate::orgs::Role;
 use crate::platform::auth::{self, Caller, ALL_ROLES};
 use crate::platform::error::{AppError, AppResult, ErrorBody};
 use crate::platform::extract::ApiJson;
+use crate::platform::page::{self, Page, PageQuery};
 use crate::AppState;
 
 pub const REVIEWER: &[Role] = &[Role::Reviewer];
@@ -88,6 +89,8 @@ pub struct ListOut {
     /// The version shown; null when the county has no lists yet.
     pub year: Option<i32>,
     pub items: Vec<ListItemOut>,
+    /// Paging as on every list (`?limit=&cursor=`); null on the last page.
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -119,22 +122,26 @@ pub async fn load_list(
     q: &ListQuery,
 ) -> AppResult<ListOut> {
     let Some(v) = store::resolve_version(&st.db, county_id, q.year).await? else {
-        return Ok(ListOut { year: None, items: vec![] });
+        return Ok(ListOut { year: None, items: vec![], next_cursor: None });
     };
     let items = store::items_of(&st.db, county_id, v.id, kind).await?;
     let q = q.q.as_deref().unwrap_or("");
     let items = items.iter().filter(|m| matches(m, q)).map(|m| ListItemOut::new(m, v.year)).collect();
-    Ok(ListOut { year: Some(v.year), items })
+    Ok(ListOut { year: Some(v.year), items, next_cursor: None })
 }
 
 /// One list of the caller's county: the current version (cancelled items included, with
 /// their status), or a past year's.
 #[utoipa::path(get, path = "/lists/{kind}", tag = "lists", security(("bearer" = [])),
-    params(("kind" = String, Path, description = "duty | assist | negative"), ListQuery),
-    responses((status = 200, body = ListOut), (status = 404, body = ErrorBody)))]
-async fn list(State(st): State<AppState>, caller: Caller, Path(kind): Path<String>, Query(q): Query<ListQuery>) -> AppResult<Json<ListOut>> {
+    params(("kind" = String, Path, description = "duty | assist | negative"), ListQuery, PageQuery),
+    responses((status = 200, body = ListOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn list(State(st): State<AppState>, caller: Caller, Path(kind): Path<String>, Query(q): Query<ListQuery>, Query(pq): Query<PageQuery>) -> AppResult<Json<ListOut>> {
     let kind = parse_kind(&kind)?;
-    Ok(Json(load_list(&st, caller.county_id, Some(kind), &q).await?))
+    let req = pq.parse()?;
+    let out = load_list(&st, caller.county_id, Some(kind), &q).await?;
+    // Items keep their list order (by code); the cursor is the last item's id.
+    let page = page::of_slice(out.items, req, |x| x.id);
+    Ok(Json(ListOut { year: out.year, items: page.items, next_cursor: page.next_cursor }))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -343,10 +350,10 @@ pub struct VersionOut {
 
 /// Every year's version with the number of items in force per list: the annual review
 /// report (the aim is fewer each year).
-#[utoipa::path(get, path = "/lists/versions", tag = "lists", security(("bearer" = [])),
-    responses((status = 200, body = [VersionOut])))]
-async fn list_versions(State(st): State<AppState>, caller: Caller) -> AppResult<Json<Vec<VersionOut>>> {
-    Ok(Json(versions_report(&st, caller.county_id).await?))
+#[utoipa::path(get, path = "/lists/versions", tag = "lists", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = Page<VersionOut>)))]
+async fn list_versions(State(st): State<AppState>, caller: Caller, Query(pq): Query<PageQuery>) -> AppResult<Json<Page<VersionOut>>> {
+    Ok(Json(page::of_positions(versions_report(&st, caller.county_id).await?, pq.parse()?)))
 }
 
 pub async fn versions_report(st: &AppState, county_id: i64) -> AppResult<Vec<VersionOut>> {
@@ -433,12 +440,13 @@ async fn version_diff(State(st): State<AppState>, caller: Caller, Query(q): Quer
 }
 
 /// The change log of a year's lists (the current year when absent), newest first.
-#[utoipa::path(get, path = "/lists/changes", tag = "lists", security(("bearer" = [])), params(YearQuery),
-    responses((status = 200, body = [ChangeOut])))]
-async fn list_changes(State(st): State<AppState>, caller: Caller, Query(q): Query<YearQuery>) -> AppResult<Json<Vec<ChangeOut>>> {
-    let Some(v) = store::resolve_version(&st.db, caller.county_id, q.year).await? else { return Ok(Json(vec![])) };
+#[utoipa::path(get, path = "/lists/changes", tag = "lists", security(("bearer" = [])), params(YearQuery, PageQuery),
+    responses((status = 200, body = Page<ChangeOut>)))]
+async fn list_changes(State(st): State<AppState>, caller: Caller, Query(q): Query<YearQuery>, Query(pq): Query<PageQuery>) -> AppResult<Json<Page<ChangeOut>>> {
+    let req = pq.parse()?;
+    let Some(v) = store::resolve_version(&st.db, caller.county_id, q.year).await? else { return Ok(Json(page::of_slice(vec![], req, |x: &ChangeOut| x.id))) };
     let changes = store::changes_of_version(&st.db, caller.county_id, v.id).await?;
-    Ok(Json(change_outs(&st, caller.county_id, changes).await?))
+    Ok(Json(page::of_slice(change_outs(&st, caller.county_id, changes).await?, req, |x| x.id)))
 }
 
 /// A workbook upload with the reason and document every change needs.

@@ -1,5 +1,5 @@
 //! JSON API of logins, organisations and users.
-use axum::extract::{Path, State};
+use axum::extract::{Query, Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
@@ -14,6 +14,7 @@ use super::{OrgKind, Role};
 use crate::platform::auth::{self, Caller, ADMIN, ALL_ROLES};
 use crate::platform::error::{AppResult, ErrorBody};
 use crate::platform::extract::ValidJson;
+use crate::platform::page::{self, Page, PageQuery};
 use crate::AppState;
 
 #[derive(Deserialize, Validate, ToSchema)]
@@ -181,11 +182,11 @@ async fn change_password(
 }
 
 /// The organisation tree of the caller's county.
-#[utoipa::path(get, path = "/orgs", tag = "organisations", security(("bearer" = [])),
-    responses((status = 200, body = [OrgOut])))]
-async fn list_orgs(State(st): State<AppState>, caller: Caller) -> AppResult<Json<Vec<OrgOut>>> {
+#[utoipa::path(get, path = "/orgs", tag = "organisations", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = Page<OrgOut>)))]
+async fn list_orgs(State(st): State<AppState>, caller: Caller, Query(pq): Query<PageQuery>) -> AppResult<Json<Page<OrgOut>>> {
     let orgs = store::list_orgs(&st.db, caller.county_id).await?;
-    Ok(Json(orgs.into_iter().map(Into::into).collect()))
+    Ok(Json(page::of_slice(orgs.into_iter().map(Into::into).collect(), pq.parse()?, |x| x.id)))
 }
 
 #[utoipa::path(get, path = "/orgs/{id}", tag = "organisations", security(("bearer" = [])),
@@ -195,11 +196,11 @@ async fn get_org(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>
 }
 
 /// Users of an organisation: any for admin and supervisor, otherwise only one's own.
-#[utoipa::path(get, path = "/orgs/{id}/users", tag = "organisations", security(("bearer" = [])),
-    responses((status = 200, body = [UserOut]), (status = 404, body = ErrorBody)))]
-async fn org_users(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<Json<Vec<UserOut>>> {
+#[utoipa::path(get, path = "/orgs/{id}/users", tag = "organisations", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = Page<UserOut>), (status = 404, body = ErrorBody)))]
+async fn org_users(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, Query(pq): Query<PageQuery>) -> AppResult<Json<Page<UserOut>>> {
     let users = store::users_of_org(&st.db, &caller, id).await?;
-    Ok(Json(users.into_iter().map(Into::into).collect()))
+    Ok(Json(page::of_slice(users.into_iter().map(Into::into).collect(), pq.parse()?, |x| x.id)))
 }
 
 #[utoipa::path(get, path = "/users/{id}", tag = "organisations", security(("bearer" = [])),
@@ -228,11 +229,11 @@ async fn create_org(
 }
 
 /// Every user of the county (admin).
-#[utoipa::path(get, path = "/users", tag = "organisations", security(("bearer" = [])),
-    responses((status = 200, body = [UserOut]), (status = 403, body = ErrorBody)))]
-async fn list_users(State(st): State<AppState>, caller: Caller) -> AppResult<Json<Vec<UserOut>>> {
+#[utoipa::path(get, path = "/users", tag = "organisations", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = Page<UserOut>), (status = 403, body = ErrorBody)))]
+async fn list_users(State(st): State<AppState>, caller: Caller, Query(pq): Query<PageQuery>) -> AppResult<Json<Page<UserOut>>> {
     let users = store::all_users(&st.db, &caller).await?;
-    Ok(Json(users.into_iter().map(Into::into).collect()))
+    Ok(Json(page::of_slice(users.into_iter().map(Into::into).collect(), pq.parse()?, |x| x.id)))
 }
 
 /// Open an account (admin). The role must fit the organisation's kind.

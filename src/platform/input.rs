@@ -96,3 +96,17 @@ mod tests {
         assert!(check_json(&serde_json::json!({"title": "a".repeat(MAX_TEXT_CHARS), "items": vec![1; MAX_ITEMS]})).is_ok());
     }
 }
+
+/// A query-string number that a form may send empty (`?year=`): empty is "not given".
+pub fn blank_as_none<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    let s: Option<String> = serde::Deserialize::deserialize(d)?;
+    match s.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => v.parse().map(Some).map_err(serde::de::Error::custom),
+    }
+}

@@ -7,4 +7,5 @@ pub mod db;
 pub mod error;
 pub mod extract;
 pub mod input;
+pub mod page;
 pub mod telemetry;

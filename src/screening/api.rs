@@ -1,7 +1,7 @@
 //! JSON API of the screening words: the concepts in force in the caller's county (seeded
 //! and the county's own), the county's change log, and the overrides of doubtful findings
 //! (how often, by whom) for reports and the approver.
-use axum::extract::{Path, State};
+use axum::extract::{Query, Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
@@ -17,6 +17,7 @@ use crate::platform::auth::{self, Caller, ALL_ROLES};
 use crate::platform::db::in_county;
 use crate::platform::error::{AppResult, ErrorBody};
 use crate::platform::extract::ApiJson;
+use crate::platform::page::{self, Page, PageQuery};
 use crate::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -62,9 +63,9 @@ pub async fn concepts_of(st: &AppState, county_id: i64) -> AppResult<Vec<Concept
 }
 
 /// The screening concepts in force in the county, with their words.
-#[utoipa::path(get, path = "/screening/concepts", tag = "screening", security(("bearer" = [])), responses((status = 200, body = [ConceptOut])))]
-async fn concepts(State(st): State<AppState>, caller: Caller) -> AppResult<Json<Vec<ConceptOut>>> {
-    Ok(Json(concepts_of(&st, caller.county_id).await?))
+#[utoipa::path(get, path = "/screening/concepts", tag = "screening", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = Page<ConceptOut>)))]
+async fn concepts(State(st): State<AppState>, caller: Caller, Query(pq): Query<PageQuery>) -> AppResult<Json<Page<ConceptOut>>> {
+    Ok(Json(page::of_positions(concepts_of(&st, caller.county_id).await?, pq.parse()?)))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -103,9 +104,9 @@ pub async fn changes_of(st: &AppState, county_id: i64) -> AppResult<Vec<TermChan
 }
 
 /// The county's own words, removed ones included: the change log.
-#[utoipa::path(get, path = "/screening/terms", tag = "screening", security(("bearer" = [])), responses((status = 200, body = [TermChangeOut])))]
-async fn terms(State(st): State<AppState>, caller: Caller) -> AppResult<Json<Vec<TermChangeOut>>> {
-    Ok(Json(changes_of(&st, caller.county_id).await?))
+#[utoipa::path(get, path = "/screening/terms", tag = "screening", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = Page<TermChangeOut>)))]
+async fn terms(State(st): State<AppState>, caller: Caller, Query(pq): Query<PageQuery>) -> AppResult<Json<Page<TermChangeOut>>> {
+    Ok(Json(page::of_slice(changes_of(&st, caller.county_id).await?, pq.parse()?, |x| x.id)))
 }
 
 #[derive(Deserialize, ToSchema)]

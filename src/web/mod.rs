@@ -235,3 +235,27 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
 async fn not_found_page() -> PageError {
     PageError(AppError::new(StatusCode::NOT_FOUND, "NOT_FOUND", "页面不存在"))
 }
+
+/// Links between the pages of a list: to the next page (the current query with the
+/// cursor replaced) and back to the first.
+#[derive(Debug, Default, Clone)]
+pub struct Pager {
+    pub next: Option<String>,
+    pub first: Option<String>,
+}
+
+impl Pager {
+    pub fn new(path: &str, raw_query: Option<&str>, next_cursor: Option<&str>) -> Pager {
+        let kept: Vec<&str> = raw_query.unwrap_or("").split('&').filter(|p| !p.is_empty() && !p.starts_with("cursor=")).collect();
+        let with = |extra: Option<String>| {
+            let mut parts: Vec<String> = kept.iter().map(|s| s.to_string()).collect();
+            parts.extend(extra);
+            if parts.is_empty() { path.to_string() } else { format!("{path}?{}", parts.join("&")) }
+        };
+        let on_later_page = raw_query.unwrap_or("").split('&').any(|p| p.starts_with("cursor=") && p.len() > "cursor=".len());
+        Pager {
+            next: next_cursor.map(|c| with(Some(format!("cursor={}", percent_encode(c, false))))),
+            first: on_later_page.then(|| with(None)),
+        }
+    }
+}

@@ -104,7 +104,7 @@ async fn precheck_explains_each_finding_and_saves_nothing() {
     let r = app.post("/api/v1/admissions/precheck", &token, with("target_community_ids", json!([]))).await;
     assert_error(r, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
 
-    let list: Value = app.get("/api/v1/admissions", &token).await.json().await.unwrap();
+    let list: Value = app.list("/api/v1/admissions", &token).await;
     assert!(list.as_array().unwrap().is_empty(), "precheck saved nothing");
 }
 
@@ -309,7 +309,7 @@ async fn an_emergency_enters_first_and_is_withdrawn_if_rejected() {
     assert!(entered["targets"].as_array().unwrap().iter().all(|t| t["status"] == "admitted"));
     // The communities see it at once.
     let xf = app.token("xingfu").await;
-    let theirs: Value = app.get("/api/v1/admissions", &xf).await.json().await.unwrap();
+    let theirs: Value = app.list("/api/v1/admissions", &xf).await;
     assert_eq!(theirs[0]["id"], id);
 
     // Past its deadline it is overdue wherever it is listed.
@@ -322,11 +322,11 @@ async fn an_emergency_enters_first_and_is_withdrawn_if_rejected() {
         .unwrap();
     for who in ["weijian", "minzheng", "lingdao", "xingfu", "ducha"] {
         let t = app.token(who).await;
-        let l: Value = app.get("/api/v1/admissions", &t).await.json().await.unwrap();
+        let l: Value = app.list("/api/v1/admissions", &t).await;
         let row = l.as_array().unwrap().iter().find(|x| x["id"] == id).unwrap_or_else(|| panic!("{who} sees it"));
         assert_eq!(row["overdue"], true, "{who}");
     }
-    let assess: Value = app.get("/api/v1/admissions/assessment", &app.token("ducha").await).await.json().await.unwrap();
+    let assess: Value = app.list("/api/v1/admissions/assessment", &app.token("ducha").await).await;
     assert_eq!(assess[0]["overdue"], true);
 
     // Rejected afterwards: withdrawn from the communities.
@@ -371,7 +371,7 @@ async fn each_role_sees_what_it_should() {
     // Another county sees nothing.
     let (_, other) = app.second_county_reviewer().await;
     assert_error(app.get(&format!("/api/v1/admissions/{id}"), &other).await, StatusCode::NOT_FOUND, "NOT_FOUND").await;
-    let l: Value = app.get("/api/v1/admissions", &other).await.json().await.unwrap();
+    let l: Value = app.list("/api/v1/admissions", &other).await;
     assert!(l.as_array().unwrap().is_empty());
     // A department cannot target another county's community.
     let mut b = survey(&app).await;
@@ -399,9 +399,9 @@ async fn a_community_refuses_unadmitted_work_and_violations_are_counted_and_publ
     let second: Value = app.post("/api/v1/reports", &app.token("hexie").await, report("要求社区开展商户消防检查")).await.json().await.unwrap();
 
     // Each community sees its own reports; the department those about it.
-    let mine: Value = app.get("/api/v1/reports", &xf).await.json().await.unwrap();
+    let mine: Value = app.list("/api/v1/reports", &xf).await;
     assert_eq!(mine.as_array().unwrap().len(), 1);
-    let about: Value = app.get("/api/v1/reports", &app.token("shijian").await).await.json().await.unwrap();
+    let about: Value = app.list("/api/v1/reports", &app.token("shijian").await).await;
     assert_eq!(about.as_array().unwrap().len(), 2);
 
     let mz = app.token("minzheng").await;
@@ -420,7 +420,7 @@ async fn a_community_refuses_unadmitted_work_and_violations_are_counted_and_publ
     let h: Value = handle(&second["id"], "dismissed", "属消防部门正常宣传，不要求社区检查").await.json().await.unwrap();
     assert_eq!(h["status"], "dismissed");
 
-    let summary: Value = app.get("/api/v1/reports/summary", &app.token("ducha").await).await.json().await.unwrap();
+    let summary: Value = app.list("/api/v1/reports/summary", &app.token("ducha").await).await;
     assert_eq!(summary, json!([{"department_id": sj_org, "department": "区市场监督管理局", "confirmed": 1}]));
 
     let n = app.post("/api/v1/notices", &mz, json!({"title": "关于擅自向社区下沉工作事项的通报"})).await;
@@ -431,7 +431,7 @@ async fn a_community_refuses_unadmitted_work_and_violations_are_counted_and_publ
     assert_error(app.post("/api/v1/notices", &mz, json!({"title": "再次通报"})).await, StatusCode::CONFLICT, "NOTHING_TO_PUBLISH").await;
     let me: Value = app.get("/api/v1/me", &xf).await.json().await.unwrap();
     let public: Value = app.api.get(app.url(&format!("/api/v1/public/{}/notices", me["user"]["county_id"]))).send().await.unwrap().json().await.unwrap();
-    assert_eq!(public[0]["title"], "关于擅自向社区下沉工作事项的通报");
+    assert_eq!(public["items"][0]["title"], "关于擅自向社区下沉工作事项的通报");
 }
 
 #[tokio::test]
@@ -515,7 +515,7 @@ async fn admission_pages_follow_the_same_rules() {
     assert_eq!(other.get(app.url("/admissions/new")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
     assert_eq!(other.get(app.url("/admissions/assessment")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
     let token = app.token("shijian").await;
-    let mine: Value = app.get("/api/v1/admissions", &token).await.json().await.unwrap();
+    let mine: Value = app.list("/api/v1/admissions", &token).await;
     let id = mine[0]["id"].as_i64().unwrap();
     assert_eq!(other.get(app.url(&format!("/admissions/{id}"))).send().await.unwrap().status(), StatusCode::NOT_FOUND);
     assert_eq!(dept.get(app.url(&format!("/admissions/{id}/document"))).send().await.unwrap().status(), StatusCode::NOT_FOUND, "no document before approval");
@@ -533,7 +533,7 @@ async fn admission_pages_follow_the_same_rules() {
     let mz = app.page_login("minzheng").await;
     let html = mz.get(app.url("/reports")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("要求社区代收年报") && html.contains("确认违规"));
-    let reports: Value = app.get("/api/v1/reports", &app.token("minzheng").await).await.json().await.unwrap();
+    let reports: Value = app.list("/api/v1/reports", &app.token("minzheng").await).await;
     let rid = reports[0]["id"].as_i64().unwrap();
     let r = mz.post(app.url(&format!("/reports/{rid}/handle"))).form(&[("outcome", "confirmed"), ("reason", "属实")]).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);

@@ -637,7 +637,7 @@ async fn the_supervisor_changes_nothing_through_the_pages_either() {
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "POST {path} as the supervisor");
         refused += 1;
     }
-    let notices: Value = app.get("/api/v1/notices", &app.token("ducha").await).await.json().await.unwrap();
+    let notices: Value = app.list("/api/v1/notices", &app.token("ducha").await).await;
     assert_eq!(notices, json!([]));
     println!("authz: {refused} page routes that change state refuse the supervisor (all but login, logout, own password)");
 }

@@ -41,7 +41,7 @@ pub async fn draft(app: &TestApp, body: Value) -> Value {
 #[tokio::test]
 async fn templates_are_listed_with_typed_variables() {
     let app = spawn_app().await;
-    let t: Value = app.get("/api/v1/contract-templates", &app.token("weijian").await).await.json().await.unwrap();
+    let t: Value = app.list("/api/v1/contract-templates", &app.token("weijian").await).await;
     let ids: Vec<&str> = t.as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["monthly-co-management", "short-term-task"]);
     let visits = t[0]["variables"].as_array().unwrap().iter().find(|v| v["name"] == "monthly_visits").unwrap();
@@ -184,7 +184,7 @@ async fn a_template_needing_qualification_cannot_be_used_for_a_community() {
     let r = app.post("/api/v1/contracts", &app.token("shijian").await, b).await;
     let body = assert_error(r, StatusCode::UNPROCESSABLE_ENTITY, "TEMPLATE_NOT_FOR_COMMUNITY").await;
     assert!(body["error"]["message"].as_str().unwrap().contains("不得向社区购买"));
-    let all: Value = app.get("/api/v1/contracts", &app.token("shijian").await).await.json().await.unwrap();
+    let all: Value = app.list("/api/v1/contracts", &app.token("shijian").await).await;
     assert!(all.as_array().unwrap().is_empty());
 }
 
@@ -240,7 +240,7 @@ async fn both_parties_sign_in_either_order() {
     assert_eq!(sign(&c2["id"], &sj).await.json::<Value>().await.unwrap()["status"], "draft");
     assert_eq!(sign(&c2["id"], &hx).await.json::<Value>().await.unwrap()["status"], "active");
     // County bodies see signed contracts.
-    let all: Value = app.get("/api/v1/contracts", &app.token("caizheng").await).await.json().await.unwrap();
+    let all: Value = app.list("/api/v1/contracts", &app.token("caizheng").await).await;
     assert_eq!(all.as_array().unwrap().len(), 2);
 }
 
@@ -322,7 +322,7 @@ async fn completing_closing_and_terminating() {
     assert_eq!(r["termination_reason"], "社区另有安排");
     draft(&app, survey_contract(a, app.org_id("和谐社区").await, "2000.00")).await;
     let year = chrono::Datelike::year(&chrono::Utc::now());
-    let all: Value = app.get("/api/v1/contracts", &sj).await.json().await.unwrap();
+    let all: Value = app.list("/api/v1/contracts", &sj).await;
     let numbers: Vec<&str> = all.as_array().unwrap().iter().map(|c| c["number"].as_str().unwrap()).collect();
     assert_eq!(numbers, [format!("示范区购服〔{year}〕3号"), format!("示范区购服〔{year}〕2号"), format!("示范区购服〔{year}〕1号")]);
 }
@@ -403,7 +403,7 @@ async fn contract_pages_preview_amend_and_refuse_outsiders() {
     assert_eq!(r.status(), StatusCode::OK);
     let html = r.text().await.unwrap();
     assert!(html.contains("contract-preview") && html.contains("人民币叁仟元整") && html.contains("辖区全部商户"));
-    let contracts: Value = app.get("/api/v1/contracts", &app.token("shijian").await).await.json().await.unwrap();
+    let contracts: Value = app.list("/api/v1/contracts", &app.token("shijian").await).await;
     assert!(contracts.as_array().unwrap().is_empty(), "a preview saves nothing");
     let mut over = with("save");
     over[3].1 = "3000.01".into();

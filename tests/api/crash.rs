@@ -112,20 +112,16 @@ impl Server {
         send(&self.client, &self.base, tokens, req).await
     }
 
-    /// A list endpoint, whether it answers a bare array or pages of `{"items", "next_cursor"}`.
+    /// Every item of a list endpoint, following its pages (`{"items", "next_cursor"}`).
     async fn list_all(&self, path: &str, token: &str) -> Vec<Value> {
         let mut out = Vec::new();
-        let mut url = path.to_string();
+        let mut url = format!("{path}?limit=500");
         loop {
-            match self.get(&url, token).await {
-                Value::Array(items) => return items,
-                page => {
-                    out.extend(page["items"].as_array().cloned().unwrap_or_default());
-                    match page["next_cursor"].as_str() {
-                        Some(c) => url = format!("{path}?limit=500&cursor={c}"),
-                        None => return out,
-                    }
-                }
+            let page = self.get(&url, token).await;
+            out.extend(page["items"].as_array().unwrap_or_else(|| panic!("GET {url} is not a page: {page}")).iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(c) => url = format!("{path}?limit=500&cursor={c}"),
+                None => return out,
             }
         }
     }
@@ -635,8 +631,8 @@ async fn must(server: &Server, tokens: &Tokens, user: &'static str, path: String
 /// Four active short-term contracts of 区市场监督管理局 (3,000.00 and 1,000.00 for each
 /// community) under one admission whose period runs around today; budgets for its years.
 async fn setup(server: &Server, tokens: &Tokens, world: &mut World) {
-    let orgs = server.get("/api/v1/orgs", &tokens["admin"]).await;
-    let org = |name: &str| orgs.as_array().unwrap().iter().find(|o| o["name"] == name).unwrap_or_else(|| panic!("no org {name}"))["id"].as_i64().unwrap();
+    let orgs = server.list_all("/api/v1/orgs", &tokens["admin"]).await;
+    let org = |name: &str| orgs.iter().find(|o| o["name"] == name).unwrap_or_else(|| panic!("no org {name}"))["id"].as_i64().unwrap();
     let (dept, xingfu, hexie) = (org("区市场监督管理局"), org("幸福社区"), org("和谐社区"));
     world.communities = (xingfu, hexie);
     let today = Utc::now().date_naive();
@@ -806,8 +802,7 @@ async fn check(server: &Server, tokens: &Tokens, world: &mut World, replay_from_
     // Deliverables, found by their unique summaries.
     for ci in 0..world.contracts.len() {
         let c = &world.contracts[ci];
-        let listed = server.get(&format!("/api/v1/contracts/{}/deliverables", c.id), &tokens[c.community]).await;
-        let listed = listed.as_array().unwrap().clone();
+        let listed = server.list_all(&format!("/api/v1/contracts/{}/deliverables", c.id), &tokens[c.community]).await;
         if listed.iter().any(|d| d["status"] == "accepted") {
             world.contracts[ci].last_payable = true;
         }

@@ -61,7 +61,7 @@ async fn criteria_outside_the_contract_are_refused_in_every_shape() {
     ];
     for (what, body) in cases {
         assert_error(evaluate(&app, "shijian", &c["id"], body).await, StatusCode::UNPROCESSABLE_ENTITY, "CRITERION_NOT_IN_CONTRACT").await;
-        let list: Value = app.get(&format!("/api/v1/contracts/{}/evaluations", c["id"]), &app.token("shijian").await).await.json().await.unwrap();
+        let list: Value = app.list(&format!("/api/v1/contracts/{}/evaluations", c["id"]), &app.token("shijian").await).await;
         assert!(list.as_array().unwrap().is_empty(), "{what}: nothing stored");
     }
 }
@@ -95,7 +95,7 @@ async fn the_overall_result_follows_the_rule_and_the_community_can_object() {
     assert_error(r, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
     let r = app.post(&format!("/api/v1/evaluations/{}/objections", e["id"]), &xf, json!({"text": "4月报表已于5日通过邮件报送，有发送记录"})).await;
     assert_eq!(r.status(), StatusCode::CREATED);
-    let list: Value = app.get(&format!("/api/v1/contracts/{}/evaluations", c["id"]), &xf).await.json().await.unwrap();
+    let list: Value = app.list(&format!("/api/v1/contracts/{}/evaluations", c["id"]), &xf).await;
     let dept = list.as_array().unwrap().iter().find(|e| e["evaluator"] == "department").unwrap();
     assert_eq!(dept["items"][1]["comment"], "第四条要求每月5日前报送，4月未报送");
     assert_eq!(dept["objections"][0]["text"], "4月报表已于5日通过邮件报送，有发送记录");
@@ -141,7 +141,7 @@ async fn a_contract_closes_and_the_task_exits_when_paid_confirmed_and_evaluated(
     let v: Value = app.get("/api/v1/admin/ledger/verify", &app.token("admin").await).await.json().await.unwrap();
     assert_eq!(v["ok"], true);
     // The half-year assessment shows the money delivered and the satisfaction.
-    let rows: Value = app.get("/api/v1/admissions/assessment", &app.token("minzheng").await).await.json().await.unwrap();
+    let rows: Value = app.list("/api/v1/admissions/assessment", &app.token("minzheng").await).await;
     let row = rows.as_array().unwrap().iter().find(|r| r["id"] == a).unwrap();
     assert_eq!(row["funds_delivered"], "3000.00");
     assert_eq!(row["satisfaction"], json!(["幸福社区：满意"]));

@@ -197,7 +197,7 @@ async fn the_community_confirms_or_disputes_each_payment() {
     assert_error(app.post(&format!("/api/v1/disbursements/{}/dispute", d2["id"]), &xf, json!({"reason": ""})).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
     let r: Value = app.post(&format!("/api/v1/disbursements/{}/dispute", d2["id"]), &xf, json!({"reason": "账户只收到300元"})).await.json().await.unwrap();
     assert_eq!(r["status"], "disputed");
-    let disputes: Value = app.get("/api/v1/disbursements?status=disputed", &app.token("caizheng").await).await.json().await.unwrap();
+    let disputes: Value = app.list("/api/v1/disbursements?status=disputed", &app.token("caizheng").await).await;
     assert_eq!(disputes.as_array().unwrap().len(), 1);
     assert_eq!(disputes[0]["dispute_reason"], "账户只收到300元");
     let f = funds(&app, &c["id"]).await;
@@ -231,7 +231,7 @@ async fn views_per_department_community_and_county_and_tasks_without_money() {
     let unfunded: Vec<i64> = s["unfunded"].as_array().unwrap().iter().map(|u| u["admission_id"].as_i64().unwrap()).collect();
     assert_eq!(unfunded, [dropped, bare]);
     assert_error(app.get("/api/v1/funds/summary", &app.token("xingfu").await).await, StatusCode::FORBIDDEN, "FORBIDDEN").await;
-    let rows: Value = app.get("/api/v1/admissions/assessment", &app.token("ducha").await).await.json().await.unwrap();
+    let rows: Value = app.list("/api/v1/admissions/assessment", &app.token("ducha").await).await;
     let row = rows.as_array().unwrap().iter().find(|r| r["id"] == c["admission_id"]).unwrap();
     assert_eq!(row["funds_delivered"], "900.00");
     // The community's page shows what it is owed and what it received.
@@ -247,7 +247,7 @@ async fn the_demo_cases_of_yingjiang_load_with_payments_made_and_confirmed() {
     let templates = zhunru::contracts::template::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("contract-templates")).unwrap();
     zhunru::demo::load_cases(&app.db, &templates).await.unwrap();
     let cz = app.token("caizheng").await;
-    let all: Value = app.get("/api/v1/contracts", &cz).await.json().await.unwrap();
+    let all: Value = app.list("/api/v1/contracts", &cz).await;
     let all = all.as_array().unwrap();
     assert_eq!(all.len(), 3);
     assert!(all.iter().all(|c| c["status"] == "active"));

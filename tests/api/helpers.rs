@@ -141,6 +141,23 @@ impl TestApp {
         self.api.get(self.url(path)).bearer_auth(token).send().await.unwrap()
     }
 
+    /// Every item of a paged list (`{"items", "next_cursor"}`), following the cursors.
+    pub async fn list(&self, path: &str, token: &str) -> Value {
+        let mut items = Vec::new();
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let mut url = format!("{path}{sep}limit=500");
+        loop {
+            let r = self.get(&url, token).await;
+            assert_eq!(r.status(), reqwest::StatusCode::OK, "GET {url}");
+            let page: Value = r.json().await.unwrap();
+            items.extend(page["items"].as_array().unwrap_or_else(|| panic!("GET {url} is not a page: {page}")).iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(c) => url = format!("{path}{sep}limit=500&cursor={c}"),
+                None => return Value::Array(items),
+            }
+        }
+    }
+
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Response {
         self.api.post(self.url(path)).bearer_auth(token).json(&body).send().await.unwrap()
     }
@@ -152,7 +169,7 @@ impl TestApp {
     /// The id of a demo organisation by name.
     pub async fn org_id(&self, name: &str) -> i64 {
         let token = self.token("admin").await;
-        let orgs: Value = self.get("/api/v1/orgs", &token).await.json().await.unwrap();
+        let orgs: Value = self.list("/api/v1/orgs", &token).await;
         orgs.as_array()
             .unwrap()
             .iter()
@@ -244,4 +261,9 @@ impl TestApp {
             .await
             .unwrap()
     }
+}
+
+/// Percent-encodes a query-string value (UTF-8 bytes).
+pub fn percent(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }

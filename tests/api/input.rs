@@ -11,7 +11,7 @@ fn application(app_community: i64) -> Value {
 }
 
 async fn admissions(app: &TestApp) -> usize {
-    let r: Value = app.get("/api/v1/admissions", &app.token("shijian").await).await.json().await.unwrap();
+    let r: Value = app.list("/api/v1/admissions", &app.token("shijian").await).await;
     r.as_array().or(r["items"].as_array()).map_or(0, Vec::len)
 }
 

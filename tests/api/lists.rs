@@ -200,7 +200,7 @@ async fn a_cancelled_item_leaves_the_public_lists_but_stays_readable() {
 async fn the_annual_review_starts_a_new_version_and_reports_and_compares_years() {
     let app = spawn_app().await;
     let mz = app.token("minzheng").await;
-    let versions: Value = app.get("/api/v1/lists/versions", &mz).await.json().await.unwrap();
+    let versions: Value = app.list("/api/v1/lists/versions", &mz).await;
     let vs = versions.as_array().unwrap();
     assert_eq!(vs.len(), 2, "demo: last year and this year");
     let (last, this) = (&vs[0], &vs[1]);
@@ -230,7 +230,7 @@ async fn the_annual_review_starts_a_new_version_and_reports_and_compares_years()
     assert_eq!(codes(&next), ["XB-01", "XB-02", "XB-03", "XB-04", "XB-05"], "cancelled items are not carried over");
     let id = item(&next, "XB-05")["id"].as_i64().unwrap();
     app.post(&format!("/api/v1/lists/items/{id}/cancel"), &mz, json!({"reason": "并入XB-04", "document": "年度梳理"})).await;
-    let versions: Value = app.get("/api/v1/lists/versions", &mz).await.json().await.unwrap();
+    let versions: Value = app.list("/api/v1/lists/versions", &mz).await;
     let totals: Vec<i64> = versions.as_array().unwrap().iter().map(|v| v["counts"]["total"].as_i64().unwrap()).collect();
     assert_eq!(totals, [20, 19, 18], "fewer each year");
     let d: Value = app.get(&format!("/api/v1/lists/diff?from={this_year}&to={}", this_year + 1), &mz).await.json().await.unwrap();
@@ -289,7 +289,7 @@ async fn importing_a_good_workbook_applies_it_as_changes() {
     assert_eq!(item(&assist, "A1")["keywords"], json!(["食品安全协管", "食品安全宣传"]));
     let neg = list(&app, &token, "/api/v1/lists/negative").await;
     assert_eq!(item(&neg, "N1")["needs_enforcement_authority"], true);
-    let changes: Value = app.get("/api/v1/lists/changes", &token).await.json().await.unwrap();
+    let changes: Value = app.list("/api/v1/lists/changes", &token).await;
     assert_eq!(changes.as_array().unwrap().len(), 4);
     assert_eq!(changes[0]["document"], "邻县社区建设领导小组〔2026〕1号");
 

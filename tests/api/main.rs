@@ -15,4 +15,5 @@ mod lifecycle_model;
 mod lists;
 mod orgs;
 mod pages;
+mod paging;
 mod screening;

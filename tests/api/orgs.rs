@@ -25,7 +25,7 @@ async fn other_county(app: &TestApp) -> (i64, String) {
 async fn the_tree_of_the_demo_county() {
     let app = spawn_app().await;
     let token = app.token("xingfu").await;
-    let orgs: Value = app.get("/api/v1/orgs", &token).await.json().await.unwrap();
+    let orgs: Value = app.list("/api/v1/orgs", &token).await;
     let orgs = orgs.as_array().unwrap();
     assert_eq!(orgs.len(), 9);
     let by_name = |n: &str| orgs.iter().find(|o| o["name"] == n).unwrap().clone();
@@ -47,7 +47,7 @@ async fn a_community_sees_only_its_own_users() {
     let xingfu = app.token("xingfu").await;
     let own = app.org_id("幸福社区").await;
     let other = app.org_id("和谐社区").await;
-    let users: Value = app.get(&format!("/api/v1/orgs/{own}/users"), &xingfu).await.json().await.unwrap();
+    let users: Value = app.list(&format!("/api/v1/orgs/{own}/users"), &xingfu).await;
     assert_eq!(users.as_array().unwrap().len(), 1);
     assert_eq!(users[0]["username"], "xingfu");
     assert!(users[0].get("password_hash").is_none());
@@ -70,11 +70,11 @@ async fn admin_and_supervisor_see_the_whole_county() {
     let own = app.org_id("幸福社区").await;
     for who in ["admin", "ducha"] {
         let token = app.token(who).await;
-        let users: Value = app.get(&format!("/api/v1/orgs/{own}/users"), &token).await.json().await.unwrap();
+        let users: Value = app.list(&format!("/api/v1/orgs/{own}/users"), &token).await;
         assert_eq!(users[0]["username"], "xingfu", "{who}");
     }
     let admin = app.token("admin").await;
-    let all: Value = app.get("/api/v1/users", &admin).await.json().await.unwrap();
+    let all: Value = app.list("/api/v1/users", &admin).await;
     assert_eq!(all.as_array().unwrap().len(), 9);
 }
 
@@ -82,9 +82,9 @@ async fn admin_and_supervisor_see_the_whole_county() {
 async fn counties_never_see_each_other() {
     let app = spawn_app().await;
     let (other_root, other_admin) = other_county(&app).await;
-    let orgs: Value = app.get("/api/v1/orgs", &other_admin).await.json().await.unwrap();
+    let orgs: Value = app.list("/api/v1/orgs", &other_admin).await;
     assert_eq!(orgs.as_array().unwrap().len(), 1, "only its own root");
-    let users: Value = app.get("/api/v1/users", &other_admin).await.json().await.unwrap();
+    let users: Value = app.list("/api/v1/users", &other_admin).await;
     assert_eq!(users.as_array().unwrap().len(), 1);
     let xingfu_org = app.org_id("幸福社区").await;
     assert_error(app.get(&format!("/api/v1/orgs/{xingfu_org}"), &other_admin).await, StatusCode::NOT_FOUND, "NOT_FOUND").await;
@@ -123,7 +123,7 @@ async fn only_the_admin_manages_organisations_and_users() {
         .await;
     assert_error(r, StatusCode::FORBIDDEN, "FORBIDDEN").await;
     let admin = app.token("admin").await;
-    let users: Value = app.get("/api/v1/users", &admin).await.json().await.unwrap();
+    let users: Value = app.list("/api/v1/users", &admin).await;
     assert_eq!(users.as_array().unwrap().len(), 9, "nothing was created");
 }
 
@@ -157,7 +157,7 @@ async fn admin_builds_the_tree_by_its_rules() {
     let r = app.post("/api/v1/orgs", &admin, json!({"parent_id": county, "kind": "department", "name": "区应急管理局"})).await;
     assert_error(r, StatusCode::CONFLICT, "ORG_NAME_TAKEN").await;
 
-    let orgs: Value = app.get("/api/v1/orgs", &admin).await.json().await.unwrap();
+    let orgs: Value = app.list("/api/v1/orgs", &admin).await;
     assert_eq!(orgs.as_array().unwrap().len(), 11, "exactly the two good ones were added");
 }
 
@@ -189,7 +189,7 @@ async fn admin_opens_accounts_whose_role_fits_the_organisation() {
     let r = app.post("/api/v1/users", &admin, new_user(community, "hexie", "community", "finance-password-1")).await;
     assert_error(r, StatusCode::CONFLICT, "USERNAME_TAKEN").await;
 
-    let users: Value = app.get("/api/v1/users", &admin).await.json().await.unwrap();
+    let users: Value = app.list("/api/v1/users", &admin).await;
     assert_eq!(users.as_array().unwrap().len(), 10, "only the good one was created");
 }
 

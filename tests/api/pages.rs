@@ -105,7 +105,7 @@ async fn a_post_needs_the_pages_token() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let reports: serde_json::Value = app.get("/api/v1/reports", &app.token("minzheng").await).await.json().await.unwrap();
+    let reports: serde_json::Value = app.list("/api/v1/reports", &app.token("minzheng").await).await;
     assert!(reports.as_array().unwrap().is_empty(), "nothing was filed");
     // Every post form of a page carries the token.
     let html = c.get(app.url("/")).send().await.unwrap().text().await.unwrap();

@@ -161,7 +161,7 @@ async fn civil_affairs_extends_the_words_with_a_change_log() {
     assert_error(app.post("/api/v1/screening/terms", &mz, add).await, StatusCode::CONFLICT, "TERM_EXISTS").await;
     let body = application(&app, json!({"description": "协助做好清障工作"})).await;
     assert!(precheck(&app, body.clone()).await.iter().any(|f| f["code"] == "NEGATIVE_LIST"));
-    let concepts: Value = app.get("/api/v1/screening/concepts", &sj).await.json().await.unwrap();
+    let concepts: Value = app.list("/api/v1/screening/concepts", &sj).await;
     let demolition = concepts.as_array().unwrap().iter().find(|c| c["key"] == "demolition").unwrap();
     assert!(demolition["terms"].as_array().unwrap().iter().any(|x| x["pattern"] == "清障" && x["source"] == "county"));
 
@@ -170,12 +170,12 @@ async fn civil_affairs_extends_the_words_with_a_change_log() {
     let r = app.post(&format!("/api/v1/screening/terms/{id}/remove"), &mz, json!({"reason": "改用统一词库"})).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(precheck(&app, body).await.is_empty());
-    let log: Value = app.get("/api/v1/screening/terms", &mz).await.json().await.unwrap();
+    let log: Value = app.list("/api/v1/screening/terms", &mz).await;
     assert_eq!(log[0]["pattern"], "清障");
     assert_eq!((log[0]["reason"].as_str(), log[0]["removal_reason"].as_str()), (Some("本区用语"), Some("改用统一词库")));
     // Another county never sees this county's words.
     let (_, other) = app.second_county_reviewer().await;
-    let log: Value = app.get("/api/v1/screening/terms", &other).await.json().await.unwrap();
+    let log: Value = app.list("/api/v1/screening/terms", &other).await;
     assert!(log.as_array().unwrap().is_empty());
 }
 
@@ -192,7 +192,7 @@ async fn contract_variables_and_amended_clauses_cannot_carry_target_assessment()
     let d = &e["error"]["details"][0];
     assert_eq!(d["evidence"][0]["field"], "variables.deliverable");
     assert!(e["error"]["message"].as_str().unwrap().contains("合同变量“deliverable”"), "{e}");
-    let list: Value = app.get("/api/v1/contracts", &sj).await.json().await.unwrap();
+    let list: Value = app.list("/api/v1/contracts", &sj).await;
     assert!(list.as_array().unwrap().is_empty(), "nothing drafted");
     // Negative-list work slipped into the scope is refused with its own code.
     let mut bad = survey_contract(a, xingfu, "3000.00");
