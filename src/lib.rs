@@ -106,9 +106,14 @@ async fn healthz(State(st): State<AppState>) -> impl IntoResponse {
 /// Checks the contract templates, connects, migrates and returns the state the router
 /// needs. A wrong template stops the start with its file and line.
 pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
-    let templates = contracts::template::load_dir(&config.templates_dir).map_err(|errs| {
+    let templates = match &config.templates_dir {
+        Some(dir) => contracts::template::load_dir(dir),
+        None => contracts::template::load_embedded(),
+    }
+    .map_err(|errs| {
         let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
-        anyhow::anyhow!("contract templates in {} are wrong:\n{}", config.templates_dir.display(), lines.join("\n"))
+        let origin = config.templates_dir.as_ref().map(|d| d.display().to_string()).unwrap_or_else(|| "the binary".into());
+        anyhow::anyhow!("contract templates in {origin} are wrong:\n{}", lines.join("\n"))
     })?;
     let db = platform::db::connect(&config.database_url).await?;
     platform::db::migrate(&db).await?;

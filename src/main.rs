@@ -32,9 +32,9 @@ enum Command {
         /// without an X-Forwarded-Proto header).
         #[arg(long, env = "ZHUNRU_SECURE_COOKIES")]
         secure_cookies: bool,
-        /// The folder of contract templates.
-        #[arg(long, env = "ZHUNRU_TEMPLATES", default_value = "contract-templates")]
-        templates: std::path::PathBuf,
+        /// A folder of contract templates instead of the ones built into the binary.
+        #[arg(long, env = "ZHUNRU_TEMPLATES")]
+        templates: Option<std::path::PathBuf>,
     },
     /// Apply database migrations and exit.
     Migrate,

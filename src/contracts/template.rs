@@ -394,6 +394,18 @@ fn parse_shape(file: &str, src: &str) -> Result<Template, Vec<TemplateError>> {
     })
 }
 
+/// The templates built into the binary (the files of `contract-templates/`), so that
+/// `zhunru serve` works from any directory; `ZHUNRU_TEMPLATES` names a folder instead.
+pub const EMBEDDED: &[(&str, &str)] = &[
+    ("monthly-co-management.toml", include_str!("../../contract-templates/monthly-co-management.toml")),
+    ("short-term-task.toml", include_str!("../../contract-templates/short-term-task.toml")),
+];
+
+/// The built-in templates.
+pub fn load_embedded() -> Result<Vec<Template>, Vec<TemplateError>> {
+    load_sources("（内置模板）", EMBEDDED.iter().map(|(n, s)| (n.to_string(), s.to_string())).collect())
+}
+
 /// Loads every `*.toml` of a directory, sorted by file name; any error fails the whole load.
 pub fn load_dir(dir: &Path) -> Result<Vec<Template>, Vec<TemplateError>> {
     let read_err = |m: String| vec![TemplateError { file: dir.display().to_string(), line: 0, message: m }];
@@ -403,11 +415,19 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Template>, Vec<TemplateError>> {
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     files.sort();
-    let mut templates: Vec<Template> = Vec::new();
-    let mut errors = Vec::new();
+    let mut sources = Vec::new();
     for path in files {
         let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
         let src = std::fs::read_to_string(&path).map_err(|e| read_err(format!("{name}: {e}")))?;
+        sources.push((name, src));
+    }
+    load_sources(&dir.display().to_string(), sources)
+}
+
+fn load_sources(origin: &str, sources: Vec<(String, String)>) -> Result<Vec<Template>, Vec<TemplateError>> {
+    let mut templates: Vec<Template> = Vec::new();
+    let mut errors = Vec::new();
+    for (name, src) in sources {
         match parse(&name, &src) {
             Ok(t) if templates.iter().any(|o| o.id == t.id) => {
                 errors.push(TemplateError { file: name, line: 1, message: format!("模板编号“{}”与其他模板重复", t.id) })
@@ -417,7 +437,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Template>, Vec<TemplateError>> {
         }
     }
     if templates.is_empty() && errors.is_empty() {
-        return Err(read_err("没有合同模板（*.toml）".into()));
+        return Err(vec![TemplateError { file: origin.to_string(), line: 0, message: "没有合同模板（*.toml）".into() }]);
     }
     if errors.is_empty() {
         Ok(templates)
@@ -428,6 +448,21 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Template>, Vec<TemplateError>> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_binary_carries_every_template_of_the_folder() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("contract-templates");
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .filter(|n| n.ends_with(".toml"))
+            .collect();
+        files.sort();
+        let embedded: Vec<String> = super::EMBEDDED.iter().map(|(n, _)| n.to_string()).collect();
+        assert_eq!(embedded, files, "add each new template file to EMBEDDED");
+        let ids = |ts: Vec<super::Template>| ts.into_iter().map(|t| t.id).collect::<Vec<_>>();
+        assert_eq!(ids(super::load_embedded().unwrap()), ids(super::load_dir(&dir).unwrap()));
+    }
+
     use super::*;
 
     const GOOD: &str = r#"

@@ -13,8 +13,8 @@ pub struct Config {
     pub login_lock: Duration,
     /// Force the `Secure` cookie flag even when no proxy says the request was HTTPS.
     pub secure_cookies: bool,
-    /// Where the contract templates are (`contract-templates/` of the working directory).
-    pub templates_dir: std::path::PathBuf,
+    /// A folder of contract templates; none: the ones built into the binary.
+    pub templates_dir: Option<std::path::PathBuf>,
 }
 
 /// The default database: an SQLite file in the working directory, created if missing.
@@ -28,7 +28,7 @@ impl Default for Config {
             session_idle: Duration::from_secs(30 * 60),
             login_lock: Duration::from_secs(15 * 60),
             secure_cookies: false,
-            templates_dir: "contract-templates".into(),
+            templates_dir: None,
         }
     }
 }

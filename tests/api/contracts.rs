@@ -176,7 +176,7 @@ async fn a_template_needing_qualification_cannot_be_used_for_a_community() {
         .replace("id = \"short-term-task\"", "id = \"elevator-inspection\"")
         .replace("needs_professional_qualification = false", "needs_professional_qualification = true");
     std::fs::write(dir.path().join("elevator-inspection.toml"), barred).unwrap();
-    let config = zhunru::platform::config::Config { templates_dir: dir.path().to_path_buf(), ..Default::default() };
+    let config = zhunru::platform::config::Config { templates_dir: Some(dir.path().to_path_buf()), ..Default::default() };
     let app = spawn_app_with(config).await;
     let a = admitted(&app, "电梯安全巡检", "3000.00", "2026-03-01", "2026-04-30").await;
     let mut b = survey_contract(a, app.org_id("幸福社区").await, "1000.00");
@@ -198,7 +198,7 @@ async fn a_wrong_template_stops_the_start_naming_file_and_line() {
     .unwrap();
     let err = zhunru::prepare(zhunru::platform::config::Config {
         database_url: "sqlite::memory:".into(),
-        templates_dir: dir.path().to_path_buf(),
+        templates_dir: Some(dir.path().to_path_buf()),
         ..Default::default()
     })
     .await

@@ -61,11 +61,13 @@ impl Server {
             if demo {
                 cmd.arg("--demo");
             }
+            // Run from the log's (temporary) folder, away from the repository: the binary
+            // carries its templates and everything else it needs.
             let child = cmd
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .current_dir(log.parent().unwrap())
                 .env("DATABASE_URL", db_url)
                 .env("ZHUNRU_BIND", format!("127.0.0.1:{port}"))
-                .env("ZHUNRU_TEMPLATES", Path::new(env!("CARGO_MANIFEST_DIR")).join("contract-templates"))
+                .env_remove("ZHUNRU_TEMPLATES")
                 .stdin(Stdio::null())
                 .stdout(out)
                 .stderr(err)

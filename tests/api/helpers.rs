@@ -95,9 +95,6 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(mut config: Config) -> TestApp {
     let (url, guard) = fresh_database().await;
     config.database_url = url.clone();
-    if config.templates_dir.is_relative() {
-        config.templates_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(&config.templates_dir);
-    }
     let state = zhunru::prepare(config).await.expect("prepare app");
     assert!(zhunru::demo::load(&state.db).await.expect("load demo"), "demo loads into an empty database");
     let db = state.db.clone();
