@@ -22,7 +22,7 @@ enum LedgerBalances {
 const INDEXES: &[(&str, &str, &[&str])] = &[
     // journal: lines of an entry (verify, audit), entries of a contract / department-year
     ("ix_ledger_lines_entry", "ledger_lines", &["entry_id"]),
-    ("ix_ledger_entries_contract", "ledger_entries", &["contract_id", "kind"]),
+    ("ix_ledger_entries_contract", "ledger_entries", &["county_id", "contract_id", "kind"]),
     ("ix_ledger_entries_department", "ledger_entries", &["county_id", "department_id", "year"]),
     // payments of a contract / of a milestone; payments to confirm
     ("ix_disbursements_contract", "disbursements", &["contract_id"]),

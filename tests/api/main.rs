@@ -9,6 +9,7 @@ mod crash;
 mod evaluation;
 mod funds;
 mod helpers;
+mod indexes;
 mod input;
 mod lifecycle;
 mod lifecycle_model;
