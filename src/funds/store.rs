@@ -509,6 +509,31 @@ pub async fn contract_funds(db: &impl ConnectionTrait, c: &contract::Model) -> A
     Ok(ContractFunds { amount, committed: b.balance(&super::commit(c.id)), disbursed, confirmed, remaining: Money::from_fen(amount.fen() - disbursed.fen()) })
 }
 
+/// `contract_funds` for many contracts of a county: two queries, whatever their number.
+pub async fn funds_of(db: &impl ConnectionTrait, county_id: i64, cs: &[contract::Model]) -> AppResult<HashMap<i64, ContractFunds>> {
+    let amounts: HashMap<(i64, i32), i64> = in_county::<entity::contract_version::Entity>(county_id)
+        .filter(entity::contract_version::Column::ContractId.is_in(cs.iter().map(|c| c.id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| ((v.contract_id, v.version), v.amount_fen))
+        .collect();
+    let accounts: Vec<String> = cs.iter().flat_map(|c| [super::commit(c.id), super::paid(c.id), super::received(c.id)]).collect();
+    let mut b = Book::default();
+    for chunk in accounts.chunks(900) {
+        b.0.extend(book(db, county_id, chunk).await?.0);
+    }
+    Ok(cs
+        .iter()
+        .map(|c| {
+            let amount = Money::from_fen(amounts.get(&(c.id, c.current_version)).copied().unwrap_or(0));
+            let confirmed = b.balance(&super::received(c.id));
+            let disbursed = Money::from_fen(b.balance(&super::paid(c.id)).fen() + confirmed.fen());
+            (c.id, ContractFunds { amount, committed: b.balance(&super::commit(c.id)), disbursed, confirmed, remaining: Money::from_fen(amount.fen() - disbursed.fen()) })
+        })
+        .collect())
+}
+
 /// `zhunru verify-ledger`: every invariant, over every entry, summed in the database so
 /// that it runs in bounded memory at any ledger size.
 pub async fn verify_ledger(db: &impl ConnectionTrait, county_id: Option<i64>) -> AppResult<Vec<super::Breach>> {
@@ -838,27 +863,45 @@ pub async fn overview(db: &impl ConnectionTrait, caller: &Caller, days: i64) -> 
     let names = crate::admission::store::org_names(db, caller.county_id).await?;
     let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
     let cutoff = Utc::now() - chrono::Duration::days(days);
-    let all = contracts::list(db, caller).await?;
+    let all: Vec<contract::Model> = contracts::list(db, caller).await?.into_iter().filter(|c| c.status != contracts::Status::Draft.as_str()).collect();
+    // Everything below in a fixed number of queries over the county, not per contract.
+    let funds = funds_of(db, caller.county_id, &all).await?;
+    let tasks: HashMap<i64, String> = in_county::<entity::admission::Entity>(caller.county_id)
+        .filter(entity::admission::Column::Id.is_in(all.iter().map(|c| c.admission_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.title))
+        .collect();
+    let by_id: HashMap<i64, &contract::Model> = all.iter().map(|c| (c.id, c)).collect();
     let (mut rows, mut disputed, mut unconfirmed, mut to_settle) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for c in all.iter().filter(|c| c.status != contracts::Status::Draft.as_str()) {
-        let f = contract_funds(db, c).await?;
-        let task = by_id_in_county::<entity::admission::Entity>(c.county_id, c.admission_id).one(db).await?.map(|a| a.title).unwrap_or_default();
-        for d in disbursements_of(db, caller.county_id, c.id).await? {
-            let p = PaymentRow {
-                disbursement_id: d.id,
-                contract_id: c.id,
-                number: c.number.clone(),
-                community: name(c.community_id),
-                amount: Money::from_fen(d.amount_fen),
-                paid_at: d.paid_at,
-                dispute_reason: d.dispute_reason.clone(),
-            };
-            if d.status == "disputed" {
-                disputed.push(p);
-            } else if d.status == "paid" && d.paid_at < cutoff {
-                unconfirmed.push(p);
-            }
+    use sea_orm::QueryTrait;
+    let seen = contracts::visible(caller).select_only().column(contract::Column::Id).into_query();
+    for d in in_county::<disbursement::Entity>(caller.county_id)
+        .filter(disbursement::Column::ContractId.in_subquery(seen))
+        .filter(disbursement::Column::Status.is_in(["disputed", "paid"]))
+        .order_by_asc(disbursement::Column::Id)
+        .all(db)
+        .await?
+    {
+        let Some(c) = by_id.get(&d.contract_id) else { continue };
+        let p = PaymentRow {
+            disbursement_id: d.id,
+            contract_id: c.id,
+            number: c.number.clone(),
+            community: name(c.community_id),
+            amount: Money::from_fen(d.amount_fen),
+            paid_at: d.paid_at,
+            dispute_reason: d.dispute_reason.clone(),
+        };
+        if d.status == "disputed" {
+            disputed.push(p);
+        } else if d.paid_at < cutoff {
+            unconfirmed.push(p);
         }
+    }
+    for c in &all {
+        let f = funds.get(&c.id).copied().unwrap_or_default();
         // A terminated contract holds only what it paid before it ended.
         let terminated = lifecycle::contract_status(c)? == contracts::Status::Terminated;
         if terminated && c.termination_code.is_some() && f.disbursed.is_positive() {
@@ -867,7 +910,7 @@ pub async fn overview(db: &impl ConnectionTrait, caller: &Caller, days: i64) -> 
         rows.push(ContractRow {
             contract_id: c.id,
             number: c.number.clone(),
-            task,
+            task: tasks.get(&c.admission_id).cloned().unwrap_or_default(),
             community_id: c.community_id,
             community: name(c.community_id),
             amount: if terminated { f.disbursed } else { f.amount },
@@ -890,13 +933,13 @@ pub async fn overview(db: &impl ConnectionTrait, caller: &Caller, days: i64) -> 
         }
     }
     let mut unfunded = Vec::new();
+    let funded: std::collections::HashSet<i64> = rows.iter().filter(|r| r.amount.is_positive()).filter_map(|r| by_id.get(&r.contract_id).map(|c| c.admission_id)).collect();
     if caller.role != Role::Community {
         for a in crate::admission::store::list(db, caller).await? {
             if !crate::admission::store::status_of(&a).is_admitted() {
                 continue;
             }
-            let funded = rows.iter().filter(|r| all.iter().any(|c| c.id == r.contract_id && c.admission_id == a.id)).any(|r| r.amount.is_positive());
-            if !funded {
+            if !funded.contains(&a.id) {
                 unfunded.push(UnfundedRow { admission_id: a.id, title: a.title.clone(), department: name(a.department_id) });
             }
         }
