@@ -630,8 +630,8 @@ async fn file_report(State(st): State<AppState>, caller: Caller, ApiJson(b): Api
 /// Reports the caller may see: a community its own, a department those about it.
 #[utoipa::path(get, path = "/reports", tag = "admission", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = Page<ReportOut>)))]
 async fn list_reports(State(st): State<AppState>, caller: Caller, Query(pq): Query<PageQuery>) -> AppResult<Json<Page<ReportOut>>> {
-    let rs = store::reports(&st.db, &caller).await?;
-    Ok(Json(page::of_slice(report_outs(&st, caller.county_id, rs).await?, pq.parse()?, |x| x.id)))
+    let p = store::reports_page(&st.db, &caller, pq.parse()?).await?;
+    Ok(Json(Page { items: report_outs(&st, caller.county_id, p.items).await?, next_cursor: p.next_cursor }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -692,7 +692,7 @@ async fn publish_notice(State(st): State<AppState>, caller: Caller, ApiJson(b): 
 
 #[utoipa::path(get, path = "/notices", tag = "admission", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = Page<NoticeOut>)))]
 async fn list_notices(State(st): State<AppState>, caller: Caller, Query(pq): Query<PageQuery>) -> AppResult<Json<Page<NoticeOut>>> {
-    Ok(Json(page::of_slice(store::notices(&st.db, caller.county_id).await?.into_iter().map(Into::into).collect(), pq.parse()?, |x| x.id)))
+    Ok(Json(store::notices_page(&st.db, caller.county_id, pq.parse()?).await?.map(Into::into)))
 }
 
 /// Published notices of a county, for the public. No token.
@@ -700,7 +700,7 @@ async fn list_notices(State(st): State<AppState>, caller: Caller, Query(pq): Que
     responses((status = 200, body = Page<NoticeOut>), (status = 404, body = ErrorBody)))]
 async fn public_notices(State(st): State<AppState>, Path(county_id): Path<i64>, Query(pq): Query<PageQuery>) -> AppResult<Json<Page<NoticeOut>>> {
     crate::lists::api::county_name(&st, county_id).await?;
-    Ok(Json(page::of_slice(store::notices(&st.db, county_id).await?.into_iter().map(Into::into).collect(), pq.parse()?, |x| x.id)))
+    Ok(Json(store::notices_page(&st.db, county_id, pq.parse()?).await?.map(Into::into)))
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]

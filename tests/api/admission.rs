@@ -569,3 +569,37 @@ async fn home_pages_list_what_waits_for_each_role() {
     let html = app.page_login("shijian").await.get(app.url("/")).send().await.unwrap().text().await.unwrap();
     assert_eq!(todo(&html, "已准入待实施").as_deref(), Some("1"));
 }
+
+/// The to-do counts come from one grouped query: an emergency entry past its deadline
+/// counts as overdue for civil affairs and the supervisor, one before it does not, and
+/// the finance bureau counts admitted tasks, finished ones included.
+#[tokio::test]
+async fn home_page_counts_overdue_emergency_entries() {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let app = spawn_app().await;
+    let late = crate::lifecycle::emergency(&app, "1000.00").await;
+    let on_time = crate::lifecycle::emergency(&app, "1000.00").await;
+    let today = chrono::Utc::now().date_naive();
+    for (id, deadline) in [(late, today - chrono::Duration::days(1)), (on_time, today + chrono::Duration::days(3))] {
+        entity::admission::Entity::update_many()
+            .col_expr(entity::admission::Column::ApprovalDeadline, Expr::value(deadline))
+            .filter(entity::admission::Column::Id.eq(id))
+            .exec(&app.db)
+            .await
+            .unwrap();
+    }
+    let todo = |html: &str, label: &str| -> Option<String> {
+        let i = html.find(&format!(">{label}</a>"))?;
+        let rest = &html[i..];
+        Some(rest[rest.find("<strong>")? + 8..rest.find("</strong>")?].to_string())
+    };
+    for who in ["minzheng", "ducha"] {
+        let html = app.page_login(who).await.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+        assert_eq!(todo(&html, "逾期未批的先进后批事项").as_deref(), Some("1"), "{who}");
+    }
+    let html = app.page_login("minzheng").await.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(todo(&html, "待初审").as_deref(), Some("2"), "both wait for review");
+    let html = app.page_login("xingfu").await.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(todo(&html, "在本社区的准入事项").as_deref(), Some("2"), "entered first, both in the community");
+}
