@@ -108,6 +108,7 @@ pub async fn page(db: &impl ConnectionTrait, caller: &Caller, f: &AdmissionFilte
     }
     if let Some(y) = f.year {
         let start = |y: i32| chrono::NaiveDate::from_ymd_opt(y, 1, 1).map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
+        let y = crate::platform::input::check_year(y)?;
         let (Some(from), Some(to)) = (start(y), start(y + 1)) else { return Err(AppError::invalid("year", "年度不正确")) };
         q = q.filter(admission::Column::CreatedAt.gte(from)).filter(admission::Column::CreatedAt.lt(to));
     }

@@ -91,6 +91,7 @@ pub async fn page(db: &impl ConnectionTrait, caller: &Caller, f: &ContractFilter
         q = q.filter(contract::Column::CommunityId.eq(c));
     }
     if let Some(y) = f.year {
+        crate::platform::input::check_year(y)?;
         q = q.filter(contract::Column::NumberYear.eq(y));
     }
     if let Some(text) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {

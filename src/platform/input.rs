@@ -1,6 +1,6 @@
 //! Bounds on what any request may carry, so that bad input is a 422 with a code, never a
 //! panic, a 5xx or an unbounded amount of work.
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde_json::Value;
 
 use crate::platform::error::{AppError, FieldError};
@@ -108,5 +108,14 @@ where
     match s.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
         Some(v) => v.parse().map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
+/// A year a clerk may ask about: the same window as every date.
+pub fn check_year(y: i32) -> crate::platform::error::AppResult<i32> {
+    if (min_date().year()..=max_date().year()).contains(&y) {
+        Ok(y)
+    } else {
+        Err(crate::platform::error::AppError::invalid("year", "年度须在2000至2100之间"))
     }
 }

@@ -49,6 +49,12 @@ async fn cursors_walk_a_list_newest_first_and_survive_inserts() {
         assert!(r.status() == StatusCode::UNPROCESSABLE_ENTITY || r.status() == StatusCode::BAD_REQUEST, "{bad}: {}", r.status());
     }
     assert_error(app.get("/api/v1/admissions?limit=501", &sj).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    // Found by schemathesis: a year at the edge of i32 once overflowed into a panic.
+    for list in ["admissions", "contracts"] {
+        for year in ["2147483647", "-2147483648", "1999"] {
+            assert_error(app.get(&format!("/api/v1/{list}?year={year}"), &sj).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+        }
+    }
 }
 
 #[tokio::test]
@@ -69,7 +75,7 @@ async fn filters_narrow_contracts_and_admissions() {
     assert_eq!(got(page(&app, &format!("/api/v1/contracts?q={q}"), &sj).await), vec![c2["id"].as_i64().unwrap()]);
     let number = crate::helpers::percent(c1["number"].as_str().unwrap());
     assert_eq!(got(page(&app, &format!("/api/v1/contracts?q={number}"), &sj).await), vec![c1["id"].as_i64().unwrap()]);
-    assert_eq!(got(page(&app, "/api/v1/contracts?year=1999", &sj).await), Vec::<i64>::new());
+    assert_eq!(got(page(&app, "/api/v1/contracts?year=2001", &sj).await), Vec::<i64>::new());
     // Empty fields from a filter form mean "any".
     assert_eq!(got(page(&app, "/api/v1/contracts?status=&year=&community_id=&q=", &sj).await).len(), 2);
     assert_eq!(got(page(&app, &format!("/api/v1/admissions?q={q}"), &sj).await), vec![b]);
