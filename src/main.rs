@@ -43,11 +43,10 @@ enum Command {
     /// Walk the audit trail's hash chains; exits non-zero on any edited, removed, inserted
     /// or reordered entry, and prints each county's head hash (keep it elsewhere).
     VerifyAudit,
-    /// Print performance figures: the contract PDF, against LibreOffice when installed.
-    Bench {
-        #[arg(long, default_value_t = 30)]
-        iterations: usize,
-    },
+    /// The benchmark of issue 13: generates data from a seed, runs the server on it, and
+    /// measures writes, reads, start-up and RSS against this machine's baselines; prints
+    /// a Markdown table and writes it and a JSON file (`--out`).
+    Bench(zhunru::bench::Options),
     /// Read the labelled screening corpus and print precision and recall per concept.
     ScreeningReport {
         /// Labelled corpora: the one the concepts are tuned on, and a held-out one written
@@ -105,7 +104,7 @@ async fn main() -> anyhow::Result<()> {
                 println!("{}", zhunru::screening::corpus::report(zhunru::screening::base(), &c));
             }
         }
-        Command::Bench { iterations } => zhunru::bench::run(iterations.max(1))?,
+        Command::Bench(options) => zhunru::bench::run(&config.database_url, options).await?,
         Command::Migrate => {
             let db = zhunru::platform::db::connect(&config.database_url).await?;
             zhunru::platform::db::migrate(&db).await?;

@@ -1,6 +1,5 @@
-//! `zhunru bench`: figures, not assertions. Renders a typical three-page contract PDF
-//! repeatedly and, when LibreOffice is installed, converts the same text with
-//! `soffice --headless --convert-to pdf` in the same run, printing both and the ratio.
+//! The contract PDF: a typical three-page contract rendered repeatedly and, when
+//! LibreOffice is installed, the same text through `soffice --headless --convert-to pdf`.
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
@@ -102,11 +101,21 @@ fn as_html(c: &ContractOut) -> String {
     h
 }
 
-pub fn run(iterations: usize) -> anyhow::Result<()> {
+/// Render time and size of ours, and of LibreOffice's when it is installed.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct PdfFigures {
+    pub pages: usize,
+    pub bytes: usize,
+    pub median_ms: f64,
+    pub iterations: usize,
+    pub soffice_median_ms: Option<f64>,
+    pub soffice_bytes: Option<u64>,
+}
+
+pub fn run(iterations: usize) -> anyhow::Result<PdfFigures> {
     let c = sample_contract();
     let doc = contract_doc(&c);
     let first = render(&doc).map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!("contract PDF: {} pages, {} bytes ({:.1} KB)", pages(&first), first.len(), first.len() as f64 / 1024.0);
     let mut times = Vec::new();
     for _ in 0..iterations {
         let t = Instant::now();
@@ -114,16 +123,10 @@ pub fn run(iterations: usize) -> anyhow::Result<()> {
         times.push(t.elapsed());
         std::hint::black_box(pdf);
     }
-    let ours = median(times.clone());
-    println!("zhunru render: median {:.1} ms over {iterations} runs (min {:.1} ms, max {:.1} ms)",
-        ours.as_secs_f64() * 1e3,
-        times.iter().min().expect("runs").as_secs_f64() * 1e3,
-        times.iter().max().expect("runs").as_secs_f64() * 1e3);
-
+    let mut out = PdfFigures { pages: pages(&first), bytes: first.len(), median_ms: median(times).as_secs_f64() * 1e3, iterations, ..Default::default() };
     let soffice = ["soffice", "libreoffice"].into_iter().find(|b| std::process::Command::new(b).arg("--version").output().is_ok());
     let Some(soffice) = soffice else {
-        println!("soffice: not installed (apt-get install libreoffice-writer-nogui), no baseline this run");
-        return Ok(());
+        return Ok(out); // not installed (apt-get install libreoffice-writer-nogui): no baseline
     };
     let dir = tempfile_dir()?;
     let html = dir.join("contract.html");
@@ -140,14 +143,11 @@ pub fn run(iterations: usize) -> anyhow::Result<()> {
         Ok(t.elapsed())
     };
     convert()?; // the first start creates the profile; not counted
-    let runs = 3;
-    let lo: Vec<Duration> = (0..runs).map(|_| convert()).collect::<anyhow::Result<_>>()?;
-    let theirs = median(lo);
-    let size = std::fs::metadata(dir.join("contract.pdf")).map(|m| m.len()).unwrap_or(0);
-    println!("soffice --headless --convert-to pdf: median {:.1} ms over {runs} runs, {} bytes", theirs.as_secs_f64() * 1e3, size);
-    println!("ratio soffice / zhunru: {:.1}x", theirs.as_secs_f64() / ours.as_secs_f64());
+    let lo: Vec<Duration> = (0..3).map(|_| convert()).collect::<anyhow::Result<_>>()?;
+    out.soffice_median_ms = Some(median(lo).as_secs_f64() * 1e3);
+    out.soffice_bytes = std::fs::metadata(dir.join("contract.pdf")).map(|m| m.len()).ok();
     let _ = std::fs::remove_dir_all(&dir);
-    Ok(())
+    Ok(out)
 }
 
 fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
