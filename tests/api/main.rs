@@ -3,6 +3,7 @@
 mod admission;
 mod audit;
 mod auth;
+mod bench;
 mod authz;
 mod contracts;
 mod crash;
