@@ -564,8 +564,8 @@ fn post(
     entry
 }
 
-/// After a bulk load with explicit ids: PostgreSQL's sequences continue after them, and
-/// derived tables are rebuilt from the lines.
+/// After a bulk load with explicit ids: PostgreSQL's sequences continue after them,
+/// statistics are fresh, and the balances are rebuilt from the lines.
 async fn after_load(db: &DatabaseConnection) -> anyhow::Result<()> {
     if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
         for t in TABLES {
@@ -576,9 +576,11 @@ async fn after_load(db: &DatabaseConnection) -> anyhow::Result<()> {
     } else {
         db.execute_unprepared("ANALYZE").await?;
     }
-    // MERGE(main): main adds `ledger_balances` and `funds::store::rebuild_balances`; once
-    // rebased, the running balances must be rebuilt from the lines loaded above:
-    // crate::funds::store::rebuild_balances(db).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    // The running balances every money check reads, from the lines loaded above.
+    crate::funds::store::rebuild_balances(db).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        db.execute_unprepared("ANALYZE ledger_balances").await?;
+    }
     Ok(())
 }
 
