@@ -21,15 +21,21 @@ pub const BENCH_PASSWORD: &str = "zhunru-bench";
 /// The clause whose accepted deliverable releases clause-linked milestones.
 const REPORT_CLAUSE: i32 = 4;
 
-/// How much to generate: the number of contracts; the rest follows from it.
+/// How much to generate: the number of contracts, and how many of them a county holds
+/// (~1,000 purchase contracts a year by default); the rest follows from these.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Scale {
     pub contracts: usize,
+    pub per_county: usize,
 }
 
 impl Scale {
-    pub const SMOKE: Scale = Scale { contracts: 40 };
-    pub const LAPTOP: Scale = Scale { contracts: 1_500 };
+    pub const SMOKE: Scale = Scale { contracts: 40, per_county: 40 };
+    pub const LAPTOP: Scale = Scale::of(1_500);
+
+    pub const fn of(contracts: usize) -> Scale {
+        Scale { contracts, per_county: 1_000 }
+    }
 
     /// `smoke`, `laptop`, or a number with an optional k/m suffix (`15000`, `100k`, `1m`).
     pub fn parse(s: &str) -> Result<Scale, String> {
@@ -45,15 +51,14 @@ impl Scale {
         if n == 0 {
             return Err("scale must be at least one contract".into());
         }
-        Ok(Scale { contracts: n })
+        Ok(Scale::of(n))
     }
 
     fn small(self) -> bool {
         self.contracts < 200
     }
-    /// Contracts per county: a county of ~1,000 purchase contracts a year.
     fn per_county(self) -> usize {
-        if self.small() { self.contracts } else { 1_000 }
+        if self.small() { self.contracts } else { self.per_county.max(1) }
     }
     pub fn counties(self) -> usize {
         self.contracts.div_ceil(self.per_county())
@@ -640,7 +645,7 @@ mod tests {
         let (_d1, a) = fresh().await;
         let (_d2, b) = fresh().await;
         let (_d3, c) = fresh().await;
-        let scale = Scale { contracts: 230 };
+        let scale = Scale::of(230);
         let ga = generate(&a, scale, 7, today(), &|_| {}).await.unwrap();
         let gb = generate(&b, scale, 7, today(), &|_| {}).await.unwrap();
         generate(&c, scale, 8, today(), &|_| {}).await.unwrap();
@@ -651,7 +656,8 @@ mod tests {
         assert_eq!(ga.contracts.len(), 230);
         assert_eq!(ga.counties.len(), 1);
         assert_eq!(Scale::parse("15k").unwrap().counties(), 15);
-        assert_eq!(Scale::parse("1m").unwrap(), Scale { contracts: 1_000_000 });
+        assert_eq!(Scale::parse("1m").unwrap(), Scale::of(1_000_000));
+        assert_eq!(Scale { contracts: 3_000, per_county: 3_000 }.counties(), 1);
         assert_eq!(Scale::parse("smoke").unwrap(), Scale::SMOKE);
         assert!(Scale::parse("lots").is_err());
     }
