@@ -103,15 +103,17 @@ pub struct Server {
 }
 
 impl Server {
-    pub async fn start(database_url: &str, templates: &std::path::Path, log: &std::path::Path) -> anyhow::Result<Server> {
+    pub async fn start(database_url: &str, templates: Option<&std::path::Path>, log: &std::path::Path) -> anyhow::Result<Server> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let base = format!("http://127.0.0.1:{port}");
         let log = std::fs::File::create(log)?;
         let started = Instant::now();
-        let mut child = std::process::Command::new(std::env::current_exe()?)
-            .arg("serve")
-            .arg("--templates")
-            .arg(templates)
+        let mut serve = std::process::Command::new(std::env::current_exe()?);
+        serve.arg("serve");
+        if let Some(t) = templates {
+            serve.arg("--templates").arg(t);
+        }
+        let mut child = serve
             .env("DATABASE_URL", database_url)
             .env("ZHUNRU_BIND", format!("127.0.0.1:{port}"))
             .env("RUST_LOG", "warn")

@@ -68,8 +68,9 @@ pub struct Options {
     /// Keep the generated databases (SQLite files, or PostgreSQL databases zhunru_bench_*).
     #[arg(long)]
     pub keep: bool,
-    #[arg(long, env = "ZHUNRU_TEMPLATES", default_value = "contract-templates")]
-    pub templates: PathBuf,
+    /// A folder of contract templates for the server instead of the built-in ones.
+    #[arg(long, env = "ZHUNRU_TEMPLATES")]
+    pub templates: Option<PathBuf>,
 }
 
 impl Options {
@@ -175,7 +176,7 @@ async fn one_scale(o: &Options, store: &Store, label: &str, scale: Scale, rng: &
     db.close().await?;
     eprintln!("{label}: {} contracts, {rows} rows in {gen_secs:.1} s; starting the server", scale.contracts);
 
-    let server = drive::Server::start(&url, &o.templates, &dir.join(format!("serve-{label}.log"))).await?;
+    let server = drive::Server::start(&url, o.templates.as_deref(), &dir.join(format!("serve-{label}.log"))).await?;
     let base = Arc::new(server.base.clone());
     let http = drive::client();
     // One login per county user; the clients share the tokens. Only counties with clients.
