@@ -390,7 +390,11 @@ pub async fn run(database_url: &str, o: Options) -> anyhow::Result<()> {
     std::fs::write(&o.out, serde_json::to_string_pretty(&report)?)?;
     std::fs::write(o.out.with_extension("md"), &md)?;
     eprintln!("wrote {} and {}", o.out.display(), o.out.with_extension("md").display());
-    let _ = std::fs::remove_dir_all(&work);
+    if o.keep {
+        eprintln!("kept the data and the server logs in {}", work.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&work);
+    }
     let errors = errors(&report);
     anyhow::ensure!(errors.is_empty(), "errors during the run: {}", errors.join("; "));
     Ok(())

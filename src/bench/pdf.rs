@@ -151,7 +151,7 @@ pub fn run(iterations: usize) -> anyhow::Result<PdfFigures> {
 }
 
 fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
-    let dir = std::env::temp_dir().join(format!("zhunru-bench-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("zhunru-bench-pdf-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
 }
