@@ -45,16 +45,21 @@ async fn add_to_balances(db: &Tx, county_id: i64, lines: &[Line]) -> AppResult<(
     for l in lines.iter().filter(|l| l.fen != 0) {
         *by_account.entry(&l.account).or_default() += l.fen;
     }
-    for (account, fen) in by_account {
-        ledger_balance::Entity::insert(ledger_balance::ActiveModel { county_id: Set(county_id), account: Set(account.into()), balance_fen: Set(fen) })
-            .on_conflict(
-                OnConflict::columns([ledger_balance::Column::CountyId, ledger_balance::Column::Account])
-                    .value(ledger_balance::Column::BalanceFen, Expr::col((ledger_balance::Entity, ledger_balance::Column::BalanceFen)).add(fen))
-                    .to_owned(),
-            )
-            .exec_without_returning(db)
-            .await?;
+    if by_account.is_empty() {
+        return Ok(());
     }
+    let rows = by_account.into_iter().map(|(account, fen)| ledger_balance::ActiveModel { county_id: Set(county_id), account: Set(account.into()), balance_fen: Set(fen) });
+    ledger_balance::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([ledger_balance::Column::CountyId, ledger_balance::Column::Account])
+                .value(
+                    ledger_balance::Column::BalanceFen,
+                    Expr::col((ledger_balance::Entity, ledger_balance::Column::BalanceFen)).add(Expr::cust("excluded.balance_fen")),
+                )
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 
@@ -93,17 +98,22 @@ async fn post(
     }
     .insert(db)
     .await?;
-    for l in lines.iter().filter(|l| l.fen != 0) {
-        ledger_line::ActiveModel {
+    // The lines in one statement, and the balances in one more: fewer round trips
+    // while the transaction holds the write lock.
+    let rows: Vec<ledger_line::ActiveModel> = lines
+        .iter()
+        .filter(|l| l.fen != 0)
+        .map(|l| ledger_line::ActiveModel {
             county_id: Set(caller.county_id),
             entry_id: Set(e.id),
             account: Set(l.account.clone()),
             debit_fen: Set(l.fen.max(0)),
             credit_fen: Set((-l.fen).max(0)),
             ..Default::default()
-        }
-        .insert(db)
-        .await?;
+        })
+        .collect();
+    if !rows.is_empty() {
+        ledger_line::Entity::insert_many(rows).exec_without_returning(db).await?;
     }
     add_to_balances(db, caller.county_id, lines).await?;
     let lines: Vec<serde_json::Value> = lines
@@ -329,7 +339,9 @@ async fn disburse_once(
         cq = cq.lock_exclusive();
     }
     let a = aq.one(&txn).await?.ok_or_else(AppError::not_found)?;
-    let c = cq.one(&txn).await?.ok_or_else(AppError::not_found)?;
+    // On SQLite the transaction already holds the database's write lock: the row read
+    // above is current. On PostgreSQL read it again, locked, after the admission.
+    let c = if db.get_database_backend() == DatabaseBackend::Postgres { cq.one(&txn).await?.ok_or_else(AppError::not_found)? } else { c };
     // A twin with the same key may have committed while this one waited for the lock:
     // answer as it was answered, before any check that its payment would now fail.
     if let Some(answer) = replay(&txn, caller, key, hash).await? {
@@ -402,18 +414,23 @@ async fn disburse_once(
 /// A deliverable for the clause (by number, whatever version it was submitted under)
 /// has been accepted.
 async fn clause_accepted(db: &impl ConnectionTrait, c: &contract::Model, clause_id: i64) -> AppResult<bool> {
-    let Some(clause) = by_id_in_county::<contract_clause::Entity>(c.county_id, clause_id).one(db).await? else { return Ok(false) };
-    let same_number: Vec<i64> = in_county::<contract_clause::Entity>(c.county_id)
-        .filter(contract_clause::Column::ContractId.eq(c.id))
-        .filter(contract_clause::Column::Number.eq(clause.number))
-        .all(db)
-        .await?
-        .iter()
-        .map(|k| k.id)
-        .collect();
+    use sea_orm::sea_query::Query;
+    // One statement: the clause's number, every clause of the contract with that number
+    // (any version), an accepted deliverable for one of them.
+    let number = Query::select().column(contract_clause::Column::Number).from(contract_clause::Entity)
+        .and_where(contract_clause::Column::Id.eq(clause_id))
+        .and_where(contract_clause::Column::ContractId.eq(c.id))
+        .to_owned();
+    let same_number = Query::select()
+        .column(contract_clause::Column::Id)
+        .from(contract_clause::Entity)
+        .and_where(contract_clause::Column::CountyId.eq(c.county_id))
+        .and_where(contract_clause::Column::ContractId.eq(c.id))
+        .and_where(contract_clause::Column::Number.in_subquery(number))
+        .to_owned();
     Ok(in_county::<deliverable::Entity>(c.county_id)
         .filter(deliverable::Column::ContractId.eq(c.id))
-        .filter(deliverable::Column::ClauseId.is_in(same_number))
+        .filter(deliverable::Column::ClauseId.in_subquery(same_number))
         .filter(deliverable::Column::Status.eq("accepted"))
         .one(db)
         .await?
