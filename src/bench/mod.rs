@@ -201,6 +201,28 @@ async fn one_scale(o: &Options, store: &Store, label: &str, scale: Scale, rng: &
     eprintln!("{label}: /healthz");
     let healthz = drive::drive(o.clients, o.reads, limit, get("/healthz".into(), String::new())).await;
 
+    // Logins hash passwords (argon2) on the blocking pool: /healthz must stay fast while 60
+    // clients log in at once (issue 12 measured 480 ms before that pool).
+    eprintln!("{label}: /healthz during a login flood");
+    let flood = {
+        let (http, base) = (http.clone(), base.clone());
+        let users: Vec<String> = g.counties[..counties].iter().map(|(_, u)| u.clone()).collect();
+        tokio::spawn(drive::drive(60, 180, limit, move |i| {
+            let (http, base, user) = (http.clone(), base.clone(), users[i % users.len()].clone());
+            async move {
+                http.post(format!("{base}/api/v1/auth/login"))
+                    .json(&json!({"username": user, "password": BENCH_PASSWORD}))
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
+                    .map_err(|e| e.to_string())
+            }
+        }))
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let healthz_flood = drive::drive(4, (o.reads / 4).max(20), limit, get("/healthz".into(), String::new())).await;
+    let logins = flood.await?;
+
     eprintln!("{label}: disbursements");
     let mut pool: Vec<generate::Due> = g.pool.iter().filter(|d| d.county < counties).cloned().collect();
     pool.shuffle(rng);
@@ -308,6 +330,8 @@ async fn one_scale(o: &Options, store: &Store, label: &str, scale: Scale, rng: &
         "idle_rss_mb": idle_rss * 1.048576,
         "peak_rss_mb": peak_rss * 1.048576,
         "healthz": stats_json(&healthz),
+        "healthz_during_logins": stats_json(&healthz_flood),
+        "logins": stats_json(&logins),
         "write": stats_json(&write),
         "reads": reads,
         "lists": lists,
@@ -411,6 +435,8 @@ fn errors(r: &Value) -> Vec<String> {
             }
         };
         check("healthz".into(), &s["healthz"]);
+        check("healthz during logins".into(), &s["healthz_during_logins"]);
+        check("logins".into(), &s["logins"]);
         check("write".into(), &s["write"]);
         for (k, v) in s["reads"].as_object().into_iter().flatten() {
             check(k.clone(), v);
@@ -526,6 +552,8 @@ fn markdown(r: &Value) -> String {
         };
         row("POST /disbursements".into(), &sc["write"]);
         row("GET /healthz".into(), &sc["healthz"]);
+        row("GET /healthz, 60 clients logging in".into(), &sc["healthz_during_logins"]);
+        row("POST /auth/login, 60 clients".into(), &sc["logins"]);
         for (k, v) in sc["reads"].as_object().into_iter().flatten() {
             row(k.clone(), v);
         }
