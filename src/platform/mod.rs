@@ -7,5 +7,6 @@ pub mod db;
 pub mod error;
 pub mod extract;
 pub mod input;
+pub mod memory;
 pub mod page;
 pub mod telemetry;
