@@ -78,12 +78,15 @@ pub async fn list(db: &impl ConnectionTrait, caller: &Caller) -> AppResult<Vec<a
 pub struct AdmissionFilter {
     /// draft | submitted | reviewed | approved | rejected | withdrawn | revoked
     pub status: Option<String>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
     #[serde(default, deserialize_with = "crate::platform::input::blank_as_none")]
     pub department_id: Option<i64>,
     /// Applications that name this community.
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
     #[serde(default, deserialize_with = "crate::platform::input::blank_as_none")]
     pub community_id: Option<i64>,
     /// The year the application was made.
+    #[param(value_type = Option<String>, pattern = "^([0-9]{4})?$")]
     #[serde(default, deserialize_with = "crate::platform::input::blank_as_none")]
     pub year: Option<i32>,
     /// Words in the title.

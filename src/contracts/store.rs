@@ -67,11 +67,14 @@ pub async fn list(db: &impl ConnectionTrait, caller: &Caller) -> AppResult<Vec<c
 pub struct ContractFilter {
     /// draft | active | completed | closed | terminated
     pub status: Option<String>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
     #[serde(default, deserialize_with = "crate::platform::input::blank_as_none")]
     pub department_id: Option<i64>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
     #[serde(default, deserialize_with = "crate::platform::input::blank_as_none")]
     pub community_id: Option<i64>,
     /// The year in the contract's number.
+    #[param(value_type = Option<String>, pattern = "^([0-9]{4})?$")]
     #[serde(default, deserialize_with = "crate::platform::input::blank_as_none")]
     pub year: Option<i32>,
     /// Words in the contract number or the admitted task's title.

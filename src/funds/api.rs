@@ -197,6 +197,7 @@ async fn contract_funds(State(st): State<AppState>, caller: Caller, Path(id): Pa
 pub struct DisbursementQuery {
     /// paid | confirmed | disputed
     pub status: Option<String>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
     #[serde(default, deserialize_with = "crate::platform::input::blank_as_none")]
     pub contract_id: Option<i64>,
 }

@@ -16,7 +16,6 @@ pub const MAX_LIMIT: u64 = 500;
 pub struct PageQuery {
     /// Records per page, 1 to 500 (default 50).
     #[param(minimum = 1, maximum = 500)]
-    #[serde(default, deserialize_with = "crate::platform::input::blank_as_none")]
     pub limit: Option<u64>,
     /// `next_cursor` of the page before.
     pub cursor: Option<String>,

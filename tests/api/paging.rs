@@ -44,7 +44,8 @@ async fn cursors_walk_a_list_newest_first_and_survive_inserts() {
     assert_eq!(ids(&page(&app, "/api/v1/contracts?limit=1", &sj).await), vec![newer]);
     assert!(made.iter().all(|id| all.contains(id)));
     // Default 50, at most 500; nonsense is refused with a code, not ignored.
-    for bad in ["limit=0", "limit=501", "cursor=abc", "cursor=-4", "limit=x"] {
+    // A blank limit is not "the default": the published type is an integer (schemathesis ST201).
+    for bad in ["limit=0", "limit=501", "cursor=abc", "cursor=-4", "limit=x", "limit="] {
         let r = app.get(&format!("/api/v1/contracts?{bad}"), &sj).await;
         assert!(r.status() == StatusCode::UNPROCESSABLE_ENTITY || r.status() == StatusCode::BAD_REQUEST, "{bad}: {}", r.status());
     }
