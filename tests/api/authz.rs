@@ -704,12 +704,18 @@ fn county_scoped_reads_go_through_in_county() {
             if let Some(f) = opens_fn(line) {
                 function = f;
             }
-            for pattern in ["::Entity::find()", "::Entity::find_by_id(", "::Entity as "] {
+            // `x::Entity::find()` names the table before the call; a join that reads a
+            // second table (`.select_also(user::Entity)`) names it after.
+            for pattern in ["::Entity::find()", "::Entity::find_by_id(", "::Entity as ", "select_also(", "find_also_related(", "find_with_related("] {
                 let mut from = 0;
                 while let Some(i) = line[from..].find(pattern) {
                     let at = from + i;
                     from = at + pattern.len();
-                    let module = line[..at].rsplit(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap_or("");
+                    let module = if pattern.ends_with('(') && !pattern.starts_with("::") {
+                        line[from..].split("::Entity").next().unwrap_or("").rsplit(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap_or("")
+                    } else {
+                        line[..at].rsplit(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap_or("")
+                    };
                     if !scoped.contains(module) {
                         continue;
                     }
