@@ -95,6 +95,11 @@ pub struct AdmissionFilter {
 
 /// A page of the applications the caller may see, newest first.
 pub async fn page(db: &impl ConnectionTrait, caller: &Caller, f: &AdmissionFilter, req: PageReq) -> AppResult<Page<admission::Model>> {
+    page::fetch(db, filtered(caller, f)?, admission::Column::Id, req, |a| a.id).await
+}
+
+/// The applications the caller may see, narrowed by the filter (lists and registers).
+pub fn filtered(caller: &Caller, f: &AdmissionFilter) -> AppResult<Select<admission::Entity>> {
     let mut q = visible(caller);
     if let Some(s) = f.status.as_deref().filter(|s| !s.is_empty()) {
         q = q.filter(admission::Column::Status.eq(s));
@@ -118,7 +123,7 @@ pub async fn page(db: &impl ConnectionTrait, caller: &Caller, f: &AdmissionFilte
     if let Some(text) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         q = q.filter(admission::Column::Title.contains(text));
     }
-    page::fetch(db, q, admission::Column::Id, req, |a| a.id).await
+    Ok(q)
 }
 
 pub fn status_of(m: &admission::Model) -> Status {
@@ -731,7 +736,7 @@ impl ReportStatus {
 
 /// Reports a caller may see: a community its own, a department those about it, the
 /// county's bodies all.
-fn visible_reports(caller: &Caller) -> Select<violation_report::Entity> {
+pub fn visible_reports(caller: &Caller) -> Select<violation_report::Entity> {
     let q = in_county::<violation_report::Entity>(caller.county_id);
     match caller.role {
         Role::Community => q.filter(violation_report::Column::CommunityId.eq(caller.org_id)),

@@ -83,6 +83,11 @@ pub struct ContractFilter {
 
 /// A page of the contracts the caller may see, newest first.
 pub async fn page(db: &impl ConnectionTrait, caller: &Caller, f: &ContractFilter, req: PageReq) -> AppResult<Page<contract::Model>> {
+    page::fetch(db, filtered(caller, f)?, contract::Column::Id, req, |c| c.id).await
+}
+
+/// The contracts the caller may see, narrowed by the filter (lists and registers).
+pub fn filtered(caller: &Caller, f: &ContractFilter) -> AppResult<Select<contract::Entity>> {
     let mut q = visible(caller);
     if let Some(s) = f.status.as_deref().filter(|s| !s.is_empty()) {
         q = q.filter(contract::Column::Status.eq(s));
@@ -106,7 +111,7 @@ pub async fn page(db: &impl ConnectionTrait, caller: &Caller, f: &ContractFilter
             .to_owned();
         q = q.filter(sea_orm::Condition::any().add(contract::Column::Number.contains(text)).add(contract::Column::AdmissionId.in_subquery(titled)));
     }
-    page::fetch(db, q, contract::Column::Id, req, |c| c.id).await
+    Ok(q)
 }
 
 pub async fn versions(db: &impl ConnectionTrait, c: &contract::Model) -> AppResult<Vec<contract_version::Model>> {

@@ -210,6 +210,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(crate::evaluation::pages::routes())
         .merge(crate::screening::pages::routes())
         .merge(crate::audit::pages::routes())
+        .merge(crate::registers::pages::routes())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), authenticate_page));
     Router::new()
         .merge(crate::orgs::pages::public_routes())

@@ -348,6 +348,7 @@ fn url_for(method: &str, path: &str, fx: &Fx, unknown: bool) -> String {
             "year" => "2026".into(),
             "county_id" => fx.county.to_string(),
             "kind" => "duty".into(),
+            "name" => "contracts".into(),
             other => panic!("{method} {path}: no value for {{{other}}} in tests/api/authz.rs `url_for`"),
         };
         url.replace_range(start..=end, &value);

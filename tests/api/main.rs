@@ -18,4 +18,5 @@ mod lists;
 mod orgs;
 mod pages;
 mod paging;
+mod registers;
 mod screening;

@@ -1,0 +1,182 @@
+//! Registers (台账, issue 14): each file opens, holds the rows and figures the API shows,
+//! totals included, only of what the caller may see; bad filters are refused with a code.
+use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::{assert_error, spawn_app, TestApp};
+
+async fn demo_cases(app: &TestApp) {
+    let templates = zhunru::contracts::template::load_embedded().unwrap();
+    zhunru::demo::load_cases(&app.db, &templates).await.unwrap();
+}
+
+/// The register's sheet: rows as text (numbers as they read back), header at row 3.
+async fn sheet(app: &TestApp, path: &str, token: &str) -> Vec<Vec<Data>> {
+    let r = app.get(path, token).await;
+    assert_eq!(r.status(), StatusCode::OK, "{path}");
+    assert!(r.headers()["content-type"].to_str().unwrap().contains("spreadsheetml"));
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains(".xlsx"));
+    let bytes = r.bytes().await.unwrap().to_vec();
+    let mut wb: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let name = wb.sheet_names()[0].clone();
+    wb.worksheet_range(&name).unwrap().rows().map(|r| r.to_vec()).collect()
+}
+
+fn fen(d: &Data) -> i64 {
+    match d {
+        Data::Float(f) => (f * 100.0).round() as i64,
+        Data::Int(i) => i * 100,
+        Data::Empty => 0,
+        other => panic!("not a number: {other:?}"),
+    }
+}
+
+fn fen_of(s: &Value) -> i64 {
+    let s = s.as_str().unwrap();
+    let (y, f) = s.split_once('.').unwrap();
+    y.parse::<i64>().unwrap() * 100 + f.parse::<i64>().unwrap()
+}
+
+fn text(d: &Data) -> String {
+    match d {
+        Data::String(s) => s.clone(),
+        Data::Empty => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// Column index of a header.
+fn at(rows: &[Vec<Data>], header: &str) -> usize {
+    rows[2].iter().position(|d| text(d) == header).unwrap_or_else(|| panic!("no column {header}: {:?}", rows[2]))
+}
+
+#[tokio::test]
+async fn the_contract_register_holds_every_visible_contract_with_the_funds_the_api_shows() {
+    let app = spawn_app().await;
+    demo_cases(&app).await;
+    let cz = app.token("caizheng").await;
+    let contracts = app.list("/api/v1/contracts", &cz).await;
+    let contracts = contracts.as_array().unwrap();
+    assert!(contracts.len() >= 3);
+    let rows = sheet(&app, "/api/v1/registers/contracts", &cz).await;
+    assert!(text(&rows[0][0]).ends_with("购买服务合同台账"), "{:?}", rows[0]);
+    assert!(text(&rows[1][0]).starts_with("范围：全部"));
+    let body = &rows[3..rows.len() - 1];
+    let total = rows.last().unwrap();
+    assert_eq!(text(&total[0]), "合计");
+    assert_eq!(body.len(), contracts.len());
+    let (num, amount, paid, confirmed) = (at(&rows, "合同编号"), at(&rows, "合同金额（元）"), at(&rows, "已拨付（元）"), at(&rows, "已确认到账（元）"));
+    let (mut sum_amount, mut sum_paid, mut sum_confirmed) = (0, 0, 0);
+    for c in contracts {
+        let row = body.iter().find(|r| text(&r[num]) == c["number"].as_str().unwrap()).unwrap_or_else(|| panic!("{} missing", c["number"]));
+        let f: Value = app.get(&format!("/api/v1/contracts/{}/funds", c["id"]), &cz).await.json().await.unwrap();
+        assert_eq!(fen(&row[amount]), fen_of(&f["amount"]), "{}", c["number"]);
+        assert_eq!(fen(&row[paid]), fen_of(&f["disbursed"]));
+        assert_eq!(fen(&row[confirmed]), fen_of(&f["confirmed"]));
+        sum_amount += fen_of(&f["amount"]);
+        sum_paid += fen_of(&f["disbursed"]);
+        sum_confirmed += fen_of(&f["confirmed"]);
+    }
+    assert!(sum_paid > 0, "the demo cases have payments");
+    assert_eq!((fen(&total[amount]), fen(&total[paid]), fen(&total[confirmed])), (sum_amount, sum_paid, sum_confirmed));
+    println!("registers: {} contracts, totals {sum_amount} / {sum_paid} / {sum_confirmed} fen equal the API's", contracts.len());
+
+    // A community's register holds its own contracts only; filters narrow it.
+    let xf = app.token("xingfu").await;
+    let own = app.list("/api/v1/contracts", &xf).await.as_array().unwrap().len();
+    let rows = sheet(&app, "/api/v1/registers/contracts", &xf).await;
+    assert_eq!(rows.len() - 4, own);
+    assert!(own < contracts.len());
+    let community = contracts[0]["community_id"].as_i64().unwrap();
+    let narrowed = contracts.iter().filter(|c| c["community_id"] == community).count();
+    let rows = sheet(&app, &format!("/api/v1/registers/contracts?community_id={community}"), &cz).await;
+    assert_eq!(rows.len() - 4, narrowed);
+    assert!(text(&rows[1][0]).contains("社区："));
+}
+
+#[tokio::test]
+async fn the_funds_register_adds_up_to_the_payments_and_receipts() {
+    let app = spawn_app().await;
+    demo_cases(&app).await;
+    let cz = app.token("caizheng").await;
+    let payments = app.list("/api/v1/disbursements", &cz).await;
+    let payments = payments.as_array().unwrap();
+    let paid: i64 = payments.iter().map(|d| fen_of(&d["amount"])).sum();
+    let confirmed: i64 = payments.iter().filter(|d| d["status"] == "confirmed").map(|d| fen_of(&d["amount"])).sum();
+    let rows = sheet(&app, "/api/v1/registers/funds", &cz).await;
+    let total = rows.last().unwrap();
+    assert_eq!(fen(&total[at(&rows, "拨付（元）")]), paid);
+    assert_eq!(fen(&total[at(&rows, "社区确认到账（元）")]), confirmed);
+    // Every movement has its amount in exactly one column.
+    let money: Vec<usize> = ["预算安排（元）", "合同承诺（元）", "释放回预算（元）", "拨付（元）", "社区确认到账（元）"].iter().map(|h| at(&rows, h)).collect();
+    for r in &rows[3..rows.len() - 1] {
+        assert_eq!(money.iter().filter(|&&i| r[i] != Data::Empty).count(), 1, "{r:?}");
+    }
+    // A window that ends before anything happened holds nothing; reversed dates are refused.
+    let rows = sheet(&app, "/api/v1/registers/funds?to=2001-01-01", &cz).await;
+    assert_eq!(rows.len(), 4, "title, scope, header, total");
+    assert_error(app.get("/api/v1/registers/funds?from=2026-12-01&to=2026-01-01", &cz).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    // The CSV says the same, with a BOM so Excel reads the Chinese.
+    let r = app.get("/api/v1/registers/funds?format=csv", &cz).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let bytes = r.bytes().await.unwrap();
+    assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]));
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let last = text.lines().last().unwrap();
+    assert!(last.starts_with("合计,"), "{last}");
+    assert!(last.contains(&format!("{}.{:02}", paid / 100, paid % 100)), "{last}");
+}
+
+#[tokio::test]
+async fn admission_violation_and_evaluation_registers_follow_the_lists() {
+    let app = spawn_app().await;
+    demo_cases(&app).await;
+    for user in ["minzheng", "shijian", "xingfu"] {
+        let token = app.token(user).await;
+        let admissions = app.list("/api/v1/admissions", &token).await.as_array().unwrap().len();
+        let rows = sheet(&app, "/api/v1/registers/admissions", &token).await;
+        assert_eq!(rows.len() - 4, admissions, "{user}");
+        let reports = app.list("/api/v1/reports", &token).await.as_array().unwrap().len();
+        let rows = sheet(&app, "/api/v1/registers/violations", &token).await;
+        assert_eq!(rows.len() - 4, reports, "{user}");
+        let rows = sheet(&app, "/api/v1/registers/evaluations", &token).await;
+        assert_eq!(text(&rows[2][0]), "合同编号");
+    }
+    let mz = app.token("minzheng").await;
+    // The budget column of the admission register totals the applications' budgets.
+    let all = app.list("/api/v1/admissions", &mz).await;
+    let budgets: i64 = all.as_array().unwrap().iter().filter(|a| a["budget"].is_string()).map(|a| fen_of(&a["budget"])).sum();
+    let rows = sheet(&app, "/api/v1/registers/admissions", &mz).await;
+    assert_eq!(fen(&rows.last().unwrap()[at(&rows, "经费预算（元）")]), budgets);
+    // Unknown registers and formats are refused; the download is in the audit trail.
+    assert_error(app.get("/api/v1/registers/salaries", &mz).await, StatusCode::NOT_FOUND, "NOT_FOUND").await;
+    assert_error(app.get("/api/v1/registers/contracts?format=pdf", &mz).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    let audit: Value = app.get("/api/v1/audit?limit=500&action=export.register_admissions_xlsx", &app.token("ducha").await).await.json().await.unwrap();
+    assert!(!audit["items"].as_array().unwrap().is_empty(), "{audit}");
+}
+
+#[tokio::test]
+async fn the_list_pages_export_what_they_show() {
+    let app = spawn_app().await;
+    demo_cases(&app).await;
+    let page = app.page_login("caizheng").await;
+    let html = page.get(app.url("/contracts")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains(r#"formaction="/registers/contracts""#), "the filter form has an export button");
+    // What the form submits (blank filters included) is the register of the page.
+    let r = page.get(app.url("/registers/contracts?status=active&year=&q=&format=xlsx")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.unwrap().to_vec();
+    let mut wb: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let name = wb.sheet_names()[0].clone();
+    let rows = wb.worksheet_range(&name).unwrap().rows().count();
+    let active = app.list("/api/v1/contracts?status=active", &app.token("caizheng").await).await.as_array().unwrap().len();
+    assert_eq!(rows - 4, active);
+    let r = page.get(app.url("/registers/violations?format=csv")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains(".csv"));
+    // Without a session the page sends the clerk to log in.
+    let r = app.browser().get(app.url("/registers/contracts")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
