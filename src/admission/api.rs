@@ -17,7 +17,7 @@ use crate::platform::auth::{self, Caller, ALL_ROLES};
 use crate::platform::error::{AppError, AppResult, ErrorBody, FieldError};
 use crate::platform::db::in_county;
 use crate::platform::extract::ApiJson;
-use crate::platform::page::{self, Page, PageQuery};
+use crate::platform::page::{self, ListFilter, Page, PageQuery};
 use std::collections::HashMap;
 use crate::AppState;
 
@@ -354,9 +354,9 @@ async fn update(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>,
 
 /// The applications the caller may see, newest first, a page at a time (without rule
 /// findings: see the detail view).
-#[utoipa::path(get, path = "/admissions", tag = "admission", security(("bearer" = [])), params(store::AdmissionFilter, PageQuery),
+#[utoipa::path(get, path = "/admissions", tag = "admission", security(("bearer" = [])), params(ListFilter, PageQuery),
     responses((status = 200, body = Page<AdmissionOut>), (status = 422, body = ErrorBody)))]
-async fn list_admissions(State(st): State<AppState>, caller: Caller, Query(f): Query<store::AdmissionFilter>, Query(p): Query<PageQuery>) -> AppResult<Json<Page<AdmissionOut>>> {
+async fn list_admissions(State(st): State<AppState>, caller: Caller, Query(f): Query<ListFilter>, Query(p): Query<PageQuery>) -> AppResult<Json<Page<AdmissionOut>>> {
     let page = store::page(&st.db, &caller, &f, p.parse()?).await?;
     Ok(Json(Page { items: admissions_out(&st.db, caller.county_id, page.items, false).await?, next_cursor: page.next_cursor }))
 }

@@ -14,7 +14,7 @@ use super::api::{self, AdmissionOut, ApplicationIn, AssessmentRow, NoticeOut, Re
 use super::rules::Finding;
 use super::store::{self, NewReport, Opinion, StepInput, ViolationCount};
 use super::{Action, Status};
-use crate::platform::page::PageQuery;
+use crate::platform::page::{ListFilter, PageQuery};
 use crate::lists::{store as lists, ListKind};
 use crate::orgs::{store as orgs, OrgKind, Role};
 use crate::platform::auth::{Caller, ALL_ROLES};
@@ -60,7 +60,7 @@ struct ListPage {
     layout: Layout,
     rows: Vec<AdmissionOut>,
     role: Role,
-    filter: store::AdmissionFilter,
+    filter: ListFilter,
     pager: web::Pager,
 }
 
@@ -79,7 +79,7 @@ impl ListPage {
     }
 }
 
-async fn list_page(State(st): State<AppState>, caller: Caller, Query(f): Query<store::AdmissionFilter>, Query(p): Query<PageQuery>, RawQuery(raw): RawQuery) -> PageResult {
+async fn list_page(State(st): State<AppState>, caller: Caller, Query(f): Query<ListFilter>, Query(p): Query<PageQuery>, RawQuery(raw): RawQuery) -> PageResult {
     let page = store::page(&st.db, &caller, &f, p.parse()?).await?;
     let pager = web::Pager::new("/admissions", raw.as_deref(), page.next_cursor.as_deref());
     let rows = api::admissions_out(&st.db, caller.county_id, page.items, false).await?;

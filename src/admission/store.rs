@@ -21,7 +21,7 @@ use crate::orgs::{OrgKind, Role};
 use crate::platform::auth::Caller;
 use crate::platform::audit::{with_comment, Entry, Tx};
 use crate::platform::db::{begin_write, by_id_in_county, in_county, is_unique_violation};
-use crate::platform::page::{self, Page, PageReq};
+use crate::platform::page::{self, ListFilter, Page, PageReq};
 use crate::platform::error::{AppError, AppResult, FieldError};
 
 /// The application as a department fills it in, already parsed.
@@ -72,34 +72,14 @@ pub async fn list(db: &impl ConnectionTrait, caller: &Caller) -> AppResult<Vec<a
     Ok(visible(caller).order_by_desc(admission::Column::Id).all(db).await?)
 }
 
-/// What a clerk narrows a list of applications by.
-#[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AdmissionFilter {
-    /// draft | submitted | reviewed | approved | rejected | withdrawn | revoked
-    pub status: Option<String>,
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
-    #[serde(default, deserialize_with = "crate::platform::input::blank_as_none")]
-    pub department_id: Option<i64>,
-    /// Applications that name this community.
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
-    #[serde(default, deserialize_with = "crate::platform::input::blank_as_none")]
-    pub community_id: Option<i64>,
-    /// The year the application was made.
-    #[param(value_type = Option<String>, pattern = "^([0-9]{4})?$")]
-    #[serde(default, deserialize_with = "crate::platform::input::blank_as_none")]
-    pub year: Option<i32>,
-    /// Words in the title.
-    pub q: Option<String>,
-}
 
 /// A page of the applications the caller may see, newest first.
-pub async fn page(db: &impl ConnectionTrait, caller: &Caller, f: &AdmissionFilter, req: PageReq) -> AppResult<Page<admission::Model>> {
+pub async fn page(db: &impl ConnectionTrait, caller: &Caller, f: &ListFilter, req: PageReq) -> AppResult<Page<admission::Model>> {
     page::fetch(db, filtered(caller, f)?, admission::Column::Id, req, |a| a.id).await
 }
 
 /// The applications the caller may see, narrowed by the filter (lists and registers).
-pub fn filtered(caller: &Caller, f: &AdmissionFilter) -> AppResult<Select<admission::Entity>> {
+pub fn filtered(caller: &Caller, f: &ListFilter) -> AppResult<Select<admission::Entity>> {
     let mut q = visible(caller);
     if let Some(s) = f.status.as_deref().filter(|s| !s.is_empty()) {
         q = q.filter(admission::Column::Status.eq(s));

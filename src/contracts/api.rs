@@ -17,7 +17,7 @@ use crate::orgs::Role;
 use crate::platform::auth::{self, Caller, ALL_ROLES};
 use crate::platform::error::{AppError, AppResult, ErrorBody, FieldError};
 use crate::platform::extract::ApiJson;
-use crate::platform::page::{self, Page, PageQuery};
+use crate::platform::page::{self, ListFilter, Page, PageQuery};
 use crate::platform::db::in_county;
 use crate::AppState;
 
@@ -348,9 +348,9 @@ async fn create(State(st): State<AppState>, caller: Caller, ApiJson(b): ApiJson<
 }
 
 /// The contracts the caller may see, newest first, a page at a time.
-#[utoipa::path(get, path = "/contracts", tag = "contracts", security(("bearer" = [])), params(store::ContractFilter, PageQuery),
+#[utoipa::path(get, path = "/contracts", tag = "contracts", security(("bearer" = [])), params(ListFilter, PageQuery),
     responses((status = 200, body = Page<ContractOut>), (status = 422, body = ErrorBody)))]
-async fn list_contracts(State(st): State<AppState>, caller: Caller, Query(f): Query<store::ContractFilter>, Query(p): Query<PageQuery>) -> AppResult<Json<Page<ContractOut>>> {
+async fn list_contracts(State(st): State<AppState>, caller: Caller, Query(f): Query<ListFilter>, Query(p): Query<PageQuery>) -> AppResult<Json<Page<ContractOut>>> {
     let page = store::page(&st.db, &caller, &f, p.parse()?).await?;
     Ok(Json(Page { items: contracts_out(&st.db, page.items).await?, next_cursor: page.next_cursor }))
 }

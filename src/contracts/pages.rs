@@ -20,7 +20,7 @@ use crate::money::Money;
 use crate::orgs::Role;
 use crate::platform::auth::{Caller, ALL_ROLES};
 use crate::platform::error::AppError;
-use crate::platform::page::PageQuery;
+use crate::platform::page::{ListFilter, PageQuery};
 use crate::web::{self, form_errors, render, Layout, PageError, PageResult};
 use crate::AppState;
 
@@ -45,7 +45,7 @@ pub fn routes() -> Router<AppState> {
 struct ListPage {
     layout: Layout,
     rows: Vec<ContractOut>,
-    filter: store::ContractFilter,
+    filter: ListFilter,
     pager: web::Pager,
 }
 
@@ -58,7 +58,7 @@ impl ListPage {
     }
 }
 
-async fn list_page(State(st): State<AppState>, caller: Caller, Query(f): Query<store::ContractFilter>, Query(p): Query<PageQuery>, RawQuery(raw): RawQuery) -> PageResult {
+async fn list_page(State(st): State<AppState>, caller: Caller, Query(f): Query<ListFilter>, Query(p): Query<PageQuery>, RawQuery(raw): RawQuery) -> PageResult {
     let page = store::page(&st.db, &caller, &f, p.parse()?).await?;
     let pager = web::Pager::new("/contracts", raw.as_deref(), page.next_cursor.as_deref());
     let rows = api::contracts_out(&st.db, page.items).await?;

@@ -17,7 +17,7 @@ use crate::platform::auth::Caller;
 use crate::platform::audit::Entry;
 use crate::platform::db::{begin_write, by_id_in_county, in_county, is_unique_violation};
 use crate::platform::error::{AppError, AppResult, FieldError};
-use crate::platform::page::{self, Page, PageReq};
+use crate::platform::page::{self, ListFilter, Page, PageReq};
 
 pub use crate::lifecycle::ContractStatus as Status;
 
@@ -61,33 +61,14 @@ pub async fn list(db: &impl ConnectionTrait, caller: &Caller) -> AppResult<Vec<c
     Ok(visible(caller).order_by_desc(contract::Column::Id).all(db).await?)
 }
 
-/// What a clerk narrows a contract list by.
-#[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ContractFilter {
-    /// draft | active | completed | closed | terminated
-    pub status: Option<String>,
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
-    #[serde(default, deserialize_with = "crate::platform::input::blank_as_none")]
-    pub department_id: Option<i64>,
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
-    #[serde(default, deserialize_with = "crate::platform::input::blank_as_none")]
-    pub community_id: Option<i64>,
-    /// The year in the contract's number.
-    #[param(value_type = Option<String>, pattern = "^([0-9]{4})?$")]
-    #[serde(default, deserialize_with = "crate::platform::input::blank_as_none")]
-    pub year: Option<i32>,
-    /// Words in the contract number or the admitted task's title.
-    pub q: Option<String>,
-}
 
 /// A page of the contracts the caller may see, newest first.
-pub async fn page(db: &impl ConnectionTrait, caller: &Caller, f: &ContractFilter, req: PageReq) -> AppResult<Page<contract::Model>> {
+pub async fn page(db: &impl ConnectionTrait, caller: &Caller, f: &ListFilter, req: PageReq) -> AppResult<Page<contract::Model>> {
     page::fetch(db, filtered(caller, f)?, contract::Column::Id, req, |c| c.id).await
 }
 
 /// The contracts the caller may see, narrowed by the filter (lists and registers).
-pub fn filtered(caller: &Caller, f: &ContractFilter) -> AppResult<Select<contract::Entity>> {
+pub fn filtered(caller: &Caller, f: &ListFilter) -> AppResult<Select<contract::Entity>> {
     let mut q = visible(caller);
     if let Some(s) = f.status.as_deref().filter(|s| !s.is_empty()) {
         q = q.filter(contract::Column::Status.eq(s));

@@ -517,13 +517,39 @@ pub struct ContractFunds {
     pub remaining: Money,
 }
 
+impl ContractFunds {
+    /// A contract's money from its amount in force and its accounts' balances.
+    pub fn from_book(contract_id: i64, amount: Money, b: &Book) -> ContractFunds {
+        let confirmed = b.balance(&super::received(contract_id));
+        let disbursed = Money::from_fen(b.balance(&super::paid(contract_id)).fen() + confirmed.fen());
+        ContractFunds { amount, committed: b.balance(&super::commit(contract_id)), disbursed, confirmed, remaining: Money::from_fen(amount.fen() - disbursed.fen()) }
+    }
+
+    /// What the contract holds in the funds views and registers: a terminated contract only
+    /// what it paid before it ended, with nothing outstanding.
+    pub fn held(self, status: contracts::Status) -> ContractFunds {
+        if status == contracts::Status::Terminated {
+            ContractFunds { amount: self.disbursed, remaining: Money::ZERO, ..self }
+        } else {
+            self
+        }
+    }
+}
+
 pub async fn contract_funds(db: &impl ConnectionTrait, c: &contract::Model) -> AppResult<ContractFunds> {
     let v = contracts::versions(db, c).await?.into_iter().find(|v| v.version == c.current_version);
     let amount = Money::from_fen(v.map(|v| v.amount_fen).unwrap_or(0));
-    let b = book(db, c.county_id, &[super::commit(c.id), super::paid(c.id), super::received(c.id)]).await?;
-    let confirmed = b.balance(&super::received(c.id));
-    let disbursed = Money::from_fen(b.balance(&super::paid(c.id)).fen() + confirmed.fen());
-    Ok(ContractFunds { amount, committed: b.balance(&super::commit(c.id)), disbursed, confirmed, remaining: Money::from_fen(amount.fen() - disbursed.fen()) })
+    Ok(ContractFunds::from_book(c.id, amount, &contract_books(db, c.county_id, std::slice::from_ref(c)).await?))
+}
+
+/// The balances of the contracts' accounts (committed, paid, received), in batches.
+pub async fn contract_books(db: &impl ConnectionTrait, county_id: i64, cs: &[contract::Model]) -> AppResult<Book> {
+    let accounts: Vec<String> = cs.iter().flat_map(|c| [super::commit(c.id), super::paid(c.id), super::received(c.id)]).collect();
+    let mut b = Book::default();
+    for chunk in accounts.chunks(900) {
+        b.0.extend(book(db, county_id, chunk).await?.0);
+    }
+    Ok(b)
 }
 
 /// `contract_funds` for many contracts of a county: two queries, whatever their number.
@@ -535,19 +561,10 @@ pub async fn funds_of(db: &impl ConnectionTrait, county_id: i64, cs: &[contract:
         .into_iter()
         .map(|v| ((v.contract_id, v.version), v.amount_fen))
         .collect();
-    let accounts: Vec<String> = cs.iter().flat_map(|c| [super::commit(c.id), super::paid(c.id), super::received(c.id)]).collect();
-    let mut b = Book::default();
-    for chunk in accounts.chunks(900) {
-        b.0.extend(book(db, county_id, chunk).await?.0);
-    }
+    let b = contract_books(db, county_id, cs).await?;
     Ok(cs
         .iter()
-        .map(|c| {
-            let amount = Money::from_fen(amounts.get(&(c.id, c.current_version)).copied().unwrap_or(0));
-            let confirmed = b.balance(&super::received(c.id));
-            let disbursed = Money::from_fen(b.balance(&super::paid(c.id)).fen() + confirmed.fen());
-            (c.id, ContractFunds { amount, committed: b.balance(&super::commit(c.id)), disbursed, confirmed, remaining: Money::from_fen(amount.fen() - disbursed.fen()) })
-        })
+        .map(|c| (c.id, ContractFunds::from_book(c.id, Money::from_fen(amounts.get(&(c.id, c.current_version)).copied().unwrap_or(0)), &b)))
         .collect())
 }
 
@@ -918,10 +935,9 @@ pub async fn overview(db: &impl ConnectionTrait, caller: &Caller, days: i64) -> 
         }
     }
     for c in &all {
-        let f = funds.get(&c.id).copied().unwrap_or_default();
-        // A terminated contract holds only what it paid before it ended.
-        let terminated = lifecycle::contract_status(c)? == contracts::Status::Terminated;
-        if terminated && c.termination_code.is_some() && f.disbursed.is_positive() {
+        let status = lifecycle::contract_status(c)?;
+        let f = funds.get(&c.id).copied().unwrap_or_default().held(status);
+        if status == contracts::Status::Terminated && c.termination_code.is_some() && f.disbursed.is_positive() {
             to_settle.push(c.id);
         }
         rows.push(ContractRow {
@@ -930,10 +946,10 @@ pub async fn overview(db: &impl ConnectionTrait, caller: &Caller, days: i64) -> 
             task: tasks.get(&c.admission_id).cloned().unwrap_or_default(),
             community_id: c.community_id,
             community: name(c.community_id),
-            amount: if terminated { f.disbursed } else { f.amount },
+            amount: f.amount,
             disbursed: f.disbursed,
             confirmed: f.confirmed,
-            outstanding: if terminated { Money::ZERO } else { f.remaining },
+            outstanding: f.remaining,
         });
     }
     let mut county = Totals::default();

@@ -21,6 +21,31 @@ pub struct PageQuery {
     pub cursor: Option<String>,
 }
 
+/// What a clerk narrows a list by: the application and contract lists, and the registers
+/// built on them. Integer filters left blank (a page's filter form sends every field) mean
+/// "no filter", so they are published as digit strings.
+#[derive(Debug, Default, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListFilter {
+    /// The record's status. Applications: draft | submitted | entered_pending_approval |
+    /// reviewed | admitted | rejected | in_progress | completed | revoked | expired; contracts:
+    /// draft | active | completed | closed | terminated; reports: reported | confirmed | dismissed.
+    pub status: Option<String>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[serde(default, deserialize_with = "crate::platform::input::blank_as_none")]
+    pub department_id: Option<i64>,
+    /// Contracts with this community; applications that name it.
+    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
+    #[serde(default, deserialize_with = "crate::platform::input::blank_as_none")]
+    pub community_id: Option<i64>,
+    /// Applications: the year they were made; contracts: the year in their number.
+    #[param(value_type = Option<String>, pattern = "^([0-9]{4})?$")]
+    #[serde(default, deserialize_with = "crate::platform::input::blank_as_none")]
+    pub year: Option<i32>,
+    /// Words in an application's title; in a contract's number or its task's title.
+    pub q: Option<String>,
+}
+
 /// A checked page request: how many, and below which id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageReq {

@@ -59,19 +59,15 @@ impl From<Money> for Cell {
         Cell::Money(m)
     }
 }
-impl From<Option<Money>> for Cell {
-    fn from(m: Option<Money>) -> Cell {
-        m.map(Cell::Money).unwrap_or(Cell::Empty)
-    }
-}
 impl From<NaiveDate> for Cell {
     fn from(d: NaiveDate) -> Cell {
         Cell::Date(d)
     }
 }
-impl From<Option<NaiveDate>> for Cell {
-    fn from(d: Option<NaiveDate>) -> Cell {
-        d.map(Cell::Date).unwrap_or(Cell::Empty)
+/// Nothing known is an empty cell.
+impl<T: Into<Cell>> From<Option<T>> for Cell {
+    fn from(v: Option<T>) -> Cell {
+        v.map(Into::into).unwrap_or(Cell::Empty)
     }
 }
 impl From<i64> for Cell {

@@ -6,7 +6,8 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
-use super::store::RegisterQuery;
+use super::store::RegisterOptions;
+use crate::platform::page::ListFilter;
 use crate::platform::auth::Caller;
 use crate::web::{self, PageError};
 use crate::AppState;
@@ -15,6 +16,6 @@ pub fn routes() -> Router<AppState> {
     web::open(super::api::READERS, Router::new().route("/registers/{name}", get(download)))
 }
 
-async fn download(State(st): State<AppState>, caller: Caller, Path(name): Path<String>, Query(q): Query<RegisterQuery>) -> Result<Response, PageError> {
-    Ok(super::api::download(&st, &caller, &name, &q).await?)
+async fn download(State(st): State<AppState>, caller: Caller, Path(name): Path<String>, Query(f): Query<ListFilter>, Query(o): Query<RegisterOptions>) -> Result<Response, PageError> {
+    Ok(super::api::download(&st, &caller, &name, &f, &o).await?)
 }

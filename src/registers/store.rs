@@ -5,60 +5,41 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, Utc};
 use entity::{admission_target, contract, contract_version, evaluation, evaluation_item, ledger_entry, ledger_line, objection};
-use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{col, Cell, Kind, Register, MAX_ROWS};
-use crate::admission::store::{self as admissions, AdmissionFilter, ReportStatus};
-use crate::contracts::store::{self as contracts, ContractFilter};
+use crate::admission::store::{self as admissions, ReportStatus};
+use crate::contracts::store as contracts;
+use crate::funds::store::ContractFunds;
+use crate::funds::Book;
 use crate::evaluation::Rating;
 use crate::money::Money;
 use crate::orgs::Role;
 use crate::platform::auth::Caller;
 use crate::platform::db::in_county;
 use crate::platform::error::{AppError, AppResult};
+use crate::platform::page::ListFilter;
 
 /// Ids per `IN (…)` batch: well under both databases' limits on bound parameters.
 const BATCH: usize = 500;
 
-/// Filters of the registers; each register uses those that apply to it (as on its page).
+/// What only a register takes, beside the lists' filters (`ListFilter`).
 #[derive(Debug, Default, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct RegisterQuery {
+pub struct RegisterOptions {
     /// xlsx (default) | csv
     pub format: Option<String>,
-    /// The record's status, as in its list (admissions, contracts, violations).
-    pub status: Option<String>,
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
-    #[serde(default, deserialize_with = "crate::platform::input::blank_as_none")]
-    pub department_id: Option<i64>,
-    #[param(value_type = Option<String>, pattern = "^[0-9]*$")]
-    #[serde(default, deserialize_with = "crate::platform::input::blank_as_none")]
-    pub community_id: Option<i64>,
-    /// Admissions: the year applied; contracts and evaluations: the year in the contract number.
-    #[param(value_type = Option<String>, pattern = "^([0-9]{4})?$")]
-    #[serde(default, deserialize_with = "crate::platform::input::blank_as_none")]
-    pub year: Option<i32>,
-    /// Words in the title or number.
-    pub q: Option<String>,
     /// Funds and violations: from this date (YYYY-MM-DD), inclusive.
     #[param(value_type = Option<String>, format = Date)]
-    #[serde(default, deserialize_with = "crate::platform::input::blank_as_none")]
     pub from: Option<NaiveDate>,
     /// Funds and violations: to this date, inclusive.
     #[param(value_type = Option<String>, format = Date)]
-    #[serde(default, deserialize_with = "crate::platform::input::blank_as_none")]
     pub to: Option<NaiveDate>,
 }
 
-impl RegisterQuery {
-    fn admissions(&self) -> AdmissionFilter {
-        AdmissionFilter { status: self.status.clone(), department_id: self.department_id, community_id: self.community_id, year: self.year, q: self.q.clone() }
-    }
-    fn contracts(&self) -> ContractFilter {
-        ContractFilter { status: self.status.clone(), department_id: self.department_id, community_id: self.community_id, year: self.year, q: self.q.clone() }
-    }
+impl RegisterOptions {
     /// The date window, checked: both ends within the window every date has, in order.
     fn window(&self) -> AppResult<(Option<NaiveDate>, Option<NaiveDate>)> {
         for (field, d) in [("from", self.from), ("to", self.to)] {
@@ -73,56 +54,61 @@ impl RegisterQuery {
         }
         Ok((self.from, self.to))
     }
-    /// The filters in words, printed under the register's title.
-    fn scope(&self, names: &HashMap<i64, String>) -> String {
-        let mut parts = Vec::new();
-        let name = |id: i64| names.get(&id).cloned().unwrap_or_else(|| id.to_string());
-        if let Some(d) = self.department_id {
-            parts.push(format!("部门：{}", name(d)));
-        }
-        if let Some(c) = self.community_id {
-            parts.push(format!("社区：{}", name(c)));
-        }
-        if let Some(s) = self.status.as_deref().filter(|s| !s.is_empty()) {
-            parts.push(format!("状态：{s}"));
-        }
-        if let Some(y) = self.year {
-            parts.push(format!("年度：{y}"));
-        }
-        if let Some(q) = self.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            parts.push(format!("含“{q}”"));
-        }
-        match (self.from, self.to) {
-            (None, None) => {}
-            (f, t) => parts.push(format!("{} 至 {}", f.map(|d| d.to_string()).unwrap_or_default(), t.map(|d| d.to_string()).unwrap_or_default())),
-        }
-        let made = format!("制表日期：{}", Utc::now().date_naive());
-        if parts.is_empty() {
-            format!("范围：全部　{made}")
-        } else {
-            format!("范围：{}　{made}", parts.join("，"))
-        }
+}
+
+/// The filters in words, printed under the register's title.
+fn scope(f: &ListFilter, o: &RegisterOptions, names: &HashMap<i64, String>) -> String {
+    let mut parts = Vec::new();
+    let name = |id: i64| names.get(&id).cloned().unwrap_or_else(|| id.to_string());
+    if let Some(d) = f.department_id {
+        parts.push(format!("部门：{}", name(d)));
+    }
+    if let Some(c) = f.community_id {
+        parts.push(format!("社区：{}", name(c)));
+    }
+    if let Some(s) = f.status.as_deref().filter(|s| !s.is_empty()) {
+        parts.push(format!("状态：{s}"));
+    }
+    if let Some(y) = f.year {
+        parts.push(format!("年度：{y}"));
+    }
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        parts.push(format!("含“{q}”"));
+    }
+    if o.from.is_some() || o.to.is_some() {
+        let day = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        parts.push(format!("{} 至 {}", day(o.from), day(o.to)));
+    }
+    let made = format!("制表日期：{}", Utc::now().date_naive());
+    if parts.is_empty() {
+        format!("范围：全部　{made}")
+    } else {
+        format!("范围：{}　{made}", parts.join("，"))
     }
 }
 
-/// The registers there are (`GET /api/v1/registers/{name}`).
-pub const NAMES: [&str; 5] = ["admissions", "contracts", "funds", "violations", "evaluations"];
-
 /// Builds the named register for the caller.
-pub async fn build(db: &impl ConnectionTrait, caller: &Caller, name: &str, f: &RegisterQuery) -> AppResult<Register> {
+pub async fn build(db: &impl ConnectionTrait, caller: &Caller, name: &str, f: &ListFilter, o: &RegisterOptions) -> AppResult<Register> {
     let names = admissions::org_names(db, caller.county_id).await?;
     let county = crate::lists::api::county_name_in(db, caller.county_id).await?;
     let mut r = match name {
         "admissions" => admission_register(db, caller, f, &names).await?,
         "contracts" => contract_register(db, caller, f, &names).await?,
-        "funds" => funds_register(db, caller, f, &names).await?,
-        "violations" => violation_register(db, caller, f, &names).await?,
+        "funds" => funds_register(db, caller, f, o, &names).await?,
+        "violations" => violation_register(db, caller, f, o, &names).await?,
         "evaluations" => evaluation_register(db, caller, f, &names).await?,
         _ => return Err(AppError::not_found()),
     };
     r.title = format!("{county}{}", r.title);
-    r.scope = f.scope(&names);
+    r.scope = scope(f, o, &names);
     Ok(r)
+}
+
+/// A query's rows, oldest first, at most `MAX_ROWS` of them (more is refused).
+async fn capped<E: EntityTrait>(db: &impl ConnectionTrait, q: Select<E>, id: E::Column) -> AppResult<Vec<E::Model>> {
+    let rows = q.order_by_asc(id).limit(MAX_ROWS as u64 + 1).all(db).await?;
+    too_many(&rows)?;
+    Ok(rows)
 }
 
 fn too_many<T>(rows: &[T]) -> AppResult<()> {
@@ -132,9 +118,8 @@ fn too_many<T>(rows: &[T]) -> AppResult<()> {
     Ok(())
 }
 
-async fn admission_register(db: &impl ConnectionTrait, caller: &Caller, f: &RegisterQuery, names: &HashMap<i64, String>) -> AppResult<Register> {
-    let rows = admissions::filtered(caller, &f.admissions())?.order_by_asc(entity::admission::Column::Id).limit(MAX_ROWS as u64 + 1).all(db).await?;
-    too_many(&rows)?;
+async fn admission_register(db: &impl ConnectionTrait, caller: &Caller, f: &ListFilter, names: &HashMap<i64, String>) -> AppResult<Register> {
+    let rows = capped(db, admissions::filtered(caller, f)?, entity::admission::Column::Id).await?;
     let mut communities: HashMap<i64, i64> = HashMap::new();
     for ids in rows.chunks(BATCH) {
         for t in in_county::<admission_target::Entity>(caller.county_id).filter(admission_target::Column::AdmissionId.is_in(ids.iter().map(|a| a.id))).all(db).await? {
@@ -179,20 +164,19 @@ async fn admission_register(db: &impl ConnectionTrait, caller: &Caller, f: &Regi
     })
 }
 
-async fn contract_register(db: &impl ConnectionTrait, caller: &Caller, f: &RegisterQuery, names: &HashMap<i64, String>) -> AppResult<Register> {
-    let cs = contracts::filtered(caller, &f.contracts())?.order_by_asc(contract::Column::Id).limit(MAX_ROWS as u64 + 1).all(db).await?;
-    too_many(&cs)?;
+async fn contract_register(db: &impl ConnectionTrait, caller: &Caller, f: &ListFilter, names: &HashMap<i64, String>) -> AppResult<Register> {
+    let cs = capped(db, contracts::filtered(caller, f)?, contract::Column::Id).await?;
     let titles = admission_titles(db, caller).await?;
-    let mut funds = HashMap::new();
     let mut current: HashMap<i64, contract_version::Model> = HashMap::new();
+    let mut books = Book::default();
     for batch in cs.chunks(BATCH) {
-        funds.extend(crate::funds::store::funds_of(db, caller.county_id, batch).await?);
         let wanted: HashMap<i64, i32> = batch.iter().map(|c| (c.id, c.current_version)).collect();
         for v in in_county::<contract_version::Entity>(caller.county_id).filter(contract_version::Column::ContractId.is_in(wanted.keys().copied())).all(db).await? {
             if wanted.get(&v.contract_id) == Some(&v.version) {
                 current.insert(v.contract_id, v);
             }
         }
+        books.0.extend(crate::funds::store::contract_books(db, caller.county_id, batch).await?.0);
     }
     let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
     Ok(Register {
@@ -215,29 +199,29 @@ async fn contract_register(db: &impl ConnectionTrait, caller: &Caller, f: &Regis
         rows: cs
             .iter()
             .map(|c| {
-                let fu = funds.get(&c.id);
                 let v = current.get(&c.id);
+                let status = crate::lifecycle::store::contract_status(c)?;
+                let fu = ContractFunds::from_book(c.id, Money::from_fen(v.map(|v| v.amount_fen).unwrap_or(0)), &books).held(status);
                 let signed = v.and_then(|v| match (v.department_signed_at, v.community_signed_at) {
                     (Some(a), Some(b)) => Some(a.max(b).date_naive()),
                     _ => None,
                 });
-                let status = crate::lifecycle::store::contract_status(c).map(|s| s.label()).unwrap_or("");
-                vec![
+                Ok(vec![
                     c.number.as_str().into(),
                     titles.get(&c.admission_id).cloned().unwrap_or_default().into(),
                     name(c.department_id).into(),
                     name(c.community_id).into(),
-                    status.into(),
-                    fu.map(|x| x.amount).into(),
-                    fu.map(|x| x.disbursed).into(),
-                    fu.map(|x| x.confirmed).into(),
-                    fu.map(|x| Money::from_fen(x.amount.fen() - x.disbursed.fen())).into(),
+                    status.label().into(),
+                    fu.amount.into(),
+                    fu.disbursed.into(),
+                    fu.confirmed.into(),
+                    fu.remaining.into(),
                     v.map(|v| v.period_start).into(),
                     v.map(|v| v.period_end).into(),
                     signed.into(),
-                ]
+                ])
             })
-            .collect(),
+            .collect::<AppResult<_>>()?,
     })
 }
 
@@ -275,8 +259,8 @@ fn movement_label(kind: &str) -> &'static str {
 
 /// The journal of a department, a community or the county over a date range: one row per
 /// movement, its amount in the column of its kind (a budget cut is negative).
-async fn funds_register(db: &impl ConnectionTrait, caller: &Caller, f: &RegisterQuery, names: &HashMap<i64, String>) -> AppResult<Register> {
-    let (from, to) = f.window()?;
+async fn funds_register(db: &impl ConnectionTrait, caller: &Caller, f: &ListFilter, o: &RegisterOptions, names: &HashMap<i64, String>) -> AppResult<Register> {
+    let (from, to) = o.window()?;
     let mut q = in_county::<ledger_entry::Entity>(caller.county_id);
     if let Some(d) = from {
         q = q.filter(ledger_entry::Column::CreatedAt.gte(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()));
@@ -301,8 +285,7 @@ async fn funds_register(db: &impl ConnectionTrait, caller: &Caller, f: &Register
         let ids: Vec<i64> = contracts_here.keys().copied().collect();
         q = q.filter(ledger_entry::Column::ContractId.is_in(ids));
     }
-    let entries = q.order_by_asc(ledger_entry::Column::Id).limit(MAX_ROWS as u64 + 1).all(db).await?;
-    too_many(&entries)?;
+    let entries = capped(db, q, ledger_entry::Column::Id).await?;
     let mut amounts: HashMap<i64, i64> = HashMap::new();
     for batch in entries.chunks(BATCH) {
         let kinds: HashMap<i64, &str> = batch.iter().map(|e| (e.id, e.kind.as_str())).collect();
@@ -344,9 +327,9 @@ async fn funds_register(db: &impl ConnectionTrait, caller: &Caller, f: &Register
     Ok(Register { title: "经费台账".into(), scope: String::new(), columns, rows })
 }
 
-async fn violation_register(db: &impl ConnectionTrait, caller: &Caller, f: &RegisterQuery, names: &HashMap<i64, String>) -> AppResult<Register> {
+async fn violation_register(db: &impl ConnectionTrait, caller: &Caller, f: &ListFilter, o: &RegisterOptions, names: &HashMap<i64, String>) -> AppResult<Register> {
     use entity::violation_report::Column as V;
-    let (from, to) = f.window()?;
+    let (from, to) = o.window()?;
     let mut q = admissions::visible_reports(caller);
     if let Some(s) = f.status.as_deref().filter(|s| !s.is_empty()) {
         q = q.filter(V::Status.eq(s));
@@ -363,8 +346,7 @@ async fn violation_register(db: &impl ConnectionTrait, caller: &Caller, f: &Regi
     if let Some(d) = to {
         q = q.filter(V::OccurredOn.lte(d));
     }
-    let rows = q.order_by_asc(V::Id).limit(MAX_ROWS as u64 + 1).all(db).await?;
-    too_many(&rows)?;
+    let rows = capped(db, q, V::Id).await?;
     let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
     Ok(Register {
         title: "擅自下沉工作事项通报台账".into(),
@@ -397,9 +379,9 @@ async fn violation_register(db: &impl ConnectionTrait, caller: &Caller, f: &Regi
     })
 }
 
-async fn evaluation_register(db: &impl ConnectionTrait, caller: &Caller, f: &RegisterQuery, names: &HashMap<i64, String>) -> AppResult<Register> {
-    let mut cf = f.contracts();
-    cf.status = None;
+async fn evaluation_register(db: &impl ConnectionTrait, caller: &Caller, f: &ListFilter, names: &HashMap<i64, String>) -> AppResult<Register> {
+    // The status filter is a contract's; an evaluation register lists evaluations.
+    let cf = ListFilter { status: None, ..f.clone() };
     let cs: HashMap<i64, contract::Model> = contracts::filtered(caller, &cf)?.all(db).await?.into_iter().map(|c| (c.id, c)).collect();
     let titles = admission_titles(db, caller).await?;
     let ids: Vec<i64> = cs.keys().copied().collect();

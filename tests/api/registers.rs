@@ -17,8 +17,12 @@ async fn sheet(app: &TestApp, path: &str, token: &str) -> Vec<Vec<Data>> {
     assert_eq!(r.status(), StatusCode::OK, "{path}");
     assert!(r.headers()["content-type"].to_str().unwrap().contains("spreadsheetml"));
     assert!(r.headers()["content-disposition"].to_str().unwrap().contains(".xlsx"));
-    let bytes = r.bytes().await.unwrap().to_vec();
-    let mut wb: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    cells(r.bytes().await.unwrap().to_vec())
+}
+
+/// The cells of a workbook's first sheet.
+fn cells(xlsx: Vec<u8>) -> Vec<Vec<Data>> {
+    let mut wb: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(xlsx)).unwrap();
     let name = wb.sheet_names()[0].clone();
     wb.worksheet_range(&name).unwrap().rows().map(|r| r.to_vec()).collect()
 }
@@ -167,10 +171,7 @@ async fn the_list_pages_export_what_they_show() {
     // What the form submits (blank filters included) is the register of the page.
     let r = page.get(app.url("/registers/contracts?status=active&year=&q=&format=xlsx")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let bytes = r.bytes().await.unwrap().to_vec();
-    let mut wb: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
-    let name = wb.sheet_names()[0].clone();
-    let rows = wb.worksheet_range(&name).unwrap().rows().count();
+    let rows = cells(r.bytes().await.unwrap().to_vec()).len();
     let active = app.list("/api/v1/contracts?status=active", &app.token("caizheng").await).await.as_array().unwrap().len();
     assert_eq!(rows - 4, active);
     let r = page.get(app.url("/registers/violations?format=csv")).send().await.unwrap();
@@ -179,4 +180,37 @@ async fn the_list_pages_export_what_they_show() {
     // Without a session the page sends the clerk to log in.
     let r = app.browser().get(app.url("/registers/contracts")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_terminated_contract_counts_in_the_register_as_in_the_funds_views() {
+    let app = spawn_app().await;
+    demo_cases(&app).await;
+    let cz = app.token("caizheng").await;
+    // The department ends a contract that has been paid in part.
+    let contracts = app.list("/api/v1/contracts", &cz).await;
+    let paid = contracts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["community"] == "幸福社区")
+        .expect("the demo contract with 幸福社区")
+        .clone();
+    let before: Value = app.get(&format!("/api/v1/contracts/{}/funds", paid["id"]), &cz).await.json().await.unwrap();
+    assert!(fen_of(&before["disbursed"]) > 0 && fen_of(&before["disbursed"]) < fen_of(&before["amount"]), "{before}");
+    let r = app.post(&format!("/api/v1/contracts/{}/terminate", paid["id"]), &app.token("shijian").await, serde_json::json!({"reason": "社区换届，双方协商终止"})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    // Its row holds what was paid and nothing outstanding, as the funds overview says.
+    let rows = sheet(&app, "/api/v1/registers/contracts", &cz).await;
+    let (num, amount, disbursed, confirmed, open) = (at(&rows, "合同编号"), at(&rows, "合同金额（元）"), at(&rows, "已拨付（元）"), at(&rows, "已确认到账（元）"), at(&rows, "未拨付（元）"));
+    let row = rows.iter().find(|r| text(&r[num]) == paid["number"].as_str().unwrap()).unwrap();
+    assert_eq!((fen(&row[amount]), fen(&row[open])), (fen_of(&before["disbursed"]), 0));
+    let summary: Value = app.get("/api/v1/funds/summary", &cz).await.json().await.unwrap();
+    let county = &summary["county"];
+    let total = rows.last().unwrap();
+    assert_eq!(
+        (fen(&total[amount]), fen(&total[disbursed]), fen(&total[confirmed]), fen(&total[open])),
+        (fen_of(&county["contracted"]), fen_of(&county["disbursed"]), fen_of(&county["confirmed"]), fen_of(&county["outstanding"])),
+        "register totals against the funds summary {county}"
+    );
 }
