@@ -141,9 +141,6 @@ async fn main() -> anyhow::Result<()> {
             // Deadlines (overdue emergency entries, ended periods) are applied inside the
             // server; every change is guarded, so several instances may all run it.
             zhunru::lifecycle::store::spawn_deadline_job(state.db.clone(), Duration::from_secs(600));
-            // What start-up allocated and let go of (the dictionary's decompressed text,
-            // the demo load) goes back to the system before the first request.
-            zhunru::platform::memory::release_freed();
             let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("binding {bind}"))?;
             tracing::info!("zhunru listening on http://{}", listener.local_addr()?);
             axum::serve(listener, zhunru::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())

@@ -427,8 +427,6 @@ pub fn spawn_deadline_job(db: DatabaseConnection, every: Duration) -> tokio::tas
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e.message, "deadline job failed"),
             }
-            // Bursts of requests leave the heap at its high-water mark; give it back.
-            crate::platform::memory::release_freed();
         }
     })
 }
