@@ -2,7 +2,7 @@
 //! totals included, only of what the caller may see; bad filters are refused with a code.
 use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::helpers::{assert_error, spawn_app, TestApp};
 
@@ -117,6 +117,14 @@ async fn the_funds_register_adds_up_to_the_payments_and_receipts() {
     for r in &rows[3..rows.len() - 1] {
         assert_eq!(money.iter().filter(|&&i| r[i] != Data::Empty).count(), 1, "{r:?}");
     }
+    // A community's register: the money of its own contracts, no department budgets.
+    let xf = app.token("xingfu").await;
+    let own: i64 = app.list("/api/v1/disbursements", &xf).await.as_array().unwrap().iter().map(|d| fen_of(&d["amount"])).sum();
+    assert!(own > 0 && own < paid, "{own} of {paid}");
+    let rows = sheet(&app, "/api/v1/registers/funds", &xf).await;
+    assert_eq!(fen(&rows.last().unwrap()[at(&rows, "拨付（元）")]), own);
+    assert_eq!(fen(&rows.last().unwrap()[at(&rows, "预算安排（元）")]), 0);
+    assert!(rows[3..rows.len() - 1].iter().all(|r| text(&r[at(&rows, "社区")]) == "幸福社区"));
     // A window that ends before anything happened holds nothing; reversed dates are refused.
     let rows = sheet(&app, "/api/v1/registers/funds?to=2001-01-01", &cz).await;
     assert_eq!(rows.len(), 4, "title, scope, header, total");
@@ -137,16 +145,45 @@ async fn the_funds_register_adds_up_to_the_payments_and_receipts() {
 async fn admission_violation_and_evaluation_registers_follow_the_lists() {
     let app = spawn_app().await;
     demo_cases(&app).await;
-    for user in ["minzheng", "shijian", "xingfu"] {
+    // Two communities report unadmitted work; the department evaluates 幸福社区's contract,
+    // which objects.
+    let sj_org = app.org_id("区市场监督管理局").await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    for (who, task) in [("xingfu", "要求社区代收市场主体年报材料"), ("hexie", "要求社区开展商户消防检查")] {
+        let r = app.post("/api/v1/reports", &app.token(who).await, json!({"department_id": sj_org, "task": task, "occurred_on": today, "evidence": "微信群通知截图"})).await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let sj = app.token("shijian").await;
+    let xingfu = app.list("/api/v1/contracts", &sj).await.as_array().unwrap().iter().find(|c| c["community"] == "幸福社区").unwrap().clone();
+    let clauses: Vec<Value> = xingfu["clauses"].as_array().unwrap().iter().filter(|k| k["performance"] == true).cloned().collect();
+    assert!(clauses.len() >= 2, "{xingfu}");
+    let items: Vec<Value> = clauses
+        .iter()
+        .enumerate()
+        .map(|(i, k)| if i == 0 { json!({"clause_id": k["id"], "rating": "unsatisfied", "comment": "未按条款按月报送台账"}) } else { json!({"clause_id": k["id"], "rating": "satisfied"}) })
+        .collect();
+    let e: Value = app.post(&format!("/api/v1/contracts/{}/evaluations", xingfu["id"]), &sj, json!({"items": items})).await.json().await.unwrap();
+    let r = app.post(&format!("/api/v1/evaluations/{}/objections", e["id"]), &app.token("xingfu").await, json!({"text": "台账已按月报送，有签收记录"})).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    for (user, reports) in [("minzheng", 2), ("shijian", 2), ("xingfu", 1), ("hexie", 1), ("weijian", 0)] {
         let token = app.token(user).await;
         let admissions = app.list("/api/v1/admissions", &token).await.as_array().unwrap().len();
         let rows = sheet(&app, "/api/v1/registers/admissions", &token).await;
         assert_eq!(rows.len() - 4, admissions, "{user}");
-        let reports = app.list("/api/v1/reports", &token).await.as_array().unwrap().len();
+        assert_eq!(app.list("/api/v1/reports", &token).await.as_array().unwrap().len(), reports, "{user}");
         let rows = sheet(&app, "/api/v1/registers/violations", &token).await;
         assert_eq!(rows.len() - 4, reports, "{user}");
+        // The evaluation shows to the parties and the county's bodies, not to others.
         let rows = sheet(&app, "/api/v1/registers/evaluations", &token).await;
-        assert_eq!(text(&rows[2][0]), "合同编号");
+        let sees = !matches!(user, "hexie" | "weijian");
+        assert_eq!(rows.len() - 4, usize::from(sees), "{user}");
+        if sees {
+            let row = &rows[3];
+            assert_eq!(text(&row[at(&rows, "合同编号")]), xingfu["number"].as_str().unwrap());
+            assert_eq!(text(&row[at(&rows, "总体结果")]), "基本满意");
+            let count = |h: &str| fen(&row[at(&rows, h)]) / 100;
+            assert_eq!((count("满意条款数"), count("不满意条款数"), count("异议数")), (clauses.len() as i64 - 1, 1, 1), "{user}");
+        }
     }
     let mz = app.token("minzheng").await;
     // The budget column of the admission register totals the applications' budgets.
@@ -198,7 +235,7 @@ async fn a_terminated_contract_counts_in_the_register_as_in_the_funds_views() {
         .clone();
     let before: Value = app.get(&format!("/api/v1/contracts/{}/funds", paid["id"]), &cz).await.json().await.unwrap();
     assert!(fen_of(&before["disbursed"]) > 0 && fen_of(&before["disbursed"]) < fen_of(&before["amount"]), "{before}");
-    let r = app.post(&format!("/api/v1/contracts/{}/terminate", paid["id"]), &app.token("shijian").await, serde_json::json!({"reason": "社区换届，双方协商终止"})).await;
+    let r = app.post(&format!("/api/v1/contracts/{}/terminate", paid["id"]), &app.token("shijian").await, json!({"reason": "社区换届，双方协商终止"})).await;
     assert_eq!(r.status(), StatusCode::OK);
     // Its row holds what was paid and nothing outstanding, as the funds overview says.
     let rows = sheet(&app, "/api/v1/registers/contracts", &cz).await;
