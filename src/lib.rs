@@ -11,6 +11,7 @@ pub mod funds;
 pub mod lifecycle;
 pub mod lists;
 pub mod money;
+pub mod ocds;
 pub mod orgs;
 pub mod pdf;
 pub mod registers;
@@ -71,6 +72,7 @@ pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(orgs::api::public_routes())
         .merge(lists::api::public_routes())
         .merge(admission::api::public_routes())
+        .merge(ocds::api::public_routes())
         .merge(protected);
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).split_for_parts()
 }

@@ -8,6 +8,8 @@ pub struct Model {
     pub name: String,
     /// Days an emergency entry (先进后批) has to be approved.
     pub emergency_approval_days: i32,
+    /// The county's registered OCDS prefix (`ocds-` and six characters); none: the default.
+    pub ocid_prefix: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

@@ -14,6 +14,7 @@ pub mod disbursement;
 pub mod evaluation;
 pub mod evaluation_item;
 pub mod idempotency_key;
+pub mod inbox_read;
 pub mod ledger_balance;
 pub mod ledger_entry;
 pub mod ledger_line;

@@ -13,6 +13,7 @@ mod m20261125_000007_lifecycle;
 mod m20261125_000008_screening;
 mod m20261125_000009_trust;
 mod m20261125_000010_scale;
+mod m20261130_000011_open_data;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000008_screening::Migration),
             Box::new(m20261125_000009_trust::Migration),
             Box::new(m20261125_000010_scale::Migration),
+            Box::new(m20261130_000011_open_data::Migration),
         ]
     }
 }

@@ -707,20 +707,24 @@ async fn public_notices(State(st): State<AppState>, Path(county_id): Path<i64>, 
 pub struct SettingsIO {
     /// Days an emergency entry (先进后批) has to be approved.
     pub emergency_approval_days: i32,
+    /// The county's registered OCDS prefix (`ocds-` and six lowercase letters or digits)
+    /// for the ocids of its open data; left out: unchanged; blank: the default.
+    #[serde(default)]
+    pub ocid_prefix: Option<String>,
 }
 
 #[utoipa::path(get, path = "/county/settings", tag = "admission", security(("bearer" = [])), responses((status = 200, body = SettingsIO)))]
 async fn get_settings(State(st): State<AppState>, caller: Caller) -> AppResult<Json<SettingsIO>> {
-    Ok(Json(SettingsIO { emergency_approval_days: store::emergency_days(&st.db, caller.county_id).await? }))
+    let county = <entity::county::Entity as sea_orm::EntityTrait>::find_by_id(caller.county_id).one(&st.db).await?.ok_or_else(AppError::not_found)?;
+    Ok(Json(SettingsIO { emergency_approval_days: county.emergency_approval_days, ocid_prefix: county.ocid_prefix }))
 }
 
 /// The county's settings (admin).
 #[utoipa::path(put, path = "/county/settings", tag = "admission", security(("bearer" = [])), request_body = SettingsIO,
     responses((status = 200, body = SettingsIO), (status = 422, body = ErrorBody)))]
 async fn put_settings(State(st): State<AppState>, caller: Caller, ApiJson(b): ApiJson<SettingsIO>) -> AppResult<Json<SettingsIO>> {
-    let s = b;
-    store::set_emergency_days(&st.db, &caller, s.emergency_approval_days).await?;
-    Ok(Json(s))
+    store::set_settings(&st.db, &caller, b.emergency_approval_days, b.ocid_prefix.as_deref()).await?;
+    get_settings(State(st), caller).await
 }
 
 /// The approval document (准入批准文书) of an admitted task, as a PDF.

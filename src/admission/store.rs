@@ -654,21 +654,30 @@ pub async fn events(db: &impl ConnectionTrait, county_id: i64, id: i64) -> AppRe
         .await?)
 }
 
-pub async fn set_emergency_days(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, days: i32) -> AppResult<()> {
+/// The county's settings (admin): the emergency approval period and, when given, the
+/// registered OCDS prefix (blank: back to the default). Checked first, written together.
+pub async fn set_settings(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, days: i32, ocid_prefix: Option<&str>) -> AppResult<()> {
     if !(1..=90).contains(&days) {
         return Err(AppError::invalid("emergency_approval_days", "先进后批的审批期限须为1至90天"));
     }
+    let prefix = ocid_prefix.map(str::trim).map(|p| if p.is_empty() { None } else { Some(p.to_string()) });
+    if let Some(Some(p)) = &prefix {
+        if !crate::ocds::valid_prefix(p) {
+            return Err(AppError::invalid("ocid_prefix", "OCDS 前缀须为“ocds-”加6位小写字母或数字（向开放合同数据标准登记所得）"));
+        }
+    }
     let county_id = caller.county_id;
     let txn = begin_write(db).await?;
-    let before = emergency_days(&txn, county_id).await?;
-    entity::county::Entity::update_many()
-        .col_expr(entity::county::Column::EmergencyApprovalDays, Expr::value(days))
-        .filter(entity::county::Column::Id.eq(county_id))
-        .exec(&txn)
-        .await?;
-    txn.commit(vec![Entry::by(caller, "settings.emergency_approval_days", "county", county_id)
-        .before(serde_json::json!({"emergency_approval_days": before}))
-        .after(serde_json::json!({"emergency_approval_days": days}))])
+    let before = entity::county::Entity::find_by_id(county_id).one(&txn).await?.ok_or_else(AppError::not_found)?;
+    let mut update = entity::county::Entity::update_many().col_expr(entity::county::Column::EmergencyApprovalDays, Expr::value(days));
+    if let Some(p) = &prefix {
+        update = update.col_expr(entity::county::Column::OcidPrefix, Expr::value(p.clone()));
+    }
+    update.filter(entity::county::Column::Id.eq(county_id)).exec(&txn).await?;
+    let after_prefix = prefix.unwrap_or_else(|| before.ocid_prefix.clone());
+    txn.commit(vec![Entry::by(caller, "settings.update", "county", county_id)
+        .before(serde_json::json!({"emergency_approval_days": before.emergency_approval_days, "ocid_prefix": before.ocid_prefix}))
+        .after(serde_json::json!({"emergency_approval_days": days, "ocid_prefix": after_prefix}))])
     .await
 }
 

@@ -318,6 +318,9 @@ fn record_for(method: &str, path: &str, fx: &Fx) -> i64 {
     }
     for (prefix, id) in [
         ("/api/v1/contracts/{id}", fx.contract),
+        ("/api/v1/public/{county_id}/ocds/contracts/{id}", fx.contract),
+        ("/api/v1/public/{county_id}/ocds/records/{id}", fx.contract),
+        ("/api/v1/public/{county_id}/contracts/{id}", fx.contract),
         ("/api/v1/deliverables/{id}", fx.deliverable),
         ("/api/v1/attachments/{id}", fx.attachment),
         ("/api/v1/disbursements/{id}", fx.payment),

@@ -15,6 +15,7 @@ mod input;
 mod lifecycle;
 mod lifecycle_model;
 mod lists;
+mod ocds;
 mod orgs;
 mod pages;
 mod paging;
