@@ -8,6 +8,7 @@ pub mod contracts;
 pub mod demo;
 pub mod evaluation;
 pub mod funds;
+pub mod inbox;
 pub mod lifecycle;
 pub mod lists;
 pub mod money;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub templates: Arc<Vec<contracts::template::Template>>,
     /// Login failures, per address and account (in memory: one server process).
     pub throttle: Arc<platform::auth::Throttle>,
+    /// Today, as the inbox's deadlines see it (settable in tests).
+    pub clock: Arc<platform::clock::Clock>,
 }
 
 #[derive(OpenApi)]
@@ -64,7 +67,7 @@ impl Modify for BearerAuth {
 
 /// The API under `/api/v1` and its OpenAPI document, generated from the handlers.
 pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let protected = orgs::api::routes().merge(lists::api::routes()).merge(admission::api::routes()).merge(contracts::api::routes()).merge(funds::api::routes()).merge(evaluation::api::routes()).merge(screening::api::routes()).merge(audit::api::routes()).merge(registers::api::routes()).route_layer(axum::middleware::from_fn_with_state(
+    let protected = orgs::api::routes().merge(lists::api::routes()).merge(admission::api::routes()).merge(contracts::api::routes()).merge(funds::api::routes()).merge(evaluation::api::routes()).merge(screening::api::routes()).merge(audit::api::routes()).merge(registers::api::routes()).merge(inbox::api::routes()).route_layer(axum::middleware::from_fn_with_state(
         state.clone(),
         platform::auth::authenticate_api,
     ));
@@ -121,7 +124,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
     let db = platform::db::connect(&config.database_url).await?;
     platform::db::migrate(&db).await?;
     let throttle = Arc::new(platform::auth::Throttle::new(config.login_lock));
-    Ok(AppState { db, config: Arc::new(config), templates: Arc::new(templates), throttle })
+    Ok(AppState { db, config: Arc::new(config), templates: Arc::new(templates), throttle, clock: Arc::default() })
 }
 
 /// For lint-like unit tests that read the source.

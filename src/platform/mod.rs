@@ -1,6 +1,7 @@
 //! What every capability stands on: configuration, database, errors, authentication.
 pub mod audit;
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod cpu;
 pub mod db;

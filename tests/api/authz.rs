@@ -345,6 +345,8 @@ fn url_for(method: &str, path: &str, fx: &Fx, unknown: bool) -> String {
         let end = start + url[start..].find('}').unwrap();
         let value = match &url[start + 1..end] {
             "id" if unknown => UNKNOWN_ID.to_string(),
+            // The reviewer's inbox item for the submitted application.
+            "id" if path.starts_with("/api/v1/inbox/") => format!("review-{}", fx.submitted),
             "id" => record_for(method, path, fx).to_string(),
             "department_id" if unknown => UNKNOWN_ID.to_string(),
             "department_id" => fx.dept_org.to_string(),

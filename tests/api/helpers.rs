@@ -19,6 +19,8 @@ pub struct TestApp {
     pub database_url: String,
     /// No cookies, no redirects followed: for the JSON API and raw page checks.
     pub api: Client,
+    /// The server's today, for deadlines (set it instead of sleeping).
+    pub clock: std::sync::Arc<zhunru::platform::clock::Clock>,
     _db_guard: DbGuard,
 }
 
@@ -98,13 +100,14 @@ pub async fn spawn_app_with(mut config: Config) -> TestApp {
     let state = zhunru::prepare(config).await.expect("prepare app");
     assert!(zhunru::demo::load(&state.db).await.expect("load demo"), "demo loads into an empty database");
     let db = state.db.clone();
+    let clock = state.clock.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {
         axum::serve(listener, zhunru::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap()
     });
     let api = Client::builder().redirect(redirect::Policy::none()).timeout(Duration::from_secs(60)).build().unwrap();
-    TestApp { addr, db, database_url: url, api, _db_guard: guard }
+    TestApp { addr, db, database_url: url, api, clock, _db_guard: guard }
 }
 
 impl TestApp {

@@ -10,6 +10,7 @@ mod crash;
 mod evaluation;
 mod funds;
 mod helpers;
+mod inbox;
 mod indexes;
 mod input;
 mod lifecycle;
