@@ -22,7 +22,7 @@ use genpdf::fonts::{FontData, FontFamily};
 use genpdf::style::Style;
 use genpdf::{Alignment, Element, Mm};
 
-static FONT: &[u8] = include_bytes!("../../assets/fonts/wqy-microhei.ttc");
+pub(crate) static FONT: &[u8] = include_bytes!("../../assets/fonts/wqy-microhei.ttc");
 
 fn face() -> &'static ttf_parser::Face<'static> {
     static FACE: OnceLock<ttf_parser::Face<'static>> = OnceLock::new();
@@ -72,6 +72,8 @@ pub enum Block {
     Table { weights: Vec<usize>, header: Vec<String>, rows: Vec<Vec<String>> },
     /// Right-aligned lines (a signature at the end of a letter).
     Right(Vec<String>),
+    /// A chart: a PNG drawn by `reports::charts`, centred, about 13 cm wide.
+    Chart(Vec<u8>),
     Space,
 }
 
@@ -93,7 +95,7 @@ impl Doc {
                 }),
                 Block::Table { header, rows, .. } => header.iter().chain(rows.iter().flatten()).for_each(|c| s.push_str(c)),
                 Block::Right(lines) => lines.iter().for_each(|l| s.push_str(l)),
-                Block::Space => {}
+                Block::Chart(_) | Block::Space => {}
             }
         }
         s
@@ -275,6 +277,12 @@ fn layout(doc: &Doc, cache: &genpdf::fonts::FontCache) -> Result<LinearLayout, P
                 for l in lines_ {
                     col.push(text_block(l, body, cache, TEXT_WIDTH, 0, Alignment::Right));
                 }
+            }
+            Block::Chart(png) => {
+                let image = genpdf::elements::Image::from_reader(std::io::Cursor::new(png)).map_err(|e| PdfError::Render(e.to_string()))?;
+                col.push(Break::new(0.3));
+                col.push(image.with_alignment(Alignment::Center));
+                col.push(Break::new(0.3));
             }
             Block::Space => col.push(Break::new(1.0)),
         }

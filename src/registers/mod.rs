@@ -121,7 +121,20 @@ fn money_number(m: Money) -> f64 {
 /// file as they are written (constant memory), so a long register does not sit in memory
 /// twice.
 pub fn xlsx(r: &Register) -> Result<Vec<u8>, XlsxError> {
+    workbook(&[r])
+}
+
+/// Several registers as the sheets of one workbook (the county report), each laid out
+/// as `xlsx` lays out one.
+pub fn workbook(sheets: &[&Register]) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
+    for r in sheets {
+        sheet(&mut wb, r)?;
+    }
+    wb.save_to_buffer()
+}
+
+fn sheet(wb: &mut Workbook, r: &Register) -> Result<(), XlsxError> {
     let title_f = Format::new().set_bold().set_font_size(14);
     let head = Format::new().set_bold().set_background_color("#F2F2F2").set_border(FormatBorder::Thin).set_align(FormatAlign::Center).set_text_wrap();
     let text = Format::new().set_border(FormatBorder::Thin).set_text_wrap();
@@ -168,7 +181,7 @@ pub fn xlsx(r: &Register) -> Result<Vec<u8>, XlsxError> {
             None => ws.write_blank(row, c as u16, &total_text)?,
         };
     }
-    wb.save_to_buffer()
+    Ok(())
 }
 
 /// Excel refuses sheet names over 31 characters or with `[]:*?/\`.

@@ -21,4 +21,5 @@ mod orgs;
 mod pages;
 mod paging;
 mod registers;
+mod reports;
 mod screening;

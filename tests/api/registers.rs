@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{assert_error, spawn_app, TestApp};
 
-async fn demo_cases(app: &TestApp) {
+pub async fn demo_cases(app: &TestApp) {
     let templates = zhunru::contracts::template::load_embedded().unwrap();
     zhunru::demo::load_cases(&app.db, &templates).await.unwrap();
 }
@@ -27,7 +27,7 @@ fn cells(xlsx: Vec<u8>) -> Vec<Vec<Data>> {
     wb.worksheet_range(&name).unwrap().rows().map(|r| r.to_vec()).collect()
 }
 
-fn fen(d: &Data) -> i64 {
+pub fn fen(d: &Data) -> i64 {
     match d {
         Data::Float(f) => (f * 100.0).round() as i64,
         Data::Int(i) => i * 100,
@@ -36,13 +36,13 @@ fn fen(d: &Data) -> i64 {
     }
 }
 
-fn fen_of(s: &Value) -> i64 {
+pub fn fen_of(s: &Value) -> i64 {
     let s = s.as_str().unwrap();
     let (y, f) = s.split_once('.').unwrap();
     y.parse::<i64>().unwrap() * 100 + f.parse::<i64>().unwrap()
 }
 
-fn text(d: &Data) -> String {
+pub fn text(d: &Data) -> String {
     match d {
         Data::String(s) => s.clone(),
         Data::Empty => String::new(),
