@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use entity::{admission, admission_event, admission_target, notice, organisation, screening_decision, violation_report};
 use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{PaginatorTrait, 
+use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select, Set,
     TransactionTrait,
 };
@@ -917,81 +917,6 @@ pub async fn notices(db: &impl ConnectionTrait, county_id: i64) -> AppResult<Vec
 /// A page of a county's notices, newest first.
 pub async fn notices_page(db: &impl ConnectionTrait, county_id: i64, req: PageReq) -> AppResult<Page<notice::Model>> {
     page::fetch(db, in_county::<notice::Entity>(county_id), notice::Column::Id, req, |n| n.id).await
-}
-
-/// A line of a home page's to-do list.
-pub struct Todo {
-    pub label: &'static str,
-    pub count: usize,
-    pub href: &'static str,
-}
-
-/// What waits for the caller, by role: the home page's to-do list.
-/// The caller's applications counted by what the to-do list asks of them: status, entered
-/// or not, past the approval deadline or not. One grouped query, however long the history.
-#[derive(Debug, Clone, Copy)]
-struct Tally {
-    status: Status,
-    entered: bool,
-    late: bool,
-    n: usize,
-}
-
-async fn tallies(db: &impl ConnectionTrait, caller: &Caller, today: chrono::NaiveDate) -> AppResult<Vec<Tally>> {
-    let entered = Expr::cust("CASE WHEN entered_at IS NULL THEN 0 ELSE 1 END");
-    // A date formatted by chrono: no user text reaches the SQL.
-    let late = Expr::cust(format!("CASE WHEN approval_deadline < '{}' THEN 1 ELSE 0 END", today.format("%Y-%m-%d")));
-    let rows: Vec<(String, i32, i32, i64)> = visible(caller)
-        .select_only()
-        .column(admission::Column::Status)
-        .column_as(entered.clone(), "entered")
-        .column_as(late.clone(), "late")
-        .column_as(admission::Column::Id.count(), "n")
-        .group_by(admission::Column::Status)
-        .group_by(entered)
-        .group_by(late)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|(s, e, l, n)| Tally { status: Status::parse(&s).unwrap_or(Status::Draft), entered: e == 1, late: l == 1, n: n as usize }).collect())
-}
-
-pub async fn todos(db: &impl ConnectionTrait, caller: &Caller) -> AppResult<Vec<Todo>> {
-    let today = Utc::now().date_naive();
-    let tallies = tallies(db, caller, today).await?;
-    let count = |f: &dyn Fn(&Tally) -> bool| tallies.iter().filter(|a| f(a)).map(|a| a.n).sum::<usize>();
-    let is = |a: &Tally, s: &[Status]| s.contains(&a.status);
-    // `super::overdue` asks "is the deadline before today"; the tally has the answer.
-    let overdue = |a: &Tally| super::overdue(a.status, a.late.then_some(today - chrono::Days::new(1)), today);
-    let open_reports = visible_reports(caller).filter(violation_report::Column::Status.eq(ReportStatus::Reported.as_str())).count(db).await? as usize;
-    let t = |label, count, href| Todo { label, count, href };
-    Ok(match caller.role {
-        Role::Department => vec![
-            t("草稿待提交", count(&|a| is(a, &[Status::Draft])), "/admissions"),
-            t("审核审批中", count(&|a| is(a, &[Status::Submitted, Status::EnteredPendingApproval, Status::Reviewed])), "/admissions"),
-            t("已准入待实施", count(&|a| is(a, &[Status::Admitted])), "/admissions"),
-            t("被报告擅自下沉", open_reports, "/reports"),
-        ],
-        Role::Reviewer => vec![
-            t("待初审", count(&|a| is(a, &[Status::Submitted, Status::EnteredPendingApproval])), "/admissions"),
-            t("逾期未批的先进后批事项", count(&overdue), "/admissions"),
-            t("待处理的擅自下沉报告", open_reports, "/reports"),
-        ],
-        Role::Approver => vec![
-            t("待审批", count(&|a| is(a, &[Status::Reviewed])), "/admissions"),
-            t("逾期未批的先进后批事项", count(&overdue), "/admissions"),
-        ],
-        Role::Community => vec![
-            t("在本社区的准入事项", count(&|a| super::in_communities(a.status, a.entered)), "/admissions"),
-            t("待处理的报告", open_reports, "/reports"),
-        ],
-        Role::Finance | Role::Supervisor => vec![
-            t("已准入事项", count(&|a| a.status.is_admitted()), "/admissions/assessment"),
-            t("逾期未批的先进后批事项", count(&overdue), "/admissions"),
-            t("待处理的擅自下沉报告", open_reports, "/reports"),
-        ],
-        Role::Admin => vec![],
-    })
 }
 
 /// Changes an admission's status from `from` (guarded, so a concurrent step cannot also

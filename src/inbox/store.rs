@@ -130,7 +130,7 @@ async fn contracts(db: &impl ConnectionTrait, caller: &Caller, today: NaiveDate,
                 if mine.is_none() {
                     let what = if v.version == 1 { "签署合同" } else { "签署合同变更" };
                     // The version is part of the id: a new amendment is new work.
-                    out.push(Item { id: format!("sign-{}-{}", c.id, v.version), ..Item::new(Kind::Sign, c.id, format!("{what}：{}（{} 元）", c.number, crate::money::Money::from_fen(v.amount_fen).grouped()), link(c.id)) });
+                    out.push(Item { id: format!("sign-{}-{}", c.id, v.version), ..Item::new(Kind::Sign, c.id, format!("{what}：{}（{}）", c.number, crate::money::Money::from_fen(v.amount_fen).grouped()), link(c.id)) });
                 }
             }
         }
@@ -166,7 +166,7 @@ async fn contracts(db: &impl ConnectionTrait, caller: &Caller, today: NaiveDate,
         for p in payments.iter().filter(|p| p.status == "paid") {
             let number = cs.get(&p.contract_id).map(|c| c.number.as_str()).unwrap_or_default();
             let due = plus(p.paid_at.date_naive(), CONFIRM_DAYS);
-            let title = format!("确认收款：{number} {} 元", crate::money::Money::from_fen(p.amount_fen).grouped());
+            let title = format!("确认收款：{number} {}", crate::money::Money::from_fen(p.amount_fen).grouped());
             out.push(Item::due(Kind::Confirm, p.id, &title, link(p.contract_id), due, today));
         }
     }
@@ -231,7 +231,7 @@ async fn pay_items(
         let left = m.amount_fen - paid.get(&(m.contract_id, m.key)).copied().unwrap_or(0);
         let releasable = m.clause_id.is_none_or(|k| number_of.get(&k).is_some_and(|n| accepted.contains(n)));
         if left > 0 && releasable {
-            let title = format!("拨付：{} 第{}期 {} 元", c.number, m.seq, crate::money::Money::from_fen(left).grouped());
+            let title = format!("拨付：{} 第{}期 {}", c.number, m.seq, crate::money::Money::from_fen(left).grouped());
             out.push(Item::due(Kind::Pay, m.id, &title, format!("/contracts/{}", c.id), m.due, today));
         }
     }

@@ -156,7 +156,7 @@ fn snapshot(facts: &ContractFacts, ctx: &Ctx, ocid: &str, at: DateTime<Utc>, e: 
                 "id": format!("amendment-{}", a.version),
                 "date": signed_at(a).map(instant),
                 "rationale": if a.rationale.is_empty() { a.rationale_label.to_string() } else { format!("{}：{}", a.rationale_label, a.rationale) },
-                "description": format!("第{}版：金额 {} 元，期限 {} 至 {}", a.version, a.amount.grouped(), a.period_start, a.period_end),
+                "description": format!("第{}版：金额 {}，期限 {} 至 {}", a.version, a.amount.grouped(), a.period_start, a.period_end),
             });
             if let Some(r) = release_of(a.version) {
                 m["releaseID"] = json!(r);
@@ -178,7 +178,7 @@ fn snapshot(facts: &ContractFacts, ctx: &Ctx, ocid: &str, at: DateTime<Utc>, e: 
             let status = if got >= m.amount.fen() && got > 0 { "met" } else if got > 0 { "partiallyMet" } else { "scheduled" };
             let mut out = json!({
                 "id": format!("instalment-{key}"),
-                "title": format!("第{}期付款 {} 元", i + 1, m.amount.grouped()),
+                "title": format!("第{}期付款 {}", i + 1, m.amount.grouped()),
                 "type": "payment",
                 "dueDate": day(m.due, true),
                 "status": status,

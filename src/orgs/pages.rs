@@ -135,7 +135,14 @@ struct HomePage {
     colleagues: Vec<user::Model>,
     county_orgs: usize,
     communities: usize,
-    todos: Vec<crate::admission::store::Todo>,
+    dashboard: crate::reports::dashboard::Dashboard,
+    /// The dashboard's charts as SVG, drawn on the server.
+    charts: Vec<String>,
+    /// The most urgent inbox items.
+    items: Vec<crate::inbox::Item>,
+    /// The caller may download the county report.
+    county_report: bool,
+    today: chrono::NaiveDate,
 }
 
 impl HomePage {
@@ -150,6 +157,11 @@ async fn home(State(st): State<AppState>, caller: Caller) -> PageResult {
     let org = orgs.iter().find(|o| o.id == caller.org_id).cloned().ok_or_else(AppError::not_found)?;
     let colleagues = store::users_of_org(&st.db, &caller, caller.org_id).await?;
     let communities = orgs.iter().filter(|o| o.kind == OrgKind::Community.as_str()).count();
+    let today = st.clock.today();
+    let dashboard = crate::reports::dashboard::build(&st.db, &caller, today).await?;
+    let charts = crate::reports::dashboard::charts(&dashboard).iter().map(crate::reports::charts::svg).collect::<Result<Vec<_>, _>>().map_err(AppError::internal)?;
+    let mut items = crate::inbox::store::items(&st.db, &caller, today).await?;
+    items.truncate(8);
     let page = HomePage {
         layout: Layout::for_caller(&st, &caller, format!("{}工作台", caller.role.label())).await?,
         role: caller.role,
@@ -157,7 +169,11 @@ async fn home(State(st): State<AppState>, caller: Caller) -> PageResult {
         colleagues,
         county_orgs: orgs.len(),
         communities,
-        todos: crate::admission::store::todos(&st.db, &caller).await?,
+        dashboard,
+        charts,
+        items,
+        county_report: crate::reports::api::COUNTY_READERS.contains(&caller.role),
+        today,
     };
     render(StatusCode::OK, &page)
 }

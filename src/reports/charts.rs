@@ -63,10 +63,12 @@ fn layers(c: &BarChart) -> Vec<(String, RGBColor, Vec<f64>)> {
     out
 }
 
-fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &BarChart, px: f64) -> Result<(), String> {
+/// `px`: pixels per unit of the layout; `text`: how much larger the text is drawn (a page
+/// shows the SVG shrunk to a card, a PDF prints the bitmap at full width).
+fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &BarChart, px: f64, text: f64) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(e)?;
-    let font = |size: f64| ("sans-serif", size * px).into_font();
+    let font = |size: f64| ("sans-serif", size * px * text).into_font();
     let s = |v: f64| (v * px) as u32;
     let n = c.categories.len();
     if n == 0 {
@@ -79,8 +81,8 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &BarChart, px: f64
     let mut chart = ChartBuilder::on(root)
         .caption(&c.title, font(15.0))
         .margin(s(8.0))
-        .x_label_area_size(s(28.0))
-        .y_label_area_size(s(52.0))
+        .x_label_area_size(s(28.0 * text))
+        .y_label_area_size(s(52.0 * text))
         .build_cartesian_2d((0..n as i32 - 1).into_segmented(), 0f64..top)
         .map_err(e)?;
     let names: Vec<String> = c.categories.iter().map(|x| short(x)).collect();
@@ -130,7 +132,7 @@ pub fn svg(c: &BarChart) -> Result<String, String> {
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, SVG_SIZE).into_drawing_area();
-        draw(&root, c, 1.0)?;
+        draw(&root, c, 1.0, 1.35)?;
     }
     Ok(out)
 }
@@ -143,7 +145,7 @@ pub fn png(c: &BarChart) -> Result<Vec<u8>, String> {
     let mut rgb = vec![255u8; (w * h * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
-        draw(&root, c, PX)?;
+        draw(&root, c, PX, 1.0)?;
     }
     let mut out = Vec::new();
     {

@@ -399,12 +399,12 @@ impl CountyReport {
         let (n, amount) = self.contracts.values().fold((0, Money::from_fen(0)), |(n, a), (k, m)| (n + k, plus(a, *m)));
         let p = Self::paid_total(&self.paid_by_department);
         b.push(Block::Paragraph(format!(
-            "报告期内签订购买服务合同{}份，金额{}元；拨付经费{}元，其中社区已确认到账{}元、待确认{}元、有异议{}元。",
+            "报告期内签订购买服务合同{}份，金额{}；拨付经费{}，其中社区已确认到账{}、待确认{}、有异议{}。",
             n, amount.grouped(), p.paid.grouped(), p.confirmed.grouped(), p.unconfirmed.grouped(), p.disputed.grouped()
         )));
         b.push(Block::Table {
             weights: vec![4, 2, 3],
-            header: vec!["部门".into(), "合同数".into(), "合同金额（元）".into()],
+            header: vec!["部门".into(), "合同数".into(), "合同金额".into()],
             rows: self.contracts.iter().map(|(d, (k, m))| vec![d.clone(), k.to_string(), m.grouped()]).collect(),
         });
         b.push(Block::Paragraph(format!("{}年度各部门预算与执行（截至报告日）：", self.to.year())));
@@ -414,7 +414,7 @@ impl CountyReport {
             rows: self.departments.iter().map(|d| vec![d.department.clone(), d.budget.grouped(), d.committed.grouped(), d.disbursed.grouped(), d.confirmed.grouped()]).collect(),
         });
         b.push(Block::Chart(charts[2].clone()));
-        b.push(Block::Paragraph("报告期内各社区收到的经费（元）：".into()));
+        b.push(Block::Paragraph("报告期内各社区收到的经费：".into()));
         b.push(Block::Table {
             weights: vec![4, 3, 3, 3, 3],
             header: vec!["社区".into(), "已拨付".into(), "已确认".into(), "待确认".into(), "有异议".into()],

@@ -4,6 +4,7 @@ pub mod api;
 pub mod charts;
 pub mod county;
 pub mod dashboard;
+pub mod pages;
 
 use crate::money::Money;
 

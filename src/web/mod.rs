@@ -27,6 +27,8 @@ pub struct NavUser {
     pub display_name: String,
     pub role: Role,
     pub org_name: String,
+    /// Unread items in the user's inbox (the header's badge).
+    pub unread: usize,
 }
 
 impl NavUser {
@@ -44,9 +46,10 @@ impl NavUser {
 impl Layout {
     pub async fn for_caller(st: &AppState, caller: &Caller, title: impl Into<String>) -> Result<Layout, PageError> {
         let org = crate::orgs::store::find_org(&st.db, caller.county_id, caller.org_id).await?;
+        let unread = crate::inbox::store::items(&st.db, caller, st.clock.today()).await?.iter().filter(|i| !i.read).count();
         Ok(Layout {
             title: title.into(),
-            user: Some(NavUser { display_name: caller.display_name.clone(), role: caller.role, org_name: org.name }),
+            user: Some(NavUser { display_name: caller.display_name.clone(), role: caller.role, org_name: org.name, unread }),
         })
     }
 }
@@ -211,6 +214,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(crate::screening::pages::routes())
         .merge(crate::audit::pages::routes())
         .merge(crate::registers::pages::routes())
+        .merge(crate::reports::pages::routes())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), authenticate_page));
     Router::new()
         .merge(crate::orgs::pages::public_routes())

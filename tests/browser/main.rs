@@ -506,3 +506,61 @@ async fn a_disguised_task_is_caught_as_it_is_typed_and_the_reviewer_overrides_a_
     assert!(c.find(Locator::Css("#finding-decisions")).await.is_err(), "nothing left to decide");
     b.client.close().await.unwrap();
 }
+
+/// Fetches `path` with the page's own session (what a click on a download link sends) and
+/// returns its status, content type and size.
+async fn download(c: &Client, path: &str) -> (u64, String, u64) {
+    let script = "const [path, done] = arguments; fetch(path, {credentials: 'same-origin'}).then(async r => { const b = await r.arrayBuffer(); done([r.status, r.headers.get('content-type') || '', b.byteLength]); }).catch(e => done([0, String(e), 0]));";
+    let v = c.execute_async(script, vec![json!(path)]).await.unwrap();
+    (v[0].as_u64().unwrap(), v[1].as_str().unwrap().to_string(), v[2].as_u64().unwrap())
+}
+
+#[tokio::test]
+async fn each_roles_dashboard_shows_its_charts_and_inbox_and_the_files_download() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    zhunru::demo::load_cases(&app.db, &zhunru::contracts::template::load_embedded().unwrap()).await.unwrap();
+    let c = &b.client;
+    for who in ["minzheng", "lingdao", "caizheng", "shijian", "xingfu", "ducha"] {
+        log_in(c, &app, who, PASSWORD).await;
+        c.wait().for_element(Locator::Css("#home-title")).await.unwrap();
+        // Charts drawn on the server: inline SVG, no script needed.
+        let charts = c.find_all(Locator::Css("#charts figure.chart svg")).await.unwrap();
+        assert!(charts.len() >= 4, "{who}: {} charts", charts.len());
+        let figures = c.find(Locator::Css("#figures")).await.unwrap().text().await.unwrap();
+        assert!(figures.contains("已拨付"), "{who}: {figures}");
+        if who == "caizheng" || who == "xingfu" {
+            // The demo leaves work for both: payments due, receipts to confirm.
+            let badge: u64 = c.find(Locator::Css("#unread")).await.unwrap().text().await.unwrap().parse().unwrap();
+            assert!(badge > 0, "{who}");
+            c.find(Locator::Css("#inbox-link")).await.unwrap().click().await.unwrap();
+            let rows = c.wait().for_element(Locator::Css("#inbox tbody tr.unread")).await.unwrap();
+            rows.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
+            c.wait().for_element(Locator::Css("#inbox")).await.unwrap();
+            let now: u64 = match c.find(Locator::Css("#unread")).await {
+                Ok(e) => e.text().await.unwrap().parse().unwrap(),
+                Err(_) => 0,
+            };
+            assert_eq!(now, badge - 1, "{who}: marking one read lowers the badge");
+            c.goto(&app.url("/")).await.unwrap();
+        }
+        let (status, kind, size) = download(c, "/registers/contracts").await;
+        assert_eq!((status, kind.contains("spreadsheetml")), (200, true), "{who}: register");
+        assert!(size > 1000);
+        let report = c.find(Locator::Css("#county-report-download")).await;
+        if ["minzheng", "lingdao", "caizheng", "ducha"].contains(&who) {
+            report.unwrap();
+            let (status, kind, size) = download(c, "/county-report?format=pdf").await;
+            assert_eq!((status, kind.as_str()), (200, "application/pdf"), "{who}: report");
+            assert!(size > 10_000, "{who}: a PDF with charts ({size} bytes)");
+            let (status, kind, _) = download(c, "/county-report?format=xlsx").await;
+            assert_eq!((status, kind.contains("spreadsheetml")), (200, true));
+        } else {
+            assert!(report.is_err(), "{who} has no county report form");
+            assert_eq!(download(c, "/county-report").await.0, 403, "{who}");
+        }
+        c.find(Locator::Css("form[action='/logout'] button")).await.unwrap().click().await.unwrap();
+        c.wait().for_element(Locator::Css("#login-submit")).await.unwrap();
+    }
+    b.client.close().await.unwrap();
+}
