@@ -159,7 +159,7 @@ async fn home(State(st): State<AppState>, caller: Caller) -> PageResult {
     let communities = orgs.iter().filter(|o| o.kind == OrgKind::Community.as_str()).count();
     let today = st.clock.today();
     let dashboard = crate::reports::dashboard::build(&st.db, &caller, today).await?;
-    let charts = crate::reports::dashboard::charts(&dashboard).iter().map(crate::reports::charts::svg).collect::<Result<Vec<_>, _>>().map_err(AppError::internal)?;
+    let charts = crate::reports::dashboard::charts(&dashboard).iter().map(crate::reports::charts::inline_svg).collect::<Result<Vec<_>, _>>().map_err(AppError::internal)?;
     let mut items = crate::inbox::store::items(&st.db, &caller, today).await?;
     items.truncate(8);
     let page = HomePage {

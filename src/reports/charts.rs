@@ -137,6 +137,11 @@ pub fn svg(c: &BarChart) -> Result<String, String> {
     Ok(out)
 }
 
+/// The chart as an `<svg>` element to put inside a page (HTML needs no namespace).
+pub fn inline_svg(c: &BarChart) -> Result<String, String> {
+    Ok(svg(c)?.replacen(r#" xmlns="http://www.w3.org/2000/svg""#, "", 1))
+}
+
 /// The chart as a PNG for print: 2.5 times the page's size (about 300 dpi at 13 cm).
 pub fn png(c: &BarChart) -> Result<Vec<u8>, String> {
     register_font();

@@ -559,20 +559,24 @@ async fn home_pages_list_what_waits_for_each_role() {
         let e = rest.find("</strong>")?;
         Some(rest[s..e].to_string())
     };
-    let html = app.page_login("minzheng").await.get(app.url("/")).send().await.unwrap().text().await.unwrap();
-    assert_eq!(todo(&html, "待初审").as_deref(), Some("1"));
-    let html = app.page_login("lingdao").await.get(app.url("/")).send().await.unwrap().text().await.unwrap();
-    assert_eq!(todo(&html, "待审批").as_deref(), Some("0"));
-    review_and_decide(&app, a["id"].as_i64().unwrap(), "approve").await;
-    let html = app.page_login("xingfu").await.get(app.url("/")).send().await.unwrap().text().await.unwrap();
-    assert_eq!(todo(&html, "在本社区的准入事项").as_deref(), Some("1"));
-    let html = app.page_login("shijian").await.get(app.url("/")).send().await.unwrap().text().await.unwrap();
-    assert_eq!(todo(&html, "已准入待实施").as_deref(), Some("1"));
+    let home = |who: &'static str| {
+        let app = &app;
+        async move { app.page_login(who).await.get(app.url("/")).send().await.unwrap().text().await.unwrap() }
+    };
+    assert_eq!(todo(&home("minzheng").await, "待初审的申请").as_deref(), Some("1"));
+    assert_eq!(todo(&home("lingdao").await, "待审批的申请"), None, "nothing to decide yet");
+    let id = a["id"].as_i64().unwrap();
+    app.post(&format!("/api/v1/admissions/{id}/review"), &app.token("minzheng").await, json!({"opinion": "approve", "comment": "同意"})).await;
+    assert_eq!(todo(&home("minzheng").await, "待初审的申请"), None, "reviewed: done");
+    let html = home("lingdao").await;
+    assert_eq!(todo(&html, "待审批的申请").as_deref(), Some("1"));
+    assert!(html.contains(&format!("href=\"/admissions/{id}\">审批：")), "the item links to its application");
+    app.post(&format!("/api/v1/admissions/{id}/decide"), &app.token("lingdao").await, json!({"decision": "approve", "comment": "同意"})).await;
+    assert_eq!(todo(&home("lingdao").await, "待审批的申请"), None);
 }
 
-/// The to-do counts come from one grouped query: an emergency entry past its deadline
-/// counts as overdue for civil affairs and the supervisor, one before it does not, and
-/// the finance bureau counts admitted tasks, finished ones included.
+/// Emergency entries near or past their approval deadline are the reviewer's urgent work
+/// and the supervisor's and the department's concern, flagged on their home pages.
 #[tokio::test]
 async fn home_page_counts_overdue_emergency_entries() {
     use sea_orm::sea_query::Expr;
@@ -580,8 +584,9 @@ async fn home_page_counts_overdue_emergency_entries() {
     let app = spawn_app().await;
     let late = crate::lifecycle::emergency(&app, "1000.00").await;
     let on_time = crate::lifecycle::emergency(&app, "1000.00").await;
+    let calm = crate::lifecycle::emergency(&app, "1000.00").await;
     let today = chrono::Utc::now().date_naive();
-    for (id, deadline) in [(late, today - chrono::Duration::days(1)), (on_time, today + chrono::Duration::days(3))] {
+    for (id, deadline) in [(late, today - chrono::Duration::days(1)), (on_time, today + chrono::Duration::days(3)), (calm, today + chrono::Duration::days(10))] {
         entity::admission::Entity::update_many()
             .col_expr(entity::admission::Column::ApprovalDeadline, Expr::value(deadline))
             .filter(entity::admission::Column::Id.eq(id))
@@ -594,12 +599,12 @@ async fn home_page_counts_overdue_emergency_entries() {
         let rest = &html[i..];
         Some(rest[rest.find("<strong>")? + 8..rest.find("</strong>")?].to_string())
     };
-    for who in ["minzheng", "ducha"] {
+    for who in ["ducha", "shijian"] {
         let html = app.page_login(who).await.get(app.url("/")).send().await.unwrap().text().await.unwrap();
-        assert_eq!(todo(&html, "逾期未批的先进后批事项").as_deref(), Some("1"), "{who}");
+        assert_eq!(todo(&html, "先进后批临近或超过审批期限").as_deref(), Some("2"), "{who}: the late one and the one due in three days");
     }
     let html = app.page_login("minzheng").await.get(app.url("/")).send().await.unwrap().text().await.unwrap();
-    assert_eq!(todo(&html, "待初审").as_deref(), Some("2"), "both wait for review");
-    let html = app.page_login("xingfu").await.get(app.url("/")).send().await.unwrap().text().await.unwrap();
-    assert_eq!(todo(&html, "在本社区的准入事项").as_deref(), Some("2"), "entered first, both in the community");
+    assert_eq!(todo(&html, "待初审的申请").as_deref(), Some("3"), "all wait for review");
+    assert_eq!(html.matches("【已逾期】").count(), 1, "the late one is flagged");
+    assert_eq!(html.matches("【即将到期】").count(), 1);
 }
