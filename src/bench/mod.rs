@@ -262,6 +262,10 @@ async fn one_scale(o: &Options, store: &Store, label: &str, scale: Scale, rng: &
     reads.insert("contract_view".into(), stats_json(&drive::drive(o.clients, o.reads, limit, by_id("")).await));
     reads.insert("contract_funds".into(), stats_json(&drive::drive(o.clients, o.reads, limit, by_id("/funds")).await));
     reads.insert("funds_summary".into(), stats_json(&drive::drive(o.clients, o.reads, limit, get("/api/v1/funds/summary".into(), tokens[0].clone())).await));
+    // Every page computes the caller's inbox for the header's badge; the home page also the
+    // dashboard. The finance bureau's inbox reads the most (every instalment due).
+    reads.insert("inbox".into(), stats_json(&drive::drive(o.clients, o.reads, limit, get("/api/v1/inbox".into(), tokens[0].clone())).await));
+    reads.insert("dashboard".into(), stats_json(&drive::drive(o.clients, o.reads, limit, get("/api/v1/dashboard".into(), tokens[0].clone())).await));
 
     // Lists: the first page, and the page `deep_pages` down following next_cursor.
     let list_clients = o.clients.min(8);

@@ -158,12 +158,16 @@ struct ReceiptForm {
     action: String,
     #[serde(default)]
     reason: String,
+    /// `home`: back to the home page's list of payments to confirm.
+    #[serde(default)]
+    back: String,
 }
 
 async fn receipt(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, Form(f): Form<ReceiptForm>) -> PageResult {
     let d = store::find_disbursement(&st.db, &caller, id).await?;
     let dispute = (f.action == "dispute").then_some(f.reason.as_str());
     match store::receipt(&st.db, &caller, id, dispute).await {
+        Ok(_) if f.back == "home" => Ok(Redirect::to("/?done=receipt").into_response()),
         Ok(_) => Ok(Redirect::to(&format!("/contracts/{}?done=receipt", d.contract_id)).into_response()),
         Err(e) => detail_render(&st, &caller, d.contract_id, StatusCode::UNPROCESSABLE_ENTITY, form_errors(e)?, None).await,
     }

@@ -143,6 +143,9 @@ struct HomePage {
     /// The caller may download the county report.
     county_report: bool,
     today: chrono::NaiveDate,
+    /// A community's payments to confirm, each confirmed or disputed from here.
+    receipts: Vec<crate::funds::store::PaymentRow>,
+    done: bool,
 }
 
 impl HomePage {
@@ -152,7 +155,12 @@ impl HomePage {
 }
 
 /// Each role's home page: who I am, what my role does, my organisation.
-async fn home(State(st): State<AppState>, caller: Caller) -> PageResult {
+#[derive(Deserialize)]
+struct HomeQuery {
+    done: Option<String>,
+}
+
+async fn home(State(st): State<AppState>, caller: Caller, Query(q): Query<HomeQuery>) -> PageResult {
     let orgs = store::list_orgs(&st.db, caller.county_id).await?;
     let org = orgs.iter().find(|o| o.id == caller.org_id).cloned().ok_or_else(AppError::not_found)?;
     let colleagues = store::users_of_org(&st.db, &caller, caller.org_id).await?;
@@ -162,6 +170,8 @@ async fn home(State(st): State<AppState>, caller: Caller) -> PageResult {
     let charts = crate::reports::dashboard::charts(&dashboard).iter().map(crate::reports::charts::inline_svg).collect::<Result<Vec<_>, _>>().map_err(AppError::internal)?;
     let mut items = crate::inbox::store::items(&st.db, &caller, today).await?;
     items.truncate(8);
+    // Every paid payment is "unconfirmed for more than 0 days".
+    let receipts = if caller.role == Role::Community { crate::funds::store::overview(&st.db, &caller, 0).await?.unconfirmed } else { Vec::new() };
     let page = HomePage {
         layout: Layout::for_caller(&st, &caller, format!("{}工作台", caller.role.label())).await?,
         role: caller.role,
@@ -174,6 +184,8 @@ async fn home(State(st): State<AppState>, caller: Caller) -> PageResult {
         items,
         county_report: crate::reports::api::COUNTY_READERS.contains(&caller.role),
         today,
+        receipts,
+        done: q.done.as_deref() == Some("receipt"),
     };
     render(StatusCode::OK, &page)
 }

@@ -27,6 +27,16 @@ struct Browser {
 /// Starts chromedriver and a headless Chromium session, or `None` (with a message) when
 /// this machine has no Chromium.
 async fn browser() -> Option<Browser> {
+    browser_with(None).await
+}
+
+/// A phone: Chromium's mobile emulation at 390 × 844 CSS pixels (issue 16).
+async fn phone() -> Option<Browser> {
+    browser_with(Some(json!({"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 3.0, "touch": true, "mobile": true},
+        "userAgent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Mobile Safari/537.36"}))).await
+}
+
+async fn browser_with(mobile: Option<serde_json::Value>) -> Option<Browser> {
     let chromium = find("ZHUNRU_CHROMIUM", &["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]);
     let driver = find("ZHUNRU_CHROMEDRIVER", &["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]);
     let (Some(chromium), Some(driver)) = (chromium, driver) else {
@@ -55,6 +65,10 @@ async fn browser() -> Option<Browser> {
                      "--disable-sync", "--lang=zh-CN", format!("--user-data-dir={}", profile.path().display())]
         }
     });
+    let mut caps = caps;
+    if let Some(m) = mobile {
+        caps["goog:chromeOptions"]["mobileEmulation"] = m;
+    }
     let mut builder = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
     builder.capabilities(caps.as_object().unwrap().clone());
     let url = format!("http://127.0.0.1:{port}");
@@ -562,5 +576,76 @@ async fn each_roles_dashboard_shows_its_charts_and_inbox_and_the_files_download(
         c.find(Locator::Css("form[action='/logout'] button")).await.unwrap().click().await.unwrap();
         c.wait().for_element(Locator::Css("#login-submit")).await.unwrap();
     }
+    b.client.close().await.unwrap();
+}
+
+/// How far the page is wider than the screen (0: no horizontal scrolling).
+async fn overflow(c: &Client) -> i64 {
+    let v = c.execute("return document.documentElement.scrollWidth - window.innerWidth;", vec![]).await.unwrap();
+    v.as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn on_a_phone_the_community_confirms_and_disputes_from_its_home_page_and_no_page_scrolls_sideways() {
+    let Some(b) = phone().await else { return };
+    let app = spawn_app().await;
+    zhunru::demo::load_cases(&app.db, &zhunru::contracts::template::load_embedded().unwrap()).await.unwrap();
+    // Two payments of an advance to 幸福社区: one to confirm, one to dispute.
+    let a = admitted_task(&app, "企业摸底", "2026-03-01", "2026-04-30", "3000.00").await;
+    let contract = active_contract(&app, a, "short-term-task", "3000.00", json!({"scope": "辖区全部商户", "delivery_date": "2026-04-25"})).await;
+    let k: serde_json::Value = app.get(&format!("/api/v1/contracts/{contract}"), &app.token("shijian").await).await.json().await.unwrap();
+    let advance = k["milestones"].as_array().unwrap().iter().find(|m| m["clause_id"].is_null()).unwrap()["id"].clone();
+    let cz = app.token("caizheng").await;
+    for (key, amount) in [("phone-1", "400.00"), ("phone-2", "500.00")] {
+        let r = app.api.post(app.url("/api/v1/disbursements")).bearer_auth(&cz).header("Idempotency-Key", key)
+            .json(&json!({"contract_id": contract, "milestone_id": advance, "amount": amount})).send().await.unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::CREATED, "{}", r.text().await.unwrap());
+    }
+    let c = &b.client;
+    log_in(c, &app, "xingfu", PASSWORD).await;
+    c.wait().for_element(Locator::Css("#home-title")).await.unwrap();
+    let width = c.execute("return window.innerWidth;", vec![]).await.unwrap().as_i64().unwrap();
+    assert_eq!(width, 390, "emulated phone");
+    // The menu is behind a button; the unread count shows on it.
+    assert!(!c.find(Locator::Css("nav.menu")).await.unwrap().is_displayed().await.unwrap(), "menu folded");
+    c.find(Locator::Css("#menu-button")).await.unwrap().click().await.unwrap();
+    assert!(c.find(Locator::Css("nav.menu")).await.unwrap().is_displayed().await.unwrap(), "menu opens");
+
+    // Payments to confirm, on the home page: confirm one in a tap, dispute another.
+    let receipts = c.find_all(Locator::Css("#receipts li")).await.unwrap();
+    assert!(receipts.len() >= 2, "the demo leaves {} payments to confirm", receipts.len());
+    let first = receipts[0].attr("id").await.unwrap().unwrap();
+    c.find(Locator::Css(&format!("#{first} .receipt-confirm button"))).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("#receipt-done")).await.unwrap();
+    assert!(c.find(Locator::Css(&format!("#{first}"))).await.is_err(), "confirmed: gone from the list");
+    let second = c.find(Locator::Css("#receipts li")).await.unwrap().attr("id").await.unwrap().unwrap();
+    c.find(Locator::Css(&format!("#{second} summary"))).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css(&format!("#{second} .receipt-dispute input[name=reason]"))).await.unwrap().send_keys("金额与合同约定不符").await.unwrap();
+    c.find(Locator::Css(&format!("#{second} .receipt-dispute button"))).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("#receipt-done")).await.unwrap();
+    let id = |s: &str| s.trim_start_matches("receipt-").parse::<i64>().unwrap();
+    let paid = app.list("/api/v1/disbursements", &app.token("xingfu").await).await;
+    let status = |d: i64| paid.as_array().unwrap().iter().find(|p| p["id"] == d).unwrap()["status"].as_str().unwrap().to_string();
+    assert_eq!((status(id(&first)), status(id(&second))), ("confirmed".to_string(), "disputed".to_string()));
+
+    // Refusing unadmitted work is one tap from home.
+    c.find(Locator::Css("#refuse-work")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("#report-form")).await.unwrap();
+
+    // No page a community can open is wider than the phone.
+    let contract = app.list("/api/v1/contracts", &app.token("xingfu").await).await[0]["id"].as_i64().unwrap();
+    let admission = app.list("/api/v1/admissions", &app.token("xingfu").await).await[0]["id"].as_i64().unwrap();
+    let county = app.get("/api/v1/me", &app.token("xingfu").await).await.json::<serde_json::Value>().await.unwrap()["user"]["county_id"].as_i64().unwrap();
+    let pages = ["/".to_string(), "/inbox".into(), "/lists".into(), "/lists/versions".into(), "/admissions".into(), format!("/admissions/{admission}"), "/admissions/assessment".into(),
+        "/contracts".into(), format!("/contracts/{contract}"), "/funds".into(), "/reports".into(), "/screening".into(), "/password".into(), format!("/public/{county}/lists"), format!("/public/{county}/notices")];
+    let mut wide = Vec::new();
+    for p in &pages {
+        c.goto(&app.url(p)).await.unwrap();
+        let over = overflow(c).await;
+        if over > 0 {
+            wide.push(format!("{p}: {over}px too wide"));
+        }
+    }
+    assert!(wide.is_empty(), "pages wider than a 390px phone: {wide:#?}");
     b.client.close().await.unwrap();
 }
