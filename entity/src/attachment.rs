@@ -12,6 +12,9 @@ pub struct Model {
     pub content_type: String,
     pub size: i64,
     pub sha256: String,
+    /// A photo scaled down on arrival: the SHA-256 and size of the file as uploaded.
+    pub original_sha256: Option<String>,
+    pub original_size: Option<i64>,
     #[serde(skip)]
     pub data: Vec<u8>,
     pub created_at: DateTimeUtc,

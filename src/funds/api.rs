@@ -31,7 +31,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     let finance = OpenApiRouter::new().routes(routes!(put_budget)).routes(routes!(disburse));
     let upload = OpenApiRouter::new()
         .routes(routes!(attach))
-        .layer(axum::extract::DefaultBodyLimit::max(store::MAX_ATTACHMENT + 64 * 1024));
+        .layer(axum::extract::DefaultBodyLimit::max(super::photo::MAX_PHOTO + 64 * 1024));
     let community = OpenApiRouter::new()
         .routes(routes!(confirm))
         .routes(routes!(dispute))
@@ -312,9 +312,13 @@ pub struct AttachmentOut {
     pub content_type: String,
     pub size: i64,
     pub sha256: String,
+    /// A photo scaled down on arrival: the SHA-256 and size of the file as uploaded.
+    pub original_sha256: Option<String>,
+    pub original_size: Option<i64>,
 }
 
-/// Attaches a file (multipart field `file`: PDF, JPG, PNG, DOCX or XLSX, at most 5 MB).
+/// Attaches a file (multipart field `file`: PDF, JPG, PNG, DOCX or XLSX, at most 5 MB; a
+/// JPG or PNG photo up to 20 MB, stored scaled to 1600 pixels with its original's hash).
 #[utoipa::path(post, path = "/deliverables/{id}/attachments", tag = "funds", security(("bearer" = [])),
     request_body(content_type = "multipart/form-data", description = "file"),
     responses((status = 201, body = AttachmentOut), (status = 422, body = ErrorBody)))]
@@ -322,9 +326,10 @@ async fn attach(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>,
     while let Some(field) = mp.next_field().await.map_err(|e| AppError::invalid("file", format!("上传内容无法读取：{e}")))? {
         if field.name() == Some("file") {
             let name = field.file_name().unwrap_or("").to_string();
-            let data = field.bytes().await.map_err(|_| AppError::invalid("file", "附件不超过 5 MB"))?;
-            let a = store::attach(&st.db, &caller, id, &name, data.to_vec()).await?;
-            return Ok((StatusCode::CREATED, Json(AttachmentOut { id: a.id, filename: a.filename, content_type: a.content_type, size: a.size, sha256: a.sha256 })));
+            let data = field.bytes().await.map_err(|_| AppError::invalid("file", store::TOO_LARGE))?;
+            let upload = store::prepare_upload(&name, data.to_vec()).await?;
+            let a = store::attach(&st.db, &caller, id, upload).await?;
+            return Ok((StatusCode::CREATED, Json(AttachmentOut { id: a.id, filename: a.filename, content_type: a.content_type, size: a.size, sha256: a.sha256, original_sha256: a.original_sha256, original_size: a.original_size })));
         }
     }
     Err(AppError::invalid("file", "请选择附件"))

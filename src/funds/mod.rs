@@ -15,6 +15,7 @@
 //! confirmed ≤ disbursed.
 pub mod api;
 pub mod pages;
+pub mod photo;
 pub mod store;
 
 use std::collections::BTreeMap;

@@ -25,7 +25,7 @@ pub fn routes() -> Router<AppState> {
     let finance = Router::new().route("/contracts/{id}/pay", post(pay)).route("/funds/budget", post(set_budget));
     let community = Router::new().route("/disbursements/{id}/receipt", post(receipt)).route(
         "/contracts/{id}/deliverables",
-        post(submit_deliverable).layer(axum::extract::DefaultBodyLimit::max(store::MAX_ATTACHMENT + 256 * 1024)),
+        post(submit_deliverable).layer(axum::extract::DefaultBodyLimit::max(super::photo::MAX_PHOTO + 256 * 1024)),
     );
     let everyone = everyone.route("/attachments/{id}", get(download));
     let department = Router::new().route("/deliverables/{id}/decide", post(decide));
@@ -180,16 +180,17 @@ async fn download(State(st): State<AppState>, caller: Caller, Path(id): Path<i64
 }
 
 async fn submit_deliverable(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, mut mp: Multipart) -> PageResult {
-    let (mut clause_id, mut summary, mut file, mut unreadable) = (0i64, String::new(), None, false);
+    let (mut clause_id, mut summary, mut files, mut unreadable) = (0i64, String::new(), Vec::new(), false);
     loop {
         match mp.next_field().await {
             Ok(Some(field)) => match field.name().unwrap_or("") {
                 "clause_id" => clause_id = field.text().await.unwrap_or_default().trim().parse().unwrap_or(0),
                 "summary" => summary = field.text().await.unwrap_or_default(),
-                "file" => {
+                // "photo": the camera input on a phone; "file": any document.
+                "file" | "photo" => {
                     let name = field.file_name().unwrap_or("").to_string();
                     match field.bytes().await {
-                        Ok(data) if !name.is_empty() && !data.is_empty() => file = Some((name, data.to_vec())),
+                        Ok(data) if !name.is_empty() && !data.is_empty() => files.push((name, data.to_vec())),
                         Ok(_) => {}
                         Err(_) => unreadable = true,
                     }
@@ -206,14 +207,15 @@ async fn submit_deliverable(State(st): State<AppState>, caller: Caller, Path(id)
     let r = async {
         // The file is checked before anything is saved: no deliverable without its file.
         if unreadable {
-            return Err(AppError::invalid("file", "附件无法读取或超过 5 MB，请重新选择"));
+            return Err(AppError::invalid("file", format!("附件无法读取，请重新选择。{}", store::TOO_LARGE)));
         }
-        if let Some((name, data)) = &file {
-            store::check_attachment(name, data)?;
+        let mut uploads = Vec::new();
+        for (name, data) in files {
+            uploads.push(store::prepare_upload(&name, data).await?);
         }
         let d = store::submit_deliverable(&st.db, &caller, id, clause_id, &summary).await?;
-        if let Some((name, data)) = file {
-            store::attach(&st.db, &caller, d.id, &name, data).await?;
+        for upload in uploads {
+            store::attach(&st.db, &caller, d.id, upload).await?;
         }
         Ok::<_, AppError>(())
     }

@@ -742,6 +742,8 @@ pub async fn deliverables_of(db: &impl ConnectionTrait, county_id: i64, contract
 
 /// Attachments: at most 5 MB, of the kinds offices exchange; stored with their SHA-256.
 pub const MAX_ATTACHMENT: usize = 5 * 1024 * 1024;
+/// What a clerk reads when a file is empty or too large.
+pub const TOO_LARGE: &str = "附件须为非空文件：照片（JPG、PNG）不超过 20 MB，会自动缩小保存；其他文件不超过 5 MB";
 pub const ATTACHMENT_TYPES: [(&str, &str); 6] = [
     ("pdf", "application/pdf"),
     ("jpg", "image/jpeg"),
@@ -751,7 +753,25 @@ pub const ATTACHMENT_TYPES: [(&str, &str); 6] = [
     ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 ];
 
-pub async fn attach(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, deliverable_id: i64, filename: &str, data: Vec<u8>) -> AppResult<entity::attachment::Model> {
+/// An upload checked and made ready to store: its kind by name and content, its size,
+/// and a photo scaled down (on the blocking pool). Done before anything is saved, so a
+/// bad file leaves no deliverable without it.
+pub struct Upload {
+    pub filename: String,
+    pub content_type: &'static str,
+    pub stored: super::photo::Stored,
+}
+
+pub async fn prepare_upload(filename: &str, data: Vec<u8>) -> AppResult<Upload> {
+    let content_type = check_attachment(filename, &data)?;
+    let ext = filename.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    let stored = crate::platform::cpu::run(move || super::photo::prepare(&ext, data)).await?.map_err(|m| AppError::invalid("file", m))?;
+    // The last 200 characters of the name: the extension survives.
+    let filename: String = filename.chars().rev().take(200).collect::<Vec<_>>().into_iter().rev().collect();
+    Ok(Upload { filename, content_type, stored })
+}
+
+pub async fn attach(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, deliverable_id: i64, upload: Upload) -> AppResult<entity::attachment::Model> {
     let (d, c) = find_deliverable(db, caller, deliverable_id).await?;
     if caller.role != Role::Community || c.community_id != caller.org_id {
         return Err(AppError::forbidden());
@@ -759,18 +779,18 @@ pub async fn attach(db: &(impl ConnectionTrait + TransactionTrait), caller: &Cal
     if d.status != "submitted" {
         return Err(AppError::conflict("INVALID_STATE", "已验收的成果不能再添加附件"));
     }
-    let content_type = check_attachment(filename, &data)?;
-    let filename: String = filename.chars().rev().take(200).collect::<Vec<_>>().into_iter().rev().collect();
-    let filename = filename.as_str();
+    let Upload { filename, content_type, stored } = upload;
     let txn = begin_write(db).await?;
     let a = entity::attachment::ActiveModel {
         county_id: Set(caller.county_id),
         deliverable_id: Set(d.id),
-        filename: Set(filename.into()),
+        filename: Set(filename),
         content_type: Set(content_type.into()),
-        size: Set(data.len() as i64),
-        sha256: Set(hex::encode(Sha256::digest(&data))),
-        data: Set(data),
+        size: Set(stored.data.len() as i64),
+        sha256: Set(hex::encode(Sha256::digest(&stored.data))),
+        original_sha256: Set(stored.original.as_ref().map(|o| o.0.clone())),
+        original_size: Set(stored.original.as_ref().map(|o| o.1)),
+        data: Set(stored.data),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
@@ -780,15 +800,17 @@ pub async fn attach(db: &(impl ConnectionTrait + TransactionTrait), caller: &Cal
     Ok(a)
 }
 
-/// A file fit to attach: a known kind by name *and* by content, not empty, at most 5 MB.
+/// A file fit to attach: a known kind by name *and* by content, not empty, at most 5 MB
+/// (a photo 20 MB, scaled down when stored).
 /// Returns its content type.
 pub fn check_attachment(filename: &str, data: &[u8]) -> AppResult<&'static str> {
     let ext = filename.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
     let Some((_, content_type)) = ATTACHMENT_TYPES.iter().find(|(e, _)| *e == ext) else {
         return Err(AppError::invalid("file", "附件须为 PDF、JPG、PNG、DOCX 或 XLSX 文件"));
     };
-    if data.is_empty() || data.len() > MAX_ATTACHMENT {
-        return Err(AppError::invalid("file", "附件须为非空文件，且不超过 5 MB"));
+    let photo = matches!(ext.as_str(), "jpg" | "jpeg" | "png");
+    if data.is_empty() || data.len() > if photo { super::photo::MAX_PHOTO } else { MAX_ATTACHMENT } {
+        return Err(AppError::invalid("file", TOO_LARGE));
     }
     if !content_matches(&ext, data) {
         return Err(AppError::invalid("file", format!("文件内容与扩展名 .{ext} 不符，请上传真实的 PDF、图片或 Office 文件")));

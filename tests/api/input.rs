@@ -107,6 +107,29 @@ async fn attachments_up_to_five_megabytes_checked_by_content_and_downloadable() 
     assert!(upload(big, "大文件.pdf").await.unwrap().status().is_client_error());
     assert_error(upload(b"MZ\x90\x00 not a pdf".to_vec(), "看似文档.pdf").await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
     assert_error(upload(b"<html>".to_vec(), "page.png").await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    // A phone's photo: up to 20 MB, stored scaled to 1600 pixels with the original's hash.
+    let mut photo = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(3000, 2000, |x, y| image::Rgb([(x % 253) as u8, (y % 249) as u8, 77]))).write_to(&mut photo, image::ImageFormat::Jpeg).unwrap();
+    let photo = photo.into_inner();
+    let r = upload(photo.clone(), "现场.jpg").await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let a: Value = r.json().await.unwrap();
+    use sha2::Digest;
+    assert_eq!(a["original_sha256"], hex::encode(sha2::Sha256::digest(&photo)));
+    assert_eq!(a["original_size"], photo.len() as i64);
+    let stored = app.get(&format!("/api/v1/attachments/{}", a["id"]), &app.token("shijian").await).await.bytes().await.unwrap();
+    let img = image::load_from_memory(&stored).unwrap();
+    assert_eq!((img.width(), img.height()), (1600, 1067));
+    assert_eq!(a["sha256"], hex::encode(sha2::Sha256::digest(&stored)), "the stored copy's own hash");
+    // A "photo" that is not one, or beyond 20 MB: refused in words, nothing stored.
+    let mut fake = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    fake.resize(6 * 1024 * 1024, 7);
+    let body = assert_error(upload(fake, "假照片.jpg").await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    assert!(body.to_string().contains("图片无法读取"), "{body}");
+    let mut huge = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    huge.resize(21 * 1024 * 1024, 7);
+    let r = upload(huge, "超大.jpg").await.unwrap();
+    assert!(r.status().is_client_error(), "{}", r.status());
     // Downloaded as stored, by those who see the contract only.
     let r = app.get(&format!("/api/v1/attachments/{id}"), &app.token("shijian").await).await;
     assert_eq!(r.status(), StatusCode::OK);

@@ -632,6 +632,39 @@ async fn on_a_phone_the_community_confirms_and_disputes_from_its_home_page_and_n
     c.find(Locator::Css("#refuse-work")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Css("#report-form")).await.unwrap();
 
+    // A deliverable with a photo taken on the spot, from the contract's page: stored
+    // scaled down, with the original's hash.
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("site.jpg");
+    image::RgbImage::from_fn(2400, 1800, |x, y| image::Rgb([(x % 251) as u8, (y % 241) as u8, 90])).save(&photo).unwrap();
+    let original = std::fs::read(&photo).unwrap();
+    c.goto(&app.url(&format!("/contracts/{contract}"))).await.unwrap();
+    c.find(Locator::Css("#deliverable-form textarea[name=summary]")).await.unwrap().send_keys("商户摸底现场照片").await.unwrap();
+    c.find(Locator::Css("#deliverable-form input[name=photo]")).await.unwrap().send_keys(photo.to_str().unwrap()).await.unwrap();
+    c.find(Locator::Css("#deliverable-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let mut delivered = false;
+    for _ in 0..100 {
+        if c.current_url().await.unwrap().query().is_some_and(|q| q.contains("done=delivered")) {
+            delivered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(delivered, "the upload finished on the contract page");
+    {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        use sha2::Digest;
+        let ds = entity::deliverable::Entity::find().filter(entity::deliverable::Column::ContractId.eq(contract)).all(&app.db).await.unwrap();
+        assert_eq!(ds.len(), 1);
+        let files = entity::attachment::Entity::find().filter(entity::attachment::Column::DeliverableId.eq(ds[0].id)).all(&app.db).await.unwrap();
+        assert_eq!(files.len(), 1, "one photo");
+        let f = &files[0];
+        assert_eq!(f.original_sha256.as_deref(), Some(hex::encode(sha2::Sha256::digest(&original)).as_str()));
+        assert_eq!(f.original_size, Some(original.len() as i64));
+        let stored = image::load_from_memory(&f.data).unwrap();
+        assert_eq!((stored.width(), stored.height()), (1600, 1200), "scaled to 1600 on the long side");
+    }
+
     // No page a community can open is wider than the phone.
     let contract = app.list("/api/v1/contracts", &app.token("xingfu").await).await[0]["id"].as_i64().unwrap();
     let admission = app.list("/api/v1/admissions", &app.token("xingfu").await).await[0]["id"].as_i64().unwrap();
