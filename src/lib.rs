@@ -48,6 +48,8 @@ pub struct AppState {
     pub throttle: Arc<platform::auth::Throttle>,
     /// Today, as the inbox's deadlines see it (settable in tests).
     pub clock: Arc<platform::clock::Clock>,
+    /// Each user's inbox as last gathered (see `inbox::store::Cache`).
+    pub inbox_cache: Arc<inbox::store::Cache>,
 }
 
 #[derive(OpenApi)]
@@ -125,7 +127,7 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
     let db = platform::db::connect(&config.database_url).await?;
     platform::db::migrate(&db).await?;
     let throttle = Arc::new(platform::auth::Throttle::new(config.login_lock));
-    Ok(AppState { db, config: Arc::new(config), templates: Arc::new(templates), throttle, clock: Arc::default() })
+    Ok(AppState { db, config: Arc::new(config), templates: Arc::new(templates), throttle, clock: Arc::default(), inbox_cache: Arc::default() })
 }
 
 /// For lint-like unit tests that read the source.

@@ -29,7 +29,7 @@ pub struct InboxOut {
 /// handle) and deadlines near or passed. An item clears when its work is done.
 #[utoipa::path(get, path = "/inbox", tag = "inbox", security(("bearer" = [])), responses((status = 200, body = InboxOut)))]
 async fn inbox(State(st): State<AppState>, caller: Caller) -> AppResult<Json<InboxOut>> {
-    let items = store::items(&st.db, &caller, st.clock.today()).await?;
+    let items = store::cached(&st, &caller).await?;
     Ok(Json(InboxOut { unread: items.iter().filter(|i| !i.read).count(), items }))
 }
 

@@ -40,6 +40,28 @@ pub async fn items(db: &impl ConnectionTrait, caller: &Caller, today: NaiveDate)
     Ok(out)
 }
 
+/// Each user's items as last computed: good while nothing was written in the county (every
+/// write transaction bumps its generation, `platform::audit::generation`) and the date is
+/// the same. Every page shows the unread count, so without it every page would gather the
+/// inbox again. One server process holds it, like the login throttle.
+#[derive(Default)]
+pub struct Cache(std::sync::Mutex<HashMap<i64, (u64, NaiveDate, Vec<Item>)>>);
+
+pub async fn cached(st: &crate::AppState, caller: &Caller) -> AppResult<Vec<Item>> {
+    let today = st.clock.today();
+    // Read before gathering: a write committed meanwhile leaves the entry stale-marked.
+    let generation = crate::platform::audit::generation(caller.county_id);
+    let hit = st.inbox_cache.0.lock().ok().and_then(|c| c.get(&caller.user_id).filter(|(g, d, _)| *g == generation && *d == today).map(|e| e.2.clone()));
+    if let Some(items) = hit {
+        return Ok(items);
+    }
+    let fresh = items(&st.db, caller, today).await?;
+    if let Ok(mut c) = st.inbox_cache.0.lock() {
+        c.insert(caller.user_id, (generation, today, fresh.clone()));
+    }
+    Ok(fresh)
+}
+
 /// Marks one of the caller's current items read; an id that is not among them is 404.
 pub async fn mark_read(db: &impl ConnectionTrait, caller: &Caller, id: &str, today: NaiveDate) -> AppResult<Item> {
     let mut item = items(db, caller, today).await?.into_iter().find(|i| i.id == id).ok_or_else(AppError::not_found)?;
@@ -49,6 +71,7 @@ pub async fn mark_read(db: &impl ConnectionTrait, caller: &Caller, id: &str, tod
         .on_conflict(OnConflict::columns([inbox_read::Column::UserId, inbox_read::Column::ItemKey]).do_nothing().to_owned())
         .exec_without_returning(db)
         .await?;
+    crate::platform::audit::bump(caller.county_id);
     item.read = true;
     Ok(item)
 }
@@ -107,7 +130,12 @@ async fn reports(db: &impl ConnectionTrait, caller: &Caller, out: &mut Vec<Item>
 }
 
 /// Signatures, deliverables, payments and evaluations on the contracts the caller sees.
+/// Each role reads only the rows its items need: the finance bureau's instalments due are
+/// narrowed in SQL (active contracts, due within a week), the parties' items by status.
 async fn contracts(db: &impl ConnectionTrait, caller: &Caller, today: NaiveDate, out: &mut Vec<Item>) -> AppResult<()> {
+    if caller.role == Role::Finance {
+        return pay_items(db, caller, today, out).await;
+    }
     let county = caller.county_id;
     let cs: HashMap<i64, contract::Model> = crate::contracts::store::visible(caller)
         .filter(contract::Column::Status.is_in(["draft", "active", "completed", "closed"]))
@@ -121,76 +149,65 @@ async fn contracts(db: &impl ConnectionTrait, caller: &Caller, today: NaiveDate,
     }
     let seen = || crate::contracts::store::visible(caller).select_only().column(contract::Column::Id).into_query();
     let link = |id: i64| format!("/contracts/{id}");
-    let versions = in_county::<contract_version::Entity>(county).filter(contract_version::Column::ContractId.in_subquery(seen())).all(db).await?;
-    match caller.role {
-        Role::Department | Role::Community => {
-            for v in versions.iter().filter(|v| v.status == "pending") {
-                let Some(c) = cs.get(&v.contract_id) else { continue };
-                let mine = if caller.role == Role::Department { v.department_signed_at } else { v.community_signed_at };
-                if mine.is_none() {
-                    let what = if v.version == 1 { "签署合同" } else { "签署合同变更" };
-                    // The version is part of the id: a new amendment is new work.
-                    out.push(Item { id: format!("sign-{}-{}", c.id, v.version), ..Item::new(Kind::Sign, c.id, format!("{what}：{}（{}）", c.number, crate::money::Money::from_fen(v.amount_fen).grouped()), link(c.id)) });
-                }
-            }
+    let number = |id: i64| cs.get(&id).map(|c| c.number.clone()).unwrap_or_default();
+    // Versions waiting for signatures, and (for evaluations due) those in force.
+    let versions = in_county::<contract_version::Entity>(county)
+        .filter(contract_version::Column::ContractId.in_subquery(seen()))
+        .filter(contract_version::Column::Status.is_in(["pending", "effective"]))
+        .all(db)
+        .await?;
+    for v in versions.iter().filter(|v| v.status == "pending") {
+        let Some(c) = cs.get(&v.contract_id) else { continue };
+        let mine = if caller.role == Role::Department { v.department_signed_at } else { v.community_signed_at };
+        if mine.is_none() {
+            let what = if v.version == 1 { "签署合同" } else { "签署合同变更" };
+            // The version is part of the id: a new amendment is new work.
+            out.push(Item { id: format!("sign-{}-{}", c.id, v.version), ..Item::new(Kind::Sign, c.id, format!("{what}：{}（{}）", c.number, crate::money::Money::from_fen(v.amount_fen).grouped()), link(c.id)) });
         }
-        _ => {}
     }
-    let deliverables = in_county::<deliverable::Entity>(county).filter(deliverable::Column::ContractId.in_subquery(seen())).all(db).await?;
-    match caller.role {
-        Role::Department => {
-            for d in deliverables.iter().filter(|d| d.status == "submitted") {
-                let number = cs.get(&d.contract_id).map(|c| c.number.as_str()).unwrap_or_default();
-                out.push(Item::new(Kind::Accept, d.id, format!("验收服务成果：{number} {}", d.summary), link(d.contract_id)));
+    let wanted = if caller.role == Role::Department { vec!["submitted"] } else { vec!["submitted", "accepted", "rejected"] };
+    let deliverables = in_county::<deliverable::Entity>(county).filter(deliverable::Column::ContractId.in_subquery(seen())).filter(deliverable::Column::Status.is_in(wanted)).all(db).await?;
+    if caller.role == Role::Department {
+        for d in &deliverables {
+            out.push(Item::new(Kind::Accept, d.id, format!("验收服务成果：{} {}", number(d.contract_id), d.summary), link(d.contract_id)));
+        }
+    } else {
+        // The latest deliverable of each clause; rejected means deliver again.
+        let mut latest: HashMap<(i64, i64), &deliverable::Model> = HashMap::new();
+        for d in &deliverables {
+            let e = latest.entry((d.contract_id, d.clause_id)).or_insert(d);
+            if d.id > e.id {
+                *e = d;
             }
         }
-        Role::Community => {
-            // The latest deliverable of each clause; rejected means deliver again.
-            let mut latest: HashMap<(i64, i64), &deliverable::Model> = HashMap::new();
-            for d in &deliverables {
-                let e = latest.entry((d.contract_id, d.clause_id)).or_insert(d);
-                if d.id > e.id {
-                    *e = d;
-                }
-            }
-            for d in latest.values().filter(|d| d.status == "rejected") {
-                let number = cs.get(&d.contract_id).map(|c| c.number.as_str()).unwrap_or_default();
-                let why = d.decision_comment.as_deref().unwrap_or("");
-                out.push(Item::new(Kind::Redeliver, d.id, format!("成果被退回，请重新提交：{number}（{why}）"), link(d.contract_id)));
-            }
+        for d in latest.values().filter(|d| d.status == "rejected") {
+            let why = d.decision_comment.as_deref().unwrap_or("");
+            out.push(Item::new(Kind::Redeliver, d.id, format!("成果被退回，请重新提交：{}（{why}）", number(d.contract_id)), link(d.contract_id)));
         }
-        _ => {}
-    }
-    let payments = in_county::<disbursement::Entity>(county).filter(disbursement::Column::ContractId.in_subquery(seen())).all(db).await?;
-    if caller.role == Role::Community {
-        for p in payments.iter().filter(|p| p.status == "paid") {
-            let number = cs.get(&p.contract_id).map(|c| c.number.as_str()).unwrap_or_default();
+        for p in in_county::<disbursement::Entity>(county).filter(disbursement::Column::ContractId.in_subquery(seen())).filter(disbursement::Column::Status.eq("paid")).all(db).await? {
             let due = plus(p.paid_at.date_naive(), CONFIRM_DAYS);
-            let title = format!("确认收款：{number} {}", crate::money::Money::from_fen(p.amount_fen).grouped());
+            let title = format!("确认收款：{} {}", number(p.contract_id), crate::money::Money::from_fen(p.amount_fen).grouped());
             out.push(Item::due(Kind::Confirm, p.id, &title, link(p.contract_id), due, today));
         }
     }
-    if caller.role == Role::Finance {
-        pay_items(db, caller, &cs, &deliverables, &payments, today, out).await?;
-    }
-    let current: HashMap<i64, &contract_version::Model> =
-        versions.iter().filter(|v| cs.get(&v.contract_id).is_some_and(|c| c.current_version == v.version)).map(|v| (v.contract_id, v)).collect();
     let evaluations = in_county::<evaluation::Entity>(county).filter(evaluation::Column::ContractId.in_subquery(seen())).all(db).await?;
     if caller.role == Role::Department {
+        let in_force: HashMap<i64, &contract_version::Model> =
+            versions.iter().filter(|v| v.status == "effective" && cs.get(&v.contract_id).is_some_and(|c| c.current_version == v.version)).map(|v| (v.contract_id, v)).collect();
         let done: HashSet<i64> = evaluations.iter().filter(|e| e.evaluator == "department").map(|e| e.contract_id).collect();
         for c in cs.values().filter(|c| matches!(c.status.as_str(), "completed" | "closed") && !done.contains(&c.id)) {
-            if let Some(v) = current.get(&c.id) {
+            if let Some(v) = in_force.get(&c.id) {
                 out.push(Item::due(Kind::Evaluate, c.id, &format!("按合同条款评价：{}", c.number), link(c.id), plus(v.period_end, EVALUATION_DAYS), today));
             }
         }
-    }
-    if caller.role == Role::Community {
-        let ids: Vec<i64> = evaluations.iter().map(|e| e.id).collect();
+    } else {
+        let recent: Vec<&evaluation::Model> = evaluations.iter().filter(|e| plus(e.created_at.date_naive(), OBJECTION_DAYS) >= today).collect();
+        let ids: Vec<i64> = recent.iter().map(|e| e.id).collect();
         let objected: HashSet<i64> = in_county::<objection::Entity>(county).filter(objection::Column::EvaluationId.is_in(ids)).all(db).await?.into_iter().map(|o| o.evaluation_id).collect();
-        for e in evaluations.iter().filter(|e| !objected.contains(&e.id) && plus(e.created_at.date_naive(), OBJECTION_DAYS) >= today) {
-            let number = cs.get(&e.contract_id).map(|c| c.number.as_str()).unwrap_or_default();
+        for e in recent.into_iter().filter(|e| !objected.contains(&e.id)) {
             let who = if e.evaluator == "department" { "主管部门" } else { "居民代表" };
-            out.push(Item::new(Kind::Evaluation, e.id, format!("收到{who}评价：{number}（{}）", crate::evaluation::Rating::parse(&e.overall).map(|r| r.label()).unwrap_or("")), link(e.contract_id)));
+            let result = crate::evaluation::Rating::parse(&e.overall).map(|r| r.label()).unwrap_or("");
+            out.push(Item::new(Kind::Evaluation, e.id, format!("收到{who}评价：{}（{result}）", number(e.contract_id)), link(e.contract_id)));
         }
     }
     Ok(())
@@ -198,38 +215,47 @@ async fn contracts(db: &impl ConnectionTrait, caller: &Caller, today: NaiveDate,
 
 /// Instalments of active contracts due within a week or overdue, not yet paid in full,
 /// whose clause (if any) has an accepted deliverable: what the finance bureau pays next.
-#[allow(clippy::too_many_arguments)]
-async fn pay_items(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    cs: &HashMap<i64, contract::Model>,
-    deliverables: &[deliverable::Model],
-    payments: &[disbursement::Model],
-    today: NaiveDate,
-    out: &mut Vec<Item>,
-) -> AppResult<()> {
-    let active: Vec<i64> = cs.values().filter(|c| c.status == "active").map(|c| c.id).collect();
-    if active.is_empty() {
+async fn pay_items(db: &impl ConnectionTrait, caller: &Caller, today: NaiveDate, out: &mut Vec<Item>) -> AppResult<()> {
+    let county = caller.county_id;
+    let active = || in_county::<contract::Entity>(county).filter(contract::Column::Status.eq("active")).select_only().column(contract::Column::Id).into_query();
+    let due: Vec<contract_milestone::Model> = in_county::<contract_milestone::Entity>(county)
+        .filter(contract_milestone::Column::ContractId.in_subquery(active()))
+        .filter(contract_milestone::Column::Due.lte(plus(today, PAY_AHEAD_DAYS)))
+        .all(db)
+        .await?;
+    let ids: Vec<i64> = due.iter().map(|m| m.contract_id).collect::<HashSet<_>>().into_iter().collect();
+    if ids.is_empty() {
         return Ok(());
     }
-    let milestones = in_county::<contract_milestone::Entity>(caller.county_id).filter(contract_milestone::Column::ContractId.is_in(active.clone())).all(db).await?;
-    let clauses = in_county::<contract_clause::Entity>(caller.county_id).filter(contract_clause::Column::ContractId.is_in(active)).all(db).await?;
-    let number_of: HashMap<i64, (i64, i32)> = clauses.iter().map(|k| (k.id, (k.contract_id, k.number))).collect();
-    let accepted: HashSet<(i64, i32)> = deliverables.iter().filter(|d| d.status == "accepted").filter_map(|d| number_of.get(&d.clause_id).copied()).collect();
-    let key_of: HashMap<i64, (i64, i32)> = milestones.iter().map(|m| (m.id, (m.contract_id, m.key))).collect();
-    let mut paid: HashMap<(i64, i32), i64> = HashMap::new();
-    for p in payments {
-        if let Some(k) = key_of.get(&p.milestone_id) {
-            *paid.entry(*k).or_default() += p.amount_fen;
+    let mut cs: HashMap<i64, contract::Model> = HashMap::new();
+    let (mut paid, mut accepted): (HashMap<(i64, i32), i64>, HashSet<(i64, i32)>) = Default::default();
+    let mut number_of: HashMap<i64, i32> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let chunk = chunk.to_vec();
+        cs.extend(in_county::<contract::Entity>(county).filter(contract::Column::Id.is_in(chunk.clone())).all(db).await?.into_iter().map(|c| (c.id, c)));
+        // What was paid against each instalment, whatever version it was paid under.
+        let keys: HashMap<i64, (i64, i32)> =
+            in_county::<contract_milestone::Entity>(county).filter(contract_milestone::Column::ContractId.is_in(chunk.clone())).all(db).await?.into_iter().map(|m| (m.id, (m.contract_id, m.key))).collect();
+        for p in in_county::<disbursement::Entity>(county).filter(disbursement::Column::ContractId.is_in(chunk.clone())).all(db).await? {
+            if let Some(k) = keys.get(&p.milestone_id) {
+                *paid.entry(*k).or_default() += p.amount_fen;
+            }
+        }
+        let clauses = in_county::<contract_clause::Entity>(county).filter(contract_clause::Column::ContractId.is_in(chunk.clone())).all(db).await?;
+        number_of.extend(clauses.iter().map(|k| (k.id, k.number)));
+        for d in in_county::<deliverable::Entity>(county).filter(deliverable::Column::ContractId.is_in(chunk)).filter(deliverable::Column::Status.eq("accepted")).all(db).await? {
+            if let Some(n) = number_of.get(&d.clause_id) {
+                accepted.insert((d.contract_id, *n));
+            }
         }
     }
-    for m in &milestones {
+    for m in &due {
         let Some(c) = cs.get(&m.contract_id) else { continue };
-        if m.version != c.current_version || plus(today, PAY_AHEAD_DAYS) < m.due {
+        if m.version != c.current_version {
             continue;
         }
         let left = m.amount_fen - paid.get(&(m.contract_id, m.key)).copied().unwrap_or(0);
-        let releasable = m.clause_id.is_none_or(|k| number_of.get(&k).is_some_and(|n| accepted.contains(n)));
+        let releasable = m.clause_id.is_none_or(|k| number_of.get(&k).is_some_and(|n| accepted.contains(&(m.contract_id, *n))));
         if left > 0 && releasable {
             let title = format!("拨付：{} 第{}期 {}", c.number, m.seq, crate::money::Money::from_fen(left).grouped());
             out.push(Item::due(Kind::Pay, m.id, &title, format!("/contracts/{}", c.id), m.due, today));

@@ -166,9 +166,9 @@ async fn home(State(st): State<AppState>, caller: Caller, Query(q): Query<HomeQu
     let colleagues = store::users_of_org(&st.db, &caller, caller.org_id).await?;
     let communities = orgs.iter().filter(|o| o.kind == OrgKind::Community.as_str()).count();
     let today = st.clock.today();
-    let dashboard = crate::reports::dashboard::build(&st.db, &caller, today).await?;
+    let mut items = crate::inbox::store::cached(&st, &caller).await?;
+    let dashboard = crate::reports::dashboard::build(&st.db, &caller, today, &items).await?;
     let charts = crate::reports::dashboard::charts(&dashboard).iter().map(crate::reports::charts::inline_svg).collect::<Result<Vec<_>, _>>().map_err(AppError::internal)?;
-    let mut items = crate::inbox::store::items(&st.db, &caller, today).await?;
     items.truncate(8);
     // Every paid payment is "unconfirmed for more than 0 days".
     let receipts = if caller.role == Role::Community { crate::funds::store::overview(&st.db, &caller, 0).await?.unconfirmed } else { Vec::new() };

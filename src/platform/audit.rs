@@ -238,6 +238,21 @@ fn sql(backend: DatabaseBackend, s: &str) -> String {
 /// A write transaction that carries its audit entries: code anywhere inside it notes what
 /// it changed ([`Tx::note`]); [`Tx::commit`] appends them last and commits. It is a
 /// connection like any other, so the domain's functions take it as `&impl ConnectionTrait`.
+/// Per county, how many write transactions have committed in this process: what was read
+/// from a county (an inbox) is still true while its count is unchanged.
+static GENERATIONS: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<i64, u64>>> = std::sync::LazyLock::new(Default::default);
+
+pub fn generation(county_id: i64) -> u64 {
+    GENERATIONS.lock().map(|g| g.get(&county_id).copied().unwrap_or(0)).unwrap_or(0)
+}
+
+/// A write outside `Tx` (an inbox read mark) that derived views must see.
+pub fn bump(county_id: i64) {
+    if let Ok(mut g) = GENERATIONS.lock() {
+        *g.entry(county_id).or_default() += 1;
+    }
+}
+
 pub struct Tx {
     txn: DatabaseTransaction,
     notes: std::sync::Mutex<Vec<Entry>>,
@@ -259,8 +274,12 @@ impl Tx {
         let mut entries = self.notes.into_inner().expect("audit notes");
         entries.extend(more);
         debug_assert!(!entries.is_empty(), "a write transaction committed without an audit entry");
+        let counties: Vec<i64> = entries.iter().map(|e| e.county_id).collect();
         append(&self.txn, entries).await?;
         self.txn.commit().await?;
+        for c in counties {
+            bump(c);
+        }
         Ok(())
     }
 

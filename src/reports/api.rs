@@ -22,7 +22,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// The caller's dashboard: to-do counts and the key figures of what the caller may see.
 #[utoipa::path(get, path = "/dashboard", tag = "reports", security(("bearer" = [])), responses((status = 200, body = Dashboard)))]
 async fn get_dashboard(State(st): State<AppState>, caller: Caller) -> AppResult<Json<Dashboard>> {
-    Ok(Json(dashboard::build(&st.db, &caller, st.clock.today()).await?))
+    let items = crate::inbox::store::cached(&st, &caller).await?;
+    Ok(Json(dashboard::build(&st.db, &caller, st.clock.today(), &items).await?))
 }
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";

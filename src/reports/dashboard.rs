@@ -73,9 +73,9 @@ pub fn age_buckets(paid: &[(NaiveDate, Money)], today: NaiveDate) -> Vec<AgeBuck
     out
 }
 
-pub async fn build(db: &DatabaseConnection, caller: &Caller, today: NaiveDate) -> AppResult<Dashboard> {
-    let items = crate::inbox::store::items(db, caller, today).await?;
-    let todos = crate::inbox::counts(&items)
+/// The dashboard of `caller`, whose inbox is `items`.
+pub async fn build(db: &DatabaseConnection, caller: &Caller, today: NaiveDate, items: &[crate::inbox::Item]) -> AppResult<Dashboard> {
+    let todos = crate::inbox::counts(items)
         .into_iter()
         .map(|(kind, count)| TodoCount { kind, label: kind.label(), count, link: format!("/inbox?kind={}", kind.as_str()) })
         .collect();

@@ -34,7 +34,7 @@ struct KindQuery {
 }
 
 async fn inbox_page(State(st): State<AppState>, caller: Caller, Query(q): Query<KindQuery>) -> PageResult {
-    let all = crate::inbox::store::items(&st.db, &caller, st.clock.today()).await?;
+    let all = crate::inbox::store::cached(&st, &caller).await?;
     let kinds = crate::inbox::counts(&all).into_iter().map(|(k, n)| (k.as_str().to_string(), k.label(), n)).collect();
     let kind = q.kind.filter(|k| Kind::ALL.iter().any(|x| x.as_str() == k));
     let total = all.len();

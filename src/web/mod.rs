@@ -46,7 +46,7 @@ impl NavUser {
 impl Layout {
     pub async fn for_caller(st: &AppState, caller: &Caller, title: impl Into<String>) -> Result<Layout, PageError> {
         let org = crate::orgs::store::find_org(&st.db, caller.county_id, caller.org_id).await?;
-        let unread = crate::inbox::store::items(&st.db, caller, st.clock.today()).await?.iter().filter(|i| !i.read).count();
+        let unread = crate::inbox::store::cached(st, caller).await?.iter().filter(|i| !i.read).count();
         Ok(Layout {
             title: title.into(),
             user: Some(NavUser { display_name: caller.display_name.clone(), role: caller.role, org_name: org.name, unread }),

@@ -628,9 +628,35 @@ async fn on_a_phone_the_community_confirms_and_disputes_from_its_home_page_and_n
     let status = |d: i64| paid.as_array().unwrap().iter().find(|p| p["id"] == d).unwrap()["status"].as_str().unwrap().to_string();
     assert_eq!((status(id(&first)), status(id(&second))), ("confirmed".to_string(), "disputed".to_string()));
 
-    // Refusing unadmitted work is one tap from home.
+    // Refusing unadmitted work is one tap from home, and a short form.
+    c.goto(&app.url("/")).await.unwrap();
     c.find(Locator::Css("#refuse-work")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Css("#report-form")).await.unwrap();
+    c.find(Locator::Css("#report-form input[name=task]")).await.unwrap().send_keys("要求社区代收企业年报").await.unwrap();
+    c.find(Locator::Css("#report-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("p.notice")).await.unwrap();
+    let reports = app.list("/api/v1/reports", &app.token("xingfu").await).await;
+    assert!(reports.as_array().unwrap().iter().any(|r| r["task"] == "要求社区代收企业年报"), "reported from the phone");
+
+    // A contract waiting for the community's signature: its item on the home page leads
+    // to the contract (amount in capitals, clauses), signed in one more tap.
+    let b2 = admitted_task(&app, "入户走访", "2026-05-01", "2026-06-30", "2000.00").await;
+    let draft: serde_json::Value = app
+        .post("/api/v1/contracts", &app.token("shijian").await, json!({"admission_id": b2, "community_id": app.org_id("幸福社区").await, "template_id": "short-term-task",
+              "amount": "2000.00", "variables": {"scope": "辖区老人", "delivery_date": "2026-06-20"}}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let did = draft["id"].as_i64().unwrap();
+    c.goto(&app.url("/")).await.unwrap();
+    c.find(Locator::Css(&format!("ul.inbox-items a[href='/contracts/{did}']"))).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("#sign-contract")).await.unwrap();
+    let page = c.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+    assert!(page.contains("人民币贰仟元整") && page.contains("第一条"), "amount in capitals and clauses before signing");
+    c.find(Locator::Css("#sign-contract")).await.unwrap().click().await.unwrap();
+    let signed = c.wait().for_element(Locator::Css("#community-signed")).await.unwrap().text().await.unwrap();
+    assert_ne!(signed, "未签署", "signed from the phone");
 
     // A deliverable with a photo taken on the spot, from the contract's page: stored
     // scaled down, with the original's hash.
