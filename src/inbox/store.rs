@@ -77,8 +77,19 @@ pub async fn mark_read(db: &impl ConnectionTrait, caller: &Caller, id: &str, tod
 }
 
 async fn admissions(db: &impl ConnectionTrait, caller: &Caller, today: NaiveDate, out: &mut Vec<Item>) -> AppResult<()> {
-    let open = [Status::Submitted, Status::EnteredPendingApproval, Status::Reviewed, Status::Admitted, Status::InProgress, Status::Completed, Status::Expired];
-    let rows = crate::admission::store::visible(caller).filter(entity::admission::Column::Status.is_in(open.map(|s| s.as_str()))).all(db).await?;
+    // Only the applications that can make an item for this role.
+    let wanted: &[Status] = match caller.role {
+        Role::Reviewer => &[Status::Submitted, Status::EnteredPendingApproval],
+        Role::Approver => &[Status::Reviewed],
+        Role::Department => &[Status::Submitted, Status::EnteredPendingApproval, Status::Reviewed, Status::Admitted, Status::InProgress, Status::Completed, Status::Expired],
+        Role::Supervisor => &[Status::EnteredPendingApproval, Status::Reviewed, Status::Expired],
+        _ => return Ok(()),
+    };
+    let mut q = crate::admission::store::visible(caller).filter(entity::admission::Column::Status.is_in(wanted.iter().map(|s| s.as_str())));
+    if caller.role == Role::Supervisor {
+        q = q.filter(entity::admission::Column::EnteredAt.is_not_null());
+    }
+    let rows = q.all(db).await?;
     let link = |id: i64| format!("/admissions/{id}");
     for a in rows {
         let status = crate::admission::store::status_of(&a);

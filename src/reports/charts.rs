@@ -18,6 +18,35 @@ pub struct BarChart {
     pub stacked: bool,
 }
 
+/// List sizes per year, the three lists stacked (dashboards and the county report).
+pub fn list_sizes(years: &[crate::lists::store::YearCount]) -> BarChart {
+    BarChart {
+        title: "清单事项数（按年度）".into(),
+        unit: "项".into(),
+        categories: years.iter().map(|y| format!("{}年", y.year)).collect(),
+        series: vec![
+            ("履职事项".into(), years.iter().map(|y| y.duty as f64).collect()),
+            ("协助事项".into(), years.iter().map(|y| y.assist as f64).collect()),
+            ("负面清单".into(), years.iter().map(|y| y.negative as f64).collect()),
+        ],
+        stacked: true,
+    }
+}
+
+/// A year's budget, committed, disbursed and confirmed money per department (those with
+/// any), each inside the one before.
+pub fn department_funds(year: i32, departments: &[crate::funds::store::DepartmentFunds]) -> BarChart {
+    let with_money: Vec<_> = departments.iter().filter(|x| x.budget.is_positive() || x.disbursed.is_positive()).collect();
+    let money = |f: fn(&crate::funds::store::DepartmentFunds) -> crate::money::Money| with_money.iter().map(|x| super::yuan(f(x))).collect();
+    BarChart {
+        title: format!("{year}年各部门经费"),
+        unit: "元".into(),
+        categories: with_money.iter().map(|x| x.department.clone()).collect(),
+        series: vec![("预算".into(), money(|x| x.budget)), ("已承诺".into(), money(|x| x.committed)), ("已拨付".into(), money(|x| x.disbursed)), ("已确认".into(), money(|x| x.confirmed))],
+        stacked: false,
+    }
+}
+
 const COLOURS: [RGBColor; 4] = [RGBColor(0x9e, 0xc5, 0xe8), RGBColor(0x3d, 0x85, 0xc6), RGBColor(0x0b, 0x53, 0x94), RGBColor(0xe6, 0x91, 0x38)];
 
 fn register_font() {

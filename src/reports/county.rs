@@ -290,19 +290,8 @@ impl CountyReport {
 
     /// The charts of the PDF.
     pub fn charts(&self) -> Vec<BarChart> {
-        let depts: Vec<&DepartmentFunds> = self.departments.iter().filter(|d| d.budget.is_positive() || d.disbursed.is_positive()).collect();
         vec![
-            BarChart {
-                title: "清单事项数（按年度）".into(),
-                unit: "项".into(),
-                categories: self.lists.iter().map(|y| format!("{}年", y.year)).collect(),
-                series: vec![
-                    ("履职事项".into(), self.lists.iter().map(|y| y.duty as f64).collect()),
-                    ("协助事项".into(), self.lists.iter().map(|y| y.assist as f64).collect()),
-                    ("负面清单".into(), self.lists.iter().map(|y| y.negative as f64).collect()),
-                ],
-                stacked: true,
-            },
+            charts::list_sizes(&self.lists),
             BarChart {
                 title: "准入申请（按部门与结果）".into(),
                 unit: "项".into(),
@@ -315,18 +304,7 @@ impl CountyReport {
                 ],
                 stacked: true,
             },
-            BarChart {
-                title: format!("{}年各部门经费", self.to.year()),
-                unit: "元".into(),
-                categories: depts.iter().map(|d| d.department.clone()).collect(),
-                series: vec![
-                    ("预算".into(), depts.iter().map(|d| yuan(d.budget)).collect()),
-                    ("已承诺".into(), depts.iter().map(|d| yuan(d.committed)).collect()),
-                    ("已拨付".into(), depts.iter().map(|d| yuan(d.disbursed)).collect()),
-                    ("已确认".into(), depts.iter().map(|d| yuan(d.confirmed)).collect()),
-                ],
-                stacked: false,
-            },
+            charts::department_funds(self.to.year(), &self.departments),
             BarChart {
                 title: "报告期内各社区收到的经费".into(),
                 unit: "元".into(),

@@ -129,19 +129,7 @@ pub async fn build(db: &DatabaseConnection, caller: &Caller, today: NaiveDate, i
 pub fn charts(d: &Dashboard) -> Vec<BarChart> {
     let mut out = Vec::new();
     if !d.departments.is_empty() {
-        let with_money: Vec<&DepartmentFunds> = d.departments.iter().filter(|x| x.budget.is_positive() || x.disbursed.is_positive()).collect();
-        out.push(BarChart {
-            title: format!("{}年各部门经费", d.year),
-            unit: "元".into(),
-            categories: with_money.iter().map(|x| x.department.clone()).collect(),
-            series: vec![
-                ("预算".into(), with_money.iter().map(|x| yuan(x.budget)).collect()),
-                ("已承诺".into(), with_money.iter().map(|x| yuan(x.committed)).collect()),
-                ("已拨付".into(), with_money.iter().map(|x| yuan(x.disbursed)).collect()),
-                ("已确认".into(), with_money.iter().map(|x| yuan(x.confirmed)).collect()),
-            ],
-            stacked: false,
-        });
+        out.push(super::charts::department_funds(d.year, &d.departments));
     }
     out.push(BarChart {
         title: "各社区经费".into(),
@@ -161,17 +149,7 @@ pub fn charts(d: &Dashboard) -> Vec<BarChart> {
         series: vec![("准入".into(), d.admitted_per_year.iter().map(|y| y.admitted as f64).collect())],
         stacked: false,
     });
-    out.push(BarChart {
-        title: "清单事项数（按年度）".into(),
-        unit: "项".into(),
-        categories: d.list_sizes.iter().map(|y| format!("{}年", y.year)).collect(),
-        series: vec![
-            ("履职事项".into(), d.list_sizes.iter().map(|y| y.duty as f64).collect()),
-            ("协助事项".into(), d.list_sizes.iter().map(|y| y.assist as f64).collect()),
-            ("负面清单".into(), d.list_sizes.iter().map(|y| y.negative as f64).collect()),
-        ],
-        stacked: true,
-    });
+    out.push(super::charts::list_sizes(&d.list_sizes));
     out.push(BarChart {
         title: "待社区确认的拨款（按账龄）".into(),
         unit: "元".into(),
