@@ -550,11 +550,18 @@ async fn each_roles_dashboard_shows_its_charts_and_inbox_and_the_files_download(
             c.find(Locator::Css("#inbox-link")).await.unwrap().click().await.unwrap();
             let rows = c.wait().for_element(Locator::Css("#inbox tbody tr.unread")).await.unwrap();
             rows.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
-            c.wait().for_element(Locator::Css("#inbox")).await.unwrap();
-            let now: u64 = match c.find(Locator::Css("#unread")).await {
-                Ok(e) => e.text().await.unwrap().parse().unwrap(),
-                Err(_) => 0,
-            };
+            // The answer replaces the page: poll until the badge shows the new count.
+            let mut now = badge;
+            for _ in 0..100 {
+                now = match c.find(Locator::Css("#unread")).await {
+                    Ok(e) => e.text().await.ok().and_then(|t| t.parse().ok()).unwrap_or(badge),
+                    Err(_) => 0,
+                };
+                if now != badge {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
             assert_eq!(now, badge - 1, "{who}: marking one read lowers the badge");
             c.goto(&app.url("/")).await.unwrap();
         }
@@ -577,6 +584,17 @@ async fn each_roles_dashboard_shows_its_charts_and_inbox_and_the_files_download(
         c.wait().for_element(Locator::Css("#login-submit")).await.unwrap();
     }
     b.client.close().await.unwrap();
+}
+
+/// Waits (up to 10 s) until nothing matches `css`: the page that had it was replaced.
+async fn wait_gone(c: &Client, css: &str) {
+    for _ in 0..100 {
+        if c.find(Locator::Css(css)).await.is_err() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css} still on the page");
 }
 
 /// How far the page is wider than the screen (0: no horizontal scrolling).
@@ -622,7 +640,8 @@ async fn on_a_phone_the_community_confirms_and_disputes_from_its_home_page_and_n
     c.find(Locator::Css(&format!("#{second} summary"))).await.unwrap().click().await.unwrap();
     c.find(Locator::Css(&format!("#{second} .receipt-dispute input[name=reason]"))).await.unwrap().send_keys("金额与合同约定不符").await.unwrap();
     c.find(Locator::Css(&format!("#{second} .receipt-dispute button"))).await.unwrap().click().await.unwrap();
-    c.wait().for_element(Locator::Css("#receipt-done")).await.unwrap();
+    // The page before also says "done": wait for the disputed payment to leave the list.
+    wait_gone(c, &format!("#{second}")).await;
     let id = |s: &str| s.trim_start_matches("receipt-").parse::<i64>().unwrap();
     let paid = app.list("/api/v1/disbursements", &app.token("xingfu").await).await;
     let status = |d: i64| paid.as_array().unwrap().iter().find(|p| p["id"] == d).unwrap()["status"].as_str().unwrap().to_string();
@@ -655,8 +674,18 @@ async fn on_a_phone_the_community_confirms_and_disputes_from_its_home_page_and_n
     let page = c.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
     assert!(page.contains("人民币贰仟元整") && page.contains("第一条"), "amount in capitals and clauses before signing");
     c.find(Locator::Css("#sign-contract")).await.unwrap().click().await.unwrap();
-    let signed = c.wait().for_element(Locator::Css("#community-signed")).await.unwrap().text().await.unwrap();
-    assert_ne!(signed, "未签署", "signed from the phone");
+    // The old page stays until the answer replaces it: poll the new one.
+    let mut signed = String::new();
+    for _ in 0..100 {
+        if let Ok(e) = c.find(Locator::Css("#community-signed")).await {
+            signed = e.text().await.unwrap_or_default();
+            if !signed.is_empty() && signed != "未签署" {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!signed.is_empty() && signed != "未签署", "signed from the phone: {signed}");
 
     // A deliverable with a photo taken on the spot, from the contract's page: stored
     // scaled down, with the original's hash.
