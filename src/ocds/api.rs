@@ -46,10 +46,14 @@ pub async fn facts(db: &impl ConnectionTrait, county_id: i64, cs: Vec<contract::
     let ended: HashMap<i64, Option<chrono::DateTime<Utc>>> = cs.iter().map(|c| (c.id, matches!(c.status.as_str(), "completed" | "closed" | "terminated").then_some(c.updated_at))).collect();
     let admissions: HashMap<i64, admission::Model> =
         in_county::<admission::Entity>(county_id).filter(admission::Column::Id.is_in(cs.iter().map(|c| c.admission_id))).all(db).await?.into_iter().map(|a| (a.id, a)).collect();
-    let keys: HashMap<i64, i32> = in_county::<contract_milestone::Entity>(county_id).filter(contract_milestone::Column::ContractId.is_in(ids.clone())).all(db).await?.into_iter().map(|m| (m.id, m.key)).collect();
+    // Each contract's milestone rows (every version) → their keys.
+    let mut keys_of: HashMap<i64, HashMap<i64, i32>> = HashMap::new();
+    for m in in_county::<contract_milestone::Entity>(county_id).filter(contract_milestone::Column::ContractId.is_in(ids.clone())).all(db).await? {
+        keys_of.entry(m.contract_id).or_default().insert(m.id, m.key);
+    }
     let mut payments: HashMap<i64, Vec<Payment>> = HashMap::new();
     for d in in_county::<disbursement::Entity>(county_id).filter(disbursement::Column::ContractId.is_in(ids)).all(db).await? {
-        let key = keys.get(&d.milestone_id).copied().unwrap_or_default();
+        let key = keys_of.get(&d.contract_id).and_then(|k| k.get(&d.milestone_id)).copied().unwrap_or_default();
         payments.entry(d.contract_id).or_default().push(Payment { id: d.id, milestone_key: key, amount: Money::from_fen(d.amount_fen), paid_at: d.paid_at });
     }
     let outs = crate::contracts::api::contracts_out(db, cs).await?;
@@ -59,7 +63,7 @@ pub async fn facts(db: &impl ConnectionTrait, county_id: i64, cs: Vec<contract::
             let rationale = admissions.get(&c.admission_id).map(rationale).unwrap_or_default();
             let mut ps = payments.remove(&c.id).unwrap_or_default();
             ps.sort_by_key(|p| (p.paid_at, p.id));
-            ContractFacts { ended_at: ended.get(&c.id).copied().flatten(), milestone_keys: keys.clone(), rationale, payments: ps, contract: c }
+            ContractFacts { ended_at: ended.get(&c.id).copied().flatten(), milestone_keys: keys_of.remove(&c.id).unwrap_or_default(), rationale, payments: ps, contract: c }
         })
         .collect())
 }

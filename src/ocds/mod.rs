@@ -55,7 +55,7 @@ pub struct Payment {
 #[derive(Clone)]
 pub struct ContractFacts {
     pub contract: ContractOut,
-    /// Milestone row id → its key, for every version's milestones.
+    /// This contract's milestone row ids → their keys, for every version's milestones.
     pub milestone_keys: std::collections::HashMap<i64, i32>,
     /// The admission that justifies the direct award.
     pub rationale: String,

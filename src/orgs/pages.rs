@@ -170,8 +170,7 @@ async fn home(State(st): State<AppState>, caller: Caller, Query(q): Query<HomeQu
     let dashboard = crate::reports::dashboard::build(&st.db, &caller, today, &items).await?;
     let charts = crate::reports::dashboard::charts(&dashboard).iter().map(crate::reports::charts::inline_svg).collect::<Result<Vec<_>, _>>().map_err(AppError::internal)?;
     items.truncate(8);
-    // Every paid payment is "unconfirmed for more than 0 days".
-    let receipts = if caller.role == Role::Community { crate::funds::store::overview(&st.db, &caller, 0).await?.unconfirmed } else { Vec::new() };
+    let receipts = if caller.role == Role::Community { dashboard.unconfirmed.clone() } else { Vec::new() };
     let page = HomePage {
         layout: Layout::for_caller(&st, &caller, format!("{}工作台", caller.role.label())).await?,
         role: caller.role,

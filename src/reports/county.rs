@@ -2,11 +2,11 @@
 //! affairs and the finance bureau now assemble by hand. Gathered once (`gather`), then laid
 //! out as a PDF with charts (`pdf`) and as a workbook of one sheet per section (`sheets`),
 //! so both carry the same figures.
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entity::{admission, contract, disbursement, evaluation, list_change, notice, objection, screening_decision, violation_report};
-use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, PaginatorTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -120,11 +120,6 @@ pub struct CountyReport {
     pub notices: i64,
 }
 
-fn within(t: DateTime<Utc>, from: NaiveDate, to: NaiveDate) -> bool {
-    let d = t.date_naive();
-    from <= d && d <= to
-}
-
 fn plus(a: Money, b: Money) -> Money {
     Money::from_fen(a.fen() + b.fen())
 }
@@ -149,6 +144,19 @@ fn action_label(a: &str) -> String {
     }
 }
 
+/// The period as UTC instants: from its first day's midnight, before the day after its last.
+fn bounds(from: NaiveDate, to: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    let start = from.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+    let end = (to + chrono::Days::new(1)).and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+    (start, end)
+}
+
+/// `col` within the period, in SQL: the report reads the period's rows, not the history.
+fn during<C: ColumnTrait>(col: C, from: NaiveDate, to: NaiveDate) -> Condition {
+    let (start, end) = bounds(from, to);
+    Condition::all().add(col.gte(start)).add(col.lt(end))
+}
+
 /// Reads the county's records for the period (the county's own, whoever asks).
 pub async fn gather(db: &DatabaseConnection, county_id: i64, from: NaiveDate, to: NaiveDate) -> AppResult<CountyReport> {
     let county = crate::lists::api::county_name_in(db, county_id).await?;
@@ -156,16 +164,14 @@ pub async fn gather(db: &DatabaseConnection, county_id: i64, from: NaiveDate, to
     let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
 
     let mut list_changes: BTreeMap<String, i64> = BTreeMap::new();
-    for c in in_county::<list_change::Entity>(county_id).all(db).await?.into_iter().filter(|c| within(c.created_at, from, to)) {
+    for c in in_county::<list_change::Entity>(county_id).filter(during(list_change::Column::CreatedAt, from, to)).all(db).await? {
         *list_changes.entry(action_label(&c.action)).or_default() += 1;
     }
 
-    let apps: Vec<admission::Model> = in_county::<admission::Entity>(county_id).order_by_asc(admission::Column::Id).all(db).await?;
-    let titles: BTreeMap<i64, String> = apps.iter().map(|a| (a.id, a.title.clone())).collect();
     let mut admissions: BTreeMap<String, Outcomes> = BTreeMap::new();
     let mut emergencies = Vec::new();
-    for a in apps.iter().filter(|a| within(a.created_at, from, to)) {
-        let status = crate::admission::store::status_of(a);
+    for a in in_county::<admission::Entity>(county_id).filter(during(admission::Column::CreatedAt, from, to)).order_by_asc(admission::Column::Id).all(db).await? {
+        let status = crate::admission::store::status_of(&a);
         if let Some(slot) = outcome(status) {
             *slot(admissions.entry(name(a.department_id)).or_default()) += 1;
         }
@@ -180,36 +186,52 @@ pub async fn gather(db: &DatabaseConnection, county_id: i64, from: NaiveDate, to
         }
     }
 
-    let decisions = in_county::<screening_decision::Entity>(county_id).all(db).await?;
-    let in_period: Vec<&screening_decision::Model> = decisions.iter().filter(|d| within(d.decided_at, from, to)).collect();
-    let findings_confirmed = in_period.iter().filter(|d| d.decision == "confirmed").count() as i64;
-    let overrides = in_period
-        .iter()
-        .filter(|d| d.decision == "overridden")
-        .map(|d| Override { title: titles.get(&d.admission_id).cloned().unwrap_or_default(), concept: d.concept.clone(), reason: d.reason.clone(), at: d.decided_at })
-        .collect();
-
-    let all_contracts = in_county::<contract::Entity>(county_id).all(db).await?;
-    let signed_on: BTreeMap<i64, DateTime<Utc>> = in_county::<entity::contract_version::Entity>(county_id)
-        .filter(entity::contract_version::Column::Version.eq(1))
+    let decisions = in_county::<screening_decision::Entity>(county_id).filter(during(screening_decision::Column::DecidedAt, from, to)).all(db).await?;
+    let findings_confirmed = decisions.iter().filter(|d| d.decision == "confirmed").count() as i64;
+    let overridden: Vec<&screening_decision::Model> = decisions.iter().filter(|d| d.decision == "overridden").collect();
+    // An override may concern an application made before the period.
+    let titles: BTreeMap<i64, String> = in_county::<admission::Entity>(county_id)
+        .filter(admission::Column::Id.is_in(overridden.iter().map(|d| d.admission_id)))
         .all(db)
         .await?
         .into_iter()
-        .filter_map(|v| Some((v.contract_id, v.department_signed_at?.max(v.community_signed_at?))))
+        .map(|a| (a.id, a.title))
         .collect();
-    let funds = crate::funds::store::funds_of(db, county_id, &all_contracts).await?;
-    let mut contracts: BTreeMap<String, (i64, Money)> = BTreeMap::new();
-    for c in &all_contracts {
-        if signed_on.get(&c.id).is_some_and(|t| within(*t, from, to)) {
-            let held = funds.get(&c.id).copied().unwrap_or_default().held(crate::lifecycle::store::contract_status(c)?);
-            let e = contracts.entry(name(c.department_id)).or_insert((0, Money::from_fen(0)));
-            e.0 += 1;
-            e.1 = plus(e.1, held.amount);
-        }
+    let overrides = overridden
+        .iter()
+        .map(|d| Override { title: titles.get(&d.admission_id).cloned().unwrap_or_default(), concept: d.concept.clone(), reason: d.reason.clone(), at: d.decided_at })
+        .collect();
+
+    // Contracts signed in the period: the second signature of their first version.
+    let (start, end) = bounds(from, to);
+    use entity::contract_version::Column as V;
+    let signed: Vec<i64> = in_county::<entity::contract_version::Entity>(county_id)
+        .filter(V::Version.eq(1))
+        .filter(V::DepartmentSignedAt.lt(end))
+        .filter(V::CommunitySignedAt.lt(end))
+        .filter(Condition::any().add(V::DepartmentSignedAt.gte(start)).add(V::CommunitySignedAt.gte(start)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| v.contract_id)
+        .collect();
+    let payments = in_county::<disbursement::Entity>(county_id).filter(during(disbursement::Column::PaidAt, from, to)).all(db).await?;
+    let wanted: BTreeSet<i64> = signed.iter().copied().chain(payments.iter().map(|d| d.contract_id)).collect();
+    let mut by_id: BTreeMap<i64, contract::Model> = BTreeMap::new();
+    for ids in wanted.into_iter().collect::<Vec<_>>().chunks(500) {
+        by_id.extend(in_county::<contract::Entity>(county_id).filter(contract::Column::Id.is_in(ids.to_vec())).all(db).await?.into_iter().map(|c| (c.id, c)));
     }
-    let by_id: BTreeMap<i64, &contract::Model> = all_contracts.iter().map(|c| (c.id, c)).collect();
+    let signed_contracts: Vec<contract::Model> = signed.iter().filter_map(|id| by_id.get(id).cloned()).collect();
+    let funds = crate::funds::store::funds_of(db, county_id, &signed_contracts).await?;
+    let mut contracts: BTreeMap<String, (i64, Money)> = BTreeMap::new();
+    for c in &signed_contracts {
+        let held = funds.get(&c.id).copied().unwrap_or_default().held(crate::lifecycle::store::contract_status(c)?);
+        let e = contracts.entry(name(c.department_id)).or_insert((0, Money::from_fen(0)));
+        e.0 += 1;
+        e.1 = plus(e.1, held.amount);
+    }
     let (mut paid_by_department, mut paid_by_community): (BTreeMap<String, Paid>, BTreeMap<String, Paid>) = Default::default();
-    for d in in_county::<disbursement::Entity>(county_id).all(db).await?.into_iter().filter(|d| within(d.paid_at, from, to)) {
+    for d in payments {
         let Some(c) = by_id.get(&d.contract_id) else { continue };
         let amount = Money::from_fen(d.amount_fen);
         for p in [paid_by_department.entry(name(c.department_id)).or_default(), paid_by_community.entry(name(c.community_id)).or_default()] {
@@ -222,7 +244,7 @@ pub async fn gather(db: &DatabaseConnection, county_id: i64, from: NaiveDate, to
         }
     }
 
-    let evals: Vec<evaluation::Model> = in_county::<evaluation::Entity>(county_id).all(db).await?.into_iter().filter(|e| within(e.created_at, from, to)).collect();
+    let evals: Vec<evaluation::Model> = in_county::<evaluation::Entity>(county_id).filter(during(evaluation::Column::CreatedAt, from, to)).all(db).await?;
     let mut evaluations: BTreeMap<&'static str, i64> = BTreeMap::new();
     for e in &evals {
         *evaluations.entry(crate::evaluation::Rating::parse(&e.overall).map(|r| r.label()).unwrap_or("其他")).or_default() += 1;
@@ -230,7 +252,7 @@ pub async fn gather(db: &DatabaseConnection, county_id: i64, from: NaiveDate, to
     let eval_ids: Vec<i64> = evals.iter().map(|e| e.id).collect();
     let objections = in_county::<objection::Entity>(county_id).filter(objection::Column::EvaluationId.is_in(eval_ids)).all(db).await?.len() as i64;
     let mut violations: BTreeMap<&'static str, i64> = BTreeMap::new();
-    for r in in_county::<violation_report::Entity>(county_id).all(db).await?.into_iter().filter(|r| within(r.created_at, from, to)) {
+    for r in in_county::<violation_report::Entity>(county_id).filter(during(violation_report::Column::CreatedAt, from, to)).all(db).await? {
         let label = match r.status.as_str() {
             "confirmed" => "经核查属实",
             "dismissed" => "经核查不属实",
@@ -238,7 +260,7 @@ pub async fn gather(db: &DatabaseConnection, county_id: i64, from: NaiveDate, to
         };
         *violations.entry(label).or_default() += 1;
     }
-    let notices = in_county::<notice::Entity>(county_id).all(db).await?.into_iter().filter(|n| within(n.published_at, from, to)).count() as i64;
+    let notices = in_county::<notice::Entity>(county_id).filter(during(notice::Column::PublishedAt, from, to)).count(db).await? as i64;
 
     Ok(CountyReport {
         county,

@@ -2,8 +2,8 @@
 //! may see, from the ledger: funds per department and per community, admitted tasks and
 //! list sizes per year, payments awaiting the community's receipt by age.
 use chrono::{Datelike, NaiveDate};
-use entity::{admission, contract, disbursement};
-use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter, QuerySelect, QueryTrait};
+use entity::admission;
+use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter, QuerySelect};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -15,7 +15,6 @@ use crate::lists::store::YearCount;
 use crate::money::Money;
 use crate::orgs::Role;
 use crate::platform::auth::Caller;
-use crate::platform::db::in_county;
 use crate::platform::error::AppResult;
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -57,6 +56,9 @@ pub struct Dashboard {
     pub list_sizes: Vec<YearCount>,
     /// Payments the community has not yet confirmed, by days since payment.
     pub unconfirmed_by_age: Vec<AgeBucket>,
+    /// Those payments one by one (a community's home page confirms them in place).
+    #[serde(skip)]
+    pub unconfirmed: Vec<crate::funds::store::PaymentRow>,
 }
 
 /// The age buckets of unconfirmed payments: (label, up to this many days).
@@ -80,7 +82,8 @@ pub async fn build(db: &DatabaseConnection, caller: &Caller, today: NaiveDate, i
         .map(|(kind, count)| TodoCount { kind, label: kind.label(), count, link: format!("/inbox?kind={}", kind.as_str()) })
         .collect();
     let year = today.year();
-    let overview = crate::funds::store::overview(db, caller, 7).await?;
+    // Unconfirmed for more than 0 days: every payment still waiting for its receipt.
+    let overview = crate::funds::store::overview(db, caller, 0).await?;
     let departments = match caller.role {
         Role::Community => Vec::new(),
         _ => {
@@ -102,15 +105,7 @@ pub async fn build(db: &DatabaseConnection, caller: &Caller, today: NaiveDate, i
         .await?;
     let mut admitted_per_year: Vec<YearTasks> = per_year.into_iter().filter_map(|(y, n)| y.map(|year| YearTasks { year, admitted: n })).collect();
     admitted_per_year.sort_by_key(|y| y.year);
-    let seen = crate::contracts::store::visible(caller).select_only().column(contract::Column::Id).into_query();
-    let paid: Vec<(NaiveDate, Money)> = in_county::<disbursement::Entity>(caller.county_id)
-        .filter(disbursement::Column::ContractId.in_subquery(seen))
-        .filter(disbursement::Column::Status.eq("paid"))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| (d.paid_at.date_naive(), Money::from_fen(d.amount_fen)))
-        .collect();
+    let paid: Vec<(NaiveDate, Money)> = overview.unconfirmed.iter().map(|p| (p.paid_at.date_naive(), p.amount)).collect();
     Ok(Dashboard {
         role: caller.role,
         year,
@@ -122,6 +117,7 @@ pub async fn build(db: &DatabaseConnection, caller: &Caller, today: NaiveDate, i
         admitted_per_year,
         list_sizes: crate::lists::store::year_report(db, caller.county_id).await?,
         unconfirmed_by_age: age_buckets(&paid, today),
+        unconfirmed: overview.unconfirmed,
     })
 }
 

@@ -132,6 +132,14 @@ async fn the_county_report_holds_the_figures_in_both_formats() {
     let today = chrono::Utc::now().date_naive();
     assert_eq!(text(&this_year["部门经费"][1][0]), format!("报告期：{year}-01-01 至 {today}"));
 
+    // A period that ended yesterday holds none of today's records.
+    let yesterday = today - chrono::Days::new(1);
+    let month_before = yesterday - chrono::Days::new(30);
+    let r = app.get(&format!("/api/v1/reports/county?from={month_before}&to={yesterday}&format=xlsx"), &mz).await;
+    let before = workbook(r.bytes().await.unwrap().to_vec());
+    assert_eq!(fen(&before["社区经费"].last().unwrap()[1]), 0, "no payment of today");
+    assert_eq!(before["准入申请"].len(), 4, "no application of today: title, scope, header, total");
+
     // Refused, with a code: no period, a period backwards, an unknown format; not the
     // department's or the community's report.
     for (query, field) in [("from=1999-01-01&to=2026-12-31", "from"), ("from=2026-12-31&to=2026-01-01", "to"), ("from=2020-01-01&to=2026-12-31", "to"), (&format!("{period}&format=doc")[..], "format")] {
