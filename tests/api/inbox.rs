@@ -112,6 +112,15 @@ async fn work_appears_in_the_inbox_of_whoever_must_act_and_clears_when_done() {
     assert!(!ids(&app, "shijian").await.contains(&format!("accept-{}", d2["id"])));
     let rest = c["milestones"].as_array().unwrap().iter().find(|m| !m["clause_id"].is_null()).unwrap()["id"].as_i64().unwrap();
     assert!(ids(&app, "caizheng").await.iter().any(|i| i.starts_with(&format!("pay-{rest}"))), "the accepted clause's instalment is due");
+
+    // An amendment is new work for both sides, under its own version's id.
+    let r = app.post(&format!("/api/v1/contracts/{}/amendments", c["id"]), &sj, json!({"rationale_code": "SCOPE_CHANGE", "rationale": "商户减少", "amount": "2500.00"})).await;
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+    let amend = format!("sign-{}-2", c["id"]);
+    assert!(ids(&app, "xingfu").await.contains(&amend) && ids(&app, "shijian").await.contains(&amend));
+    app.post(&format!("/api/v1/contracts/{}/sign", c["id"]), &xf, json!({})).await;
+    assert!(!ids(&app, "xingfu").await.contains(&amend), "signed: cleared");
+    assert!(ids(&app, "shijian").await.contains(&amend));
 }
 
 #[tokio::test]
