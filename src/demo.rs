@@ -167,7 +167,7 @@ pub async fn load_cases(db: &DatabaseConnection, templates: &[crate::contracts::
     let mut paid_contracts = Vec::new();
     for community in [xingfu.org_id, hexie.org_id] {
         let new = NewContract {
-            admission_id: monthly,
+            source: crate::contracts::store::Source::Admission(monthly),
             community_id: community,
             template_id: "monthly-co-management".into(),
             amount: Money::from_yuan(7_200),
@@ -182,7 +182,7 @@ pub async fn load_cases(db: &DatabaseConnection, templates: &[crate::contracts::
     svars.insert("scope".to_string(), "和谐社区辖区全部企业".to_string());
     svars.insert("delivery_date".to_string(), date(4, 25).to_string());
     let new = NewContract {
-        admission_id: survey,
+        source: crate::contracts::store::Source::Admission(survey),
         community_id: hexie.org_id,
         template_id: "short-term-task".into(),
         amount: Money::from_yuan(3_000),

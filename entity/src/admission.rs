@@ -36,6 +36,8 @@ pub struct Model {
     pub decided_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// `application` or `assist` (an assignment of an assist-list item, needing no admission).
+    pub origin: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

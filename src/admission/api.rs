@@ -28,7 +28,7 @@ const COMMUNITY: &[Role] = &[Role::Community];
 const ADMIN: &[Role] = &[Role::Admin];
 
 pub fn public_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(public_notices))
+    OpenApiRouter::new().routes(routes!(public_notices)).merge(super::public::api_routes())
 }
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -148,6 +148,7 @@ impl ApplicationIn {
                 list_item_id: self.list_item_id,
                 work_plan: self.work_plan.clone(),
                 staffing: self.staffing.clone(),
+                assist: false,
             },
             target_community_ids: self.target_community_ids.clone(),
             emergency: self.emergency,
@@ -185,6 +186,9 @@ pub struct AdmissionOut {
     pub id: i64,
     pub status: Status,
     pub status_label: &'static str,
+    /// `application`, or `assist`: an assignment of an assist-list item (协助事项派单), which
+    /// needs no admission and is created with its contract.
+    pub origin: String,
     pub title: String,
     pub description: String,
     pub basis: String,
@@ -283,10 +287,12 @@ pub async fn admissions_out(db: &impl sea_orm::ConnectionTrait, county_id: i64, 
             })
             .collect();
         let status = store::status_of(&m);
+        let assist = m.origin == super::ORIGIN_ASSIST;
         out.push(AdmissionOut {
             id: m.id,
             status,
-            status_label: status.label(),
+            status_label: if assist && status == Status::Admitted { "协助事项派单" } else { status.label() },
+            origin: m.origin.clone(),
             department: names.get(&m.department_id).cloned().unwrap_or_default(),
             department_id: m.department_id,
             target_community_ids: targets.iter().map(|t| t.community_id).collect(),

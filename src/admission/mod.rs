@@ -5,8 +5,10 @@
 //! the admission is revoked (工作完成后撤销). Urgent work may enter first and be approved
 //! afterwards (先进后批), within a deadline, or it is withdrawn.
 pub mod api;
+pub mod assist;
 pub mod pages;
 pub mod pdf;
+pub mod public;
 pub mod rules;
 pub mod store;
 
@@ -18,6 +20,11 @@ use crate::orgs::Role;
 
 /// Days an emergency entry has to be approved unless the county sets otherwise.
 pub const DEFAULT_EMERGENCY_DAYS: i32 = 15;
+
+/// Where a task of the admissions table comes from: an application for admission, or an
+/// assignment of an assist-list item (协助事项派单, 001 §二(三)), which needs no admission.
+pub const ORIGIN_APPLICATION: &str = "application";
+pub const ORIGIN_ASSIST: &str = "assist";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

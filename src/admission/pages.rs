@@ -23,7 +23,7 @@ use crate::web::{self, form_errors, render, Layout, PageError, PageResult};
 use crate::AppState;
 
 pub fn public_routes() -> Router<AppState> {
-    Router::new().route("/public/{county_id}/notices", get(public_notices))
+    Router::new().route("/public/{county_id}/notices", get(public_notices)).merge(super::public::page_routes())
 }
 
 pub fn routes() -> Router<AppState> {
@@ -584,6 +584,7 @@ async fn notice_submit(State(st): State<AppState>, caller: Caller, Form(f): Form
 struct PublicNoticesPage {
     layout: Layout,
     county: String,
+    county_id: i64,
     notices: Vec<NoticeOut>,
 }
 
@@ -591,5 +592,5 @@ async fn public_notices(State(st): State<AppState>, Path(county_id): Path<i64>) 
     let county = crate::lists::api::county_name(&st, county_id).await?;
     let notices = store::notices(&st.db, county_id).await?.into_iter().map(Into::into).collect();
     let layout = Layout { title: format!("{county}通报"), user: None };
-    render(StatusCode::OK, &PublicNoticesPage { layout, county, notices })
+    render(StatusCode::OK, &PublicNoticesPage { layout, county, county_id, notices })
 }

@@ -28,6 +28,9 @@ pub struct Application {
     pub needs_professional_qualification: bool,
     pub needs_enforcement_authority: bool,
     pub list_item_id: Option<i64>,
+    /// An assignment of the assist-list item `list_item_id` (协助事项派单): being on the
+    /// lists is its ground, not a reason to refuse it (rule 4 does not apply).
+    pub assist: bool,
 }
 
 impl Application {
@@ -310,7 +313,7 @@ pub fn check(app: &Application, engine: &Engine, items: &[RuleItem], others: &[O
 
     // 4. Already on the duty or assist list: no admission needed, nor possible. Recognised
     // by the item named, or by its title or keywords in the task's title or description.
-    let listed: Vec<&RuleItem> = items.iter().filter(|i| i.kind != ListKind::Negative).collect();
+    let listed: Vec<&RuleItem> = if app.assist { Vec::new() } else { items.iter().filter(|i| i.kind != ListKind::Negative).collect() };
     let list_engine = engine.with_concepts(
         listed
             .iter()
@@ -529,6 +532,31 @@ mod tests {
         let f = check(&a, &items(), &[]);
         assert_eq!(codes(&f), [("ON_ASSIST_LIST", true, Some(3))]);
         assert!(f[0].message.contains("协助办理事项清单"));
+    }
+
+    #[test]
+    fn an_assist_assignment_is_on_its_list_but_screened_like_an_application() {
+        // Assigning the assist item is its ground: no ON_ASSIST_LIST.
+        let mut a = good();
+        a.title = "食品安全协管".into();
+        a.list_item_id = Some(3);
+        a.assist = true;
+        assert_eq!(codes(&check(&a, &items(), &[])), []);
+        // Negative-list work under the assist title is caught in what the department wrote.
+        a.work_plan = "协助做好违章建筑拆迁的劝导".into();
+        assert!(codes(&check(&a, &items(), &[])).contains(&("NEGATIVE_LIST", true, Some(1))));
+        // An assist item of a negative item's category, or one needing a qualification,
+        // cannot be bought, assigned or not.
+        let mut a = good();
+        (a.list_item_id, a.assist) = (Some(5), true);
+        assert_eq!(codes(&check(&a, &items(), &[])), [("NEGATIVE_LIST", true, Some(2))]);
+        (a.list_item_id, a.title) = (Some(6), "特种设备巡检".into());
+        assert!(codes(&check(&a, &items(), &[])).contains(&("NEEDS_PROFESSIONAL_QUALIFICATION", true, Some(6))));
+        // Money and period as for any application.
+        a.list_item_id = Some(3);
+        a.title = "食品安全协管".into();
+        a.budget = None;
+        assert_eq!(codes(&check(&a, &items(), &[])), [("NO_BUDGET", true, None)]);
     }
 
     #[test]

@@ -123,6 +123,7 @@ pub fn application_of(m: &admission::Model) -> Application {
         needs_professional_qualification: m.needs_professional_qualification,
         needs_enforcement_authority: m.needs_enforcement_authority,
         list_item_id: m.list_item_id,
+        assist: m.origin == super::ORIGIN_ASSIST,
     }
 }
 
@@ -344,7 +345,7 @@ async fn record(
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn record_with(
+pub(crate) async fn record_with(
     db: &Tx,
     caller: &Caller,
     id: i64,
@@ -432,6 +433,7 @@ pub async fn create(db: &(impl ConnectionTrait + TransactionTrait), caller: &Cal
         status: Set(Status::Draft.as_str().into()),
         opinions: Set("[]".into()),
         created_at: Set(now),
+        origin: Set(crate::admission::ORIGIN_APPLICATION.into()),
         ..Default::default()
     };
     fill(&mut am, d);

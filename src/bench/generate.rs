@@ -363,6 +363,7 @@ pub async fn generate(db: &DatabaseConnection, scale: Scale, seed: u64, today: N
                 decided_at: Set(Some(decided)),
                 created_at: Set(created),
                 updated_at: Set(decided),
+                origin: Set("application".into()),
             });
             let steps = [
                 ("create", None, "draft", dept_user, 0),

@@ -39,6 +39,8 @@ pub fn sample_contract() -> ContractOut {
         id: 1,
         number: "示范区购服〔2026〕7号".into(),
         admission_id: 1,
+        origin: "application".into(),
+        assist_item_id: None,
         task: "食品安全协管".into(),
         approval_number: Some("示范区准字〔2026〕7号".into()),
         template_id: "monthly-co-management".into(),

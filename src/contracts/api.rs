@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::store::{self, rationale_label, Amendment, NewContract, Status};
+use super::store::{self, rationale_label, Amendment, NewContract, Source, Status};
+use crate::admission::assist::Assignment;
 use super::template::{Schedule, Variable};
 use crate::money::Money;
 use crate::orgs::Role;
@@ -121,6 +122,10 @@ pub struct ContractOut {
     pub id: i64,
     pub number: String,
     pub admission_id: i64,
+    /// `application` (an admitted task) or `assist` (assist-list work, no admission).
+    pub origin: String,
+    /// The assist-list item the work was assigned from.
+    pub assist_item_id: Option<i64>,
     pub task: String,
     pub approval_number: Option<String>,
     pub template_id: String,
@@ -242,6 +247,8 @@ fn assemble(r: &Related, c: contract::Model) -> AppResult<ContractOut> {
         id: c.id,
         number: c.number,
         admission_id: c.admission_id,
+        origin: a.origin.clone(),
+        assist_item_id: a.list_item_id.filter(|_| a.origin == crate::admission::ORIGIN_ASSIST),
         task: a.title.clone(),
         approval_number: a.approval_number.clone(),
         template_id: c.template_id,
@@ -285,7 +292,21 @@ pub async fn contract_out(st: &AppState, c: contract::Model) -> AppResult<Contra
 
 #[derive(Deserialize, ToSchema)]
 pub struct ContractIn {
-    pub admission_id: i64,
+    /// The admitted task; or, in its place, `assist_item_id`.
+    pub admission_id: Option<i64>,
+    /// An item of the county's assist list in force (协助事项派单): the contract needs no
+    /// admission; `period_start` and `period_end` are then required, and `guidance`,
+    /// `staffing` and `budget` describe the assignment.
+    pub assist_item_id: Option<i64>,
+    /// Assist work: how the department guides it (the item's description if empty).
+    #[serde(default)]
+    pub guidance: String,
+    /// Assist work: who does it.
+    #[serde(default)]
+    pub staffing: String,
+    /// Assist work: the task's budget, a decimal string; the contract's amount if absent.
+    #[schema(value_type = Option<String>, example = "3000.00")]
+    pub budget: Option<serde_json::Value>,
     pub community_id: i64,
     pub template_id: String,
     /// Decimal string, e.g. "3000.00".
@@ -334,8 +355,19 @@ pub fn variable_values(raw: &HashMap<String, serde_json::Value>) -> AppResult<Ha
     responses((status = 201, body = ContractOut), (status = 409, description = "ADMISSION_BUDGET_EXCEEDED | ADMISSION_NOT_ADMITTED", body = ErrorBody),
               (status = 422, description = "VALIDATION_FAILED | ADMISSION_BLOCKED | TEMPLATE_NOT_FOR_COMMUNITY", body = ErrorBody)))]
 async fn create(State(st): State<AppState>, caller: Caller, ApiJson(b): ApiJson<ContractIn>) -> AppResult<(StatusCode, Json<ContractOut>)> {
+    let source = match (b.admission_id, b.assist_item_id) {
+        (Some(id), None) => Source::Admission(id),
+        (None, Some(item_id)) => Source::Assist(Assignment {
+            item_id,
+            guidance: b.guidance.clone(),
+            staffing: b.staffing.clone(),
+            budget: b.budget.as_ref().filter(|v| !v.is_null()).map(|v| money_field("budget", v)).transpose()?,
+        }),
+        (Some(_), Some(_)) => return Err(AppError::invalid("assist_item_id", "准入事项与协助事项只能选择其一")),
+        (None, None) => return Err(AppError::invalid("admission_id", "请选择准入事项（或协助事项 assist_item_id）")),
+    };
     let new = NewContract {
-        admission_id: b.admission_id,
+        source,
         community_id: b.community_id,
         template_id: b.template_id,
         amount: money_field("amount", &b.amount)?,

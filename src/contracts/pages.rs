@@ -12,7 +12,8 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::api::{self, ContractOut};
-use super::store::{self, Amendment, NewContract, Status, RATIONALES};
+use super::store::{self, Amendment, NewContract, Source, Status, RATIONALES};
+use crate::admission::assist::Assignment;
 use super::template::Template;
 use super::Instalment;
 use crate::admission::store as admissions;
@@ -47,6 +48,8 @@ struct ListPage {
     rows: Vec<ContractOut>,
     filter: ListFilter,
     pager: web::Pager,
+    /// A department's items of the assist list in force, to assign with funds.
+    assist_items: Vec<(i64, String)>,
 }
 
 impl ListPage {
@@ -62,7 +65,19 @@ async fn list_page(State(st): State<AppState>, caller: Caller, Query(f): Query<L
     let page = store::page(&st.db, &caller, &f, p.parse()?).await?;
     let pager = web::Pager::new("/contracts", raw.as_deref(), page.next_cursor.as_deref());
     let rows = api::contracts_out(&st.db, page.items).await?;
-    render(StatusCode::OK, &ListPage { layout: Layout::for_caller(&st, &caller, "购买服务合同").await?, rows, filter: f, pager })
+    let assist_items = if caller.role == Role::Department { assist_items_of(&st, &caller).await? } else { Vec::new() };
+    render(StatusCode::OK, &ListPage { layout: Layout::for_caller(&st, &caller, "购买服务合同").await?, rows, filter: f, pager, assist_items })
+}
+
+/// The assist-list items in force that name the caller's department.
+async fn assist_items_of(st: &AppState, caller: &Caller) -> Result<Vec<(i64, String)>, AppError> {
+    let own = crate::orgs::store::find_org(&st.db, caller.county_id, caller.org_id).await?.name;
+    Ok(crate::lists::store::current_items(&st.db, caller.county_id, Some(crate::lists::ListKind::Assist))
+        .await?
+        .into_iter()
+        .filter(|i| i.department.trim().is_empty() || i.department.trim() == own)
+        .map(|i| (i.id, format!("{} {}", i.code, i.title)))
+        .collect())
 }
 
 /// The draft form. Its template variables arrive as `var_<name>` fields, so the form is
@@ -70,6 +85,11 @@ async fn list_page(State(st): State<AppState>, caller: Caller, Query(f): Query<L
 #[derive(Default, Clone)]
 struct DraftForm {
     admission_id: i64,
+    /// Assist-list work (协助事项派单) in place of an admitted task; 0 when none.
+    assist_item_id: i64,
+    guidance: String,
+    staffing: String,
+    budget: String,
     template_id: String,
     community_id: i64,
     amount: String,
@@ -85,6 +105,10 @@ impl DraftForm {
         for (k, v) in pairs {
             match k.as_str() {
                 "admission_id" => f.admission_id = v.trim().parse().unwrap_or_default(),
+                "assist_item_id" => f.assist_item_id = v.trim().parse().unwrap_or_default(),
+                "guidance" => f.guidance = v,
+                "staffing" => f.staffing = v,
+                "budget" => f.budget = v,
                 "community_id" => f.community_id = v.trim().parse().unwrap_or_default(),
                 "template_id" => f.template_id = v,
                 "amount" => f.amount = v,
@@ -110,8 +134,19 @@ impl DraftForm {
             }
             crate::platform::input::parse_date(s).map(Some).map_err(|m| AppError::invalid(field, m))
         };
+        let source = if self.assist_item_id > 0 {
+            let budget = self.budget.trim();
+            Source::Assist(Assignment {
+                item_id: self.assist_item_id,
+                guidance: self.guidance.clone(),
+                staffing: self.staffing.clone(),
+                budget: if budget.is_empty() { None } else { Some(budget.parse::<Money>().map_err(|e| AppError::invalid("budget", e.to_string()))?) },
+            })
+        } else {
+            Source::Admission(self.admission_id)
+        };
         Ok(NewContract {
-            admission_id: self.admission_id,
+            source,
             community_id: self.community_id,
             template_id: self.template_id.clone(),
             amount: self.amount.parse::<Money>().map_err(|e| AppError::invalid("amount", e.to_string()))?,
@@ -158,7 +193,11 @@ struct FormPage {
 
 #[derive(Deserialize)]
 struct NewQuery {
+    #[serde(default)]
     admission_id: i64,
+    /// Assist-list work in place of an admitted task.
+    #[serde(default)]
+    assist_item_id: i64,
     template_id: Option<String>,
 }
 
@@ -188,22 +227,35 @@ async fn form_render(
     errors: Vec<String>,
     status: StatusCode,
 ) -> PageResult {
-    let a = admissions::find(&st.db, caller, f.admission_id).await?;
     let names = admissions::org_names(&st.db, caller.county_id).await?;
-    let communities = admissions::targets(&st.db, caller.county_id, a.id)
-        .await?
-        .into_iter()
-        .filter(|t| matches!(crate::lifecycle::TargetStatus::parse(&t.status), Some(crate::lifecycle::TargetStatus::Admitted | crate::lifecycle::TargetStatus::Entered)))
-        .map(|t| Choice { id: t.community_id, label: names.get(&t.community_id).cloned().unwrap_or_default(), selected: t.community_id == f.community_id })
-        .collect();
+    let (task, budget_left, communities): (String, String, Vec<Choice>) = if f.assist_item_id > 0 {
+        // Assist work goes to any community of the county; its budget is set here.
+        let item = crate::lists::store::find_item(&st.db, caller.county_id, f.assist_item_id).await?;
+        let communities = crate::orgs::store::list_orgs(&st.db, caller.county_id)
+            .await?
+            .into_iter()
+            .filter(|o| o.kind == crate::orgs::OrgKind::Community.as_str())
+            .map(|o| Choice { id: o.id, label: o.name, selected: o.id == f.community_id })
+            .collect();
+        (format!("{}（协助事项 {}）", item.title, item.code), String::new(), communities)
+    } else {
+        let a = admissions::find(&st.db, caller, f.admission_id).await?;
+        let communities = admissions::targets(&st.db, caller.county_id, a.id)
+            .await?
+            .into_iter()
+            .filter(|t| matches!(crate::lifecycle::TargetStatus::parse(&t.status), Some(crate::lifecycle::TargetStatus::Admitted | crate::lifecycle::TargetStatus::Entered)))
+            .map(|t| Choice { id: t.community_id, label: names.get(&t.community_id).cloned().unwrap_or_default(), selected: t.community_id == f.community_id })
+            .collect();
+        let left = crate::lifecycle::store::admission_room(&st.db, &a, None).await?;
+        (a.title, left.grouped(), communities)
+    };
     let t = store::template(&st.templates, &f.template_id).unwrap_or(&st.templates[0]);
-    let left = crate::lifecycle::store::admission_room(&st.db, &a, None).await?;
     let page = FormPage {
         layout: Layout::for_caller(st, caller, "起草购买服务合同").await?,
         templates: st.templates.iter().map(|x| (x.id.clone(), x.title.clone(), x.id == t.id)).collect(),
         vars: var_fields(t, &f),
-        task: a.title,
-        budget_left: left.grouped(),
+        task,
+        budget_left,
         f: DraftForm { template_id: t.id.clone(), ..f },
         communities,
         preview,
@@ -213,7 +265,7 @@ async fn form_render(
 }
 
 async fn new_form(State(st): State<AppState>, caller: Caller, Query(q): Query<NewQuery>) -> PageResult {
-    let f = DraftForm { admission_id: q.admission_id, template_id: q.template_id.unwrap_or_default(), ..Default::default() };
+    let f = DraftForm { admission_id: q.admission_id, assist_item_id: q.assist_item_id, template_id: q.template_id.unwrap_or_default(), ..Default::default() };
     form_render(&st, &caller, f, None, vec![], StatusCode::OK).await
 }
 
@@ -261,9 +313,14 @@ struct DetailPage {
     rationales: Vec<(&'static str, &'static str)>,
     errors: Vec<String>,
     notice: Option<&'static str>,
+    /// The clause preselected in the deliverable form.
+    clause: Option<i64>,
 }
 
 impl DetailPage {
+    fn chosen(&self, clause: &i64) -> bool {
+        self.clause == Some(*clause)
+    }
     fn status_is(&self, s: &str) -> bool {
         self.c.status.as_str() == s
     }
@@ -313,6 +370,11 @@ impl DetailPage {
 }
 
 pub async fn detail_render(st: &AppState, caller: &Caller, id: i64, status: StatusCode, errors: Vec<String>, notice: Option<&'static str>) -> PageResult {
+    detail_render_with(st, caller, id, status, errors, notice, None).await
+}
+
+/// The contract page with a clause chosen in the deliverable form (a task's "提交成果" link).
+async fn detail_render_with(st: &AppState, caller: &Caller, id: i64, status: StatusCode, errors: Vec<String>, notice: Option<&'static str>, clause: Option<i64>) -> PageResult {
     let c = api::contract_out(st, store::find(&st.db, caller, id).await?).await?;
     let is_department = caller.role == Role::Department && c.department_id == caller.org_id;
     let is_community = caller.role == Role::Community && c.community_id == caller.org_id;
@@ -367,12 +429,19 @@ pub async fn detail_render(st: &AppState, caller: &Caller, id: i64, status: Stat
         rationales: RATIONALES.to_vec(),
         errors,
         notice,
+        clause,
     };
     render(status, &page)
 }
 
 
-async fn detail_page(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, Query(q): Query<web::DoneQuery>) -> PageResult {
+#[derive(Deserialize)]
+struct ClauseQuery {
+    #[serde(default, deserialize_with = "crate::platform::input::blank_as_none")]
+    clause: Option<i64>,
+}
+
+async fn detail_page(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, Query(q): Query<web::DoneQuery>, Query(k): Query<ClauseQuery>) -> PageResult {
     let notice = match q.done.as_deref() {
         Some("drafted") => Some("合同草稿已生成，等待双方签署"),
         Some("signed") => Some("已签署"),
@@ -386,7 +455,7 @@ async fn detail_page(State(st): State<AppState>, caller: Caller, Path(id): Path<
         Some("objected") => Some("书面异议已提交，与评价一并保存"),
         _ => None,
     };
-    detail_render(&st, &caller, id, StatusCode::OK, vec![], notice).await
+    detail_render_with(&st, &caller, id, StatusCode::OK, vec![], notice, k.clause).await
 }
 
 #[derive(Deserialize)]

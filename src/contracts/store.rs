@@ -131,8 +131,16 @@ async fn check_rules(db: &impl ConnectionTrait, a: &admission::Model, t: &Templa
     Ok(())
 }
 
+/// What a contract is drawn from: an admitted (or emergency-entered) task, or an
+/// assignment of an assist-list item (`admission::assist`).
+#[derive(Clone, Debug)]
+pub enum Source {
+    Admission(i64),
+    Assist(crate::admission::assist::Assignment),
+}
+
 pub struct NewContract {
-    pub admission_id: i64,
+    pub source: Source,
     pub community_id: i64,
     pub template_id: String,
     pub amount: Money,
@@ -208,7 +216,16 @@ fn values(
         ("department", name(parties.0)),
         ("community", name(parties.1)),
         ("task", a.title.clone()),
-        ("approval_number", a.approval_number.clone().unwrap_or_else(|| "先进后批，待批准".into())),
+        ("approval_number", match &a.approval_number {
+            Some(n) => n.clone(),
+            None if a.origin == crate::admission::ORIGIN_ASSIST => crate::admission::assist::GROUND.into(),
+            None => "先进后批，待批准".into(),
+        }),
+        ("ground", match &a.approval_number {
+            _ if a.origin == crate::admission::ORIGIN_ASSIST => format!("依据{county}协助办理事项清单派单（协助事项无需准入审批）"),
+            Some(n) => format!("经{county}准入审批（批准文号：{n}）"),
+            None => format!("经{county}准入（先进后批，待批准）"),
+        }),
         ("contract_number", number.to_string()),
         ("amount", amount.to_string()),
         ("amount_capitals", amount.capitals()),
@@ -328,7 +345,11 @@ async fn check_draft(
     t: &Template,
     new: &NewContract,
 ) -> AppResult<(admission::Model, NaiveDate, NaiveDate)> {
-    let a = admissions::find(db, caller, new.admission_id)
+    let admission_id = match &new.source {
+        Source::Admission(id) => *id,
+        Source::Assist(x) => return check_assignment(db, caller, t, new, x).await,
+    };
+    let a = admissions::find(db, caller, admission_id)
         .await
         .map_err(|_| AppError::invalid("admission_id", "没有这个准入事项，或不是本部门的"))?;
     if a.department_id != caller.org_id {
@@ -347,6 +368,38 @@ async fn check_draft(
     let end = new.period_end.or(a.period_end).ok_or_else(|| AppError::invalid("period_end", "请填写合同结束日期"))?;
     check_period(&a, start, end)?;
     lifecycle::require_admission_room(db, &a, None, new.amount).await?;
+    Ok((a, start, end))
+}
+
+/// A draft from an assist-list item: a community of the county, a period of its own, the
+/// assignment's checks (`assist::prepare`) and the template's.
+async fn check_assignment(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    t: &Template,
+    new: &NewContract,
+    x: &crate::admission::assist::Assignment,
+) -> AppResult<(admission::Model, NaiveDate, NaiveDate)> {
+    let community = in_county::<entity::organisation::Entity>(caller.county_id).filter(entity::organisation::Column::Id.eq(new.community_id)).one(db).await?;
+    if !community.is_some_and(|o| o.kind == crate::orgs::OrgKind::Community.as_str()) {
+        return Err(AppError::invalid("community_id", "没有这个社区"));
+    }
+    // The assist list runs by the year: by default from today to the year's end.
+    let start = new.period_start.unwrap_or_else(|| Utc::now().date_naive());
+    let end = match new.period_end {
+        Some(e) => e,
+        None => NaiveDate::from_ymd_opt(start.year(), 12, 31).ok_or_else(|| AppError::invalid("period_start", "日期无效"))?,
+    };
+    if (end - start).num_days() > crate::platform::input::MAX_PERIOD_DAYS {
+        return Err(AppError::invalid("period_end", "协助事项派单期限不得超过5年，请按年度派单"));
+    }
+    if end < start {
+        return Err(AppError::invalid("period_end", "合同结束日期早于开始日期"));
+    }
+    let a = crate::admission::assist::prepare(db, caller, x, start, end, new.amount).await?;
+    if let Some(why) = t.barred_for_community() {
+        return Err(AppError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "TEMPLATE_NOT_FOR_COMMUNITY", why));
+    }
     Ok((a, start, end))
 }
 
@@ -432,8 +485,15 @@ pub async fn draft(
     screen_texts(db, caller.county_id, &written_variables(t, &vars), &[]).await?;
     for _ in 0..5 {
         let txn = begin_write(db).await?;
-        lifecycle::lock_money(&txn, Some(new.admission_id), None, None).await?;
+        if let Source::Admission(id) = &new.source {
+            lifecycle::lock_money(&txn, Some(*id), None, None).await?;
+        }
         let (a, start, end) = check_draft(&txn, caller, t, &new).await?;
+        // An assignment is saved with its contract: one task, one community.
+        let a = match &new.source {
+            Source::Assist(_) => crate::admission::assist::save(&txn, caller, a, new.community_id).await?,
+            Source::Admission(_) => a,
+        };
         let now = Utc::now();
         let year = now.year();
         let seq = next_number(&txn, caller.county_id, year).await?;

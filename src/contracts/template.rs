@@ -12,8 +12,9 @@ use utoipa::ToSchema;
 use crate::money::Money;
 
 /// Variables the system fills in; a template may use them without declaring them.
-pub const SYSTEM_VARIABLES: [&str; 10] = [
+pub const SYSTEM_VARIABLES: [&str; 11] = [
     "county",
+    "ground",
     "department",
     "community",
     "task",

@@ -23,6 +23,8 @@ pub const EVALUATION_DAYS: i64 = 30;
 pub const PERIOD_NOTICE_DAYS: i64 = 30;
 /// The finance bureau sees an instalment from this many days before it is due.
 pub const PAY_AHEAD_DAYS: i64 = 7;
+/// A community sees a clause to deliver from this many days before its deadline.
+pub const DELIVER_AHEAD_DAYS: i64 = 14;
 /// A community sees an evaluation of its work (to read or object to) this long.
 pub const OBJECTION_DAYS: i64 = 15;
 
@@ -40,6 +42,8 @@ pub enum Kind {
     Sign,
     /// A deliverable to accept or reject.
     Accept,
+    /// A performance clause to deliver, its deadline near or passed.
+    Deliver,
     /// A rejected deliverable to deliver again.
     Redeliver,
     /// An instalment due to be paid (finance).
@@ -57,8 +61,8 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 12] =
-        [Kind::Review, Kind::Decide, Kind::Emergency, Kind::Sign, Kind::Accept, Kind::Redeliver, Kind::Pay, Kind::Confirm, Kind::Evaluate, Kind::Evaluation, Kind::PeriodEnd, Kind::Report];
+    pub const ALL: [Kind; 13] =
+        [Kind::Review, Kind::Decide, Kind::Emergency, Kind::Sign, Kind::Accept, Kind::Deliver, Kind::Redeliver, Kind::Pay, Kind::Confirm, Kind::Evaluate, Kind::Evaluation, Kind::PeriodEnd, Kind::Report];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -67,6 +71,7 @@ impl Kind {
             Kind::Emergency => "emergency",
             Kind::Sign => "sign",
             Kind::Accept => "accept",
+            Kind::Deliver => "deliver",
             Kind::Redeliver => "redeliver",
             Kind::Pay => "pay",
             Kind::Confirm => "confirm",
@@ -85,6 +90,7 @@ impl Kind {
             Kind::Emergency => "先进后批临近或超过审批期限",
             Kind::Sign => "待签署的合同",
             Kind::Accept => "待验收的服务成果",
+            Kind::Deliver => "临近期限待提交的成果",
             Kind::Redeliver => "被退回待重新提交的成果",
             Kind::Pay => "到期待拨付的款项",
             Kind::Confirm => "待确认收款",

@@ -7,7 +7,7 @@ use entity::{contract, contract_clause, contract_milestone, contract_version, de
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Set};
 
-use super::{Item, Kind, CONFIRM_DAYS, EVALUATION_DAYS, OBJECTION_DAYS, PAY_AHEAD_DAYS, PERIOD_NOTICE_DAYS};
+use super::{Item, Kind, CONFIRM_DAYS, DELIVER_AHEAD_DAYS, EVALUATION_DAYS, OBJECTION_DAYS, PAY_AHEAD_DAYS, PERIOD_NOTICE_DAYS};
 use crate::admission::Status;
 use crate::orgs::Role;
 use crate::platform::auth::Caller;
@@ -191,9 +191,20 @@ async fn contracts(db: &impl ConnectionTrait, caller: &Caller, today: NaiveDate,
                 *e = d;
             }
         }
+        // Clauses to deliver, by the deadline of the instalment each releases.
+        let cs_list: Vec<contract::Model> = cs.values().cloned().collect();
+        let due = crate::tasks::store::deadlines_of(db, county, &cs_list).await?;
+        for (contract_id, clauses) in &due {
+            for k in clauses.iter().filter(|k| k.state == crate::tasks::DueState::Open && k.due <= plus(today, DELIVER_AHEAD_DAYS)) {
+                let title = format!("提交服务成果：{} 第{}条 {}", number(*contract_id), k.number, k.title);
+                out.push(Item::due(Kind::Deliver, k.clause_id, &title, format!("/contracts/{contract_id}?clause={}#deliverable-form", k.clause_id), k.due, today));
+            }
+        }
         for d in latest.values().filter(|d| d.status == "rejected") {
             let why = d.decision_comment.as_deref().unwrap_or("");
-            out.push(Item::new(Kind::Redeliver, d.id, format!("成果被退回，请重新提交：{}（{why}）", number(d.contract_id)), link(d.contract_id)));
+            // The clause's deadline, when the deliverable is of the version in force.
+            let current = due.get(&d.contract_id).and_then(|ks| ks.iter().find(|k| k.state == crate::tasks::DueState::Rejected && k.clause_id == d.clause_id)).map(|k| k.due);
+            out.push(Item { due: current, ..Item::new(Kind::Redeliver, d.id, format!("成果被退回，请重新提交：{}（{why}）", number(d.contract_id)), format!("/contracts/{}?clause={}#deliverable-form", d.contract_id, d.clause_id)) });
         }
         for p in in_county::<disbursement::Entity>(county).filter(disbursement::Column::ContractId.in_subquery(seen())).filter(disbursement::Column::Status.eq("paid")).all(db).await? {
             let due = plus(p.paid_at.date_naive(), CONFIRM_DAYS);

@@ -1,6 +1,7 @@
 //! Integration tests: the real server over HTTP, on SQLite and (with DATABASE_URL) on
 //! PostgreSQL. One binary, one module per capability.
 mod admission;
+mod assist;
 mod audit;
 mod auth;
 mod bench;
@@ -20,6 +21,8 @@ mod ocds;
 mod orgs;
 mod pages;
 mod paging;
+mod procedure;
 mod registers;
 mod reports;
 mod screening;
+mod tasks;

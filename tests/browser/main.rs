@@ -693,7 +693,15 @@ async fn on_a_phone_the_community_confirms_and_disputes_from_its_home_page_and_n
     let photo = dir.path().join("site.jpg");
     image::RgbImage::from_fn(2400, 1800, |x, y| image::Rgb([(x % 251) as u8, (y % 241) as u8, 90])).save(&photo).unwrap();
     let original = std::fs::read(&photo).unwrap();
-    c.goto(&app.url(&format!("/contracts/{contract}"))).await.unwrap();
+    // From the task list ("我的任务"): the task, its money, and one tap to the form with
+    // the clause chosen.
+    c.goto(&app.url("/tasks")).await.unwrap();
+    let card = c.find(Locator::Css(&format!("#task-{contract}"))).await.unwrap().text().await.unwrap();
+    assert!(card.contains("企业摸底") && card.contains("区市场监督管理局") && card.contains("有异议 ¥"), "{card}");
+    c.find(Locator::Css(&format!("#task-{contract} ul.deliver a.button"))).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("#deliverable-form")).await.unwrap();
+    let chosen = c.find(Locator::Css("#deliverable-form select[name=clause_id] option:checked")).await.unwrap().text().await.unwrap();
+    assert!(chosen.starts_with("第") && c.current_url().await.unwrap().query().is_some_and(|q| q.starts_with("clause=")), "{chosen}");
     c.find(Locator::Css("#deliverable-form textarea[name=summary]")).await.unwrap().send_keys("商户摸底现场照片").await.unwrap();
     c.find(Locator::Css("#deliverable-form input[name=photo]")).await.unwrap().send_keys(photo.to_str().unwrap()).await.unwrap();
     c.find(Locator::Css("#deliverable-form button[type=submit]")).await.unwrap().click().await.unwrap();
@@ -725,7 +733,7 @@ async fn on_a_phone_the_community_confirms_and_disputes_from_its_home_page_and_n
     let admission = app.list("/api/v1/admissions", &app.token("xingfu").await).await[0]["id"].as_i64().unwrap();
     let county = app.get("/api/v1/me", &app.token("xingfu").await).await.json::<serde_json::Value>().await.unwrap()["user"]["county_id"].as_i64().unwrap();
     let pages = ["/".to_string(), "/inbox".into(), "/lists".into(), "/lists/versions".into(), "/admissions".into(), format!("/admissions/{admission}"), "/admissions/assessment".into(),
-        "/contracts".into(), format!("/contracts/{contract}"), "/funds".into(), "/reports".into(), "/screening".into(), "/password".into(), format!("/public/{county}/lists"), format!("/public/{county}/notices")];
+        "/contracts".into(), format!("/contracts/{contract}"), "/tasks".into(), "/funds".into(), "/reports".into(), "/screening".into(), "/password".into(), format!("/public/{county}/lists"), format!("/public/{county}/notices")];
     let mut wide = Vec::new();
     for p in &pages {
         c.goto(&app.url(p)).await.unwrap();

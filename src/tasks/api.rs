@@ -1,0 +1,26 @@
+//! `GET /api/v1/tasks`: the tasks on the contracts the caller may see.
+use axum::extract::{Query, State};
+use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::store::{self, Task};
+use crate::orgs::Role;
+use crate::platform::auth::Caller;
+use crate::platform::error::{AppResult, ErrorBody};
+use crate::platform::page::{ListFilter, Page, PageQuery};
+use crate::AppState;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    crate::platform::auth::open(&Role::ALL, OpenApiRouter::new().routes(routes!(list_tasks)))
+}
+
+/// The tasks on the contracts the caller may see (a community: the tasks it holds), newest
+/// first: from which department, under which contract, the money received, waiting for
+/// confirmation, disputed and still owed, and the clauses still to deliver with their
+/// deadlines. Filters as for `/contracts`.
+#[utoipa::path(get, path = "/tasks", tag = "contracts", security(("bearer" = [])), params(ListFilter, PageQuery),
+    responses((status = 200, body = Page<Task>), (status = 422, body = ErrorBody)))]
+async fn list_tasks(State(st): State<AppState>, caller: Caller, Query(f): Query<ListFilter>, Query(p): Query<PageQuery>) -> AppResult<Json<Page<Task>>> {
+    Ok(Json(store::page(&st.db, &caller, &f, p.parse()?).await?))
+}

@@ -1,0 +1,135 @@
+//! Issue 15: funded assist-list work (协助事项派单, 001 §二(三)). A department assigns an
+//! item of its county's assist list to a community as a purchase-of-service contract, with
+//! period, staffing, guidance and budget: no admission, but screened like an application,
+//! and the same signing and funds path.
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_error, spawn_app, TestApp};
+use crate::lifecycle::{pay, sign_both};
+
+async fn item(app: &TestApp, kind: &str, code: &str) -> i64 {
+    let items = app.list(&format!("/api/v1/lists/{kind}"), &app.token("shijian").await).await;
+    items.as_array().unwrap().iter().find(|i| i["code"] == code).unwrap_or_else(|| panic!("{code}"))["id"].as_i64().unwrap()
+}
+
+async fn budget(app: &TestApp, dept: &str) {
+    let id = app.org_id(dept).await;
+    let r = app.put(&format!("/api/v1/budgets/{id}/2026"), &app.token("caizheng").await, json!({"amount": "100000.00", "reason": "年度预算"})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+fn assignment(item: i64, community: i64, amount: &str) -> Value {
+    json!({"assist_item_id": item, "community_id": community, "template_id": "short-term-task", "amount": amount,
+           "period_start": "2026-03-01", "period_end": "2026-04-30", "guidance": "市场监管所每月到社区指导一次", "staffing": "社区食品安全协管员1名",
+           "variables": {"scope": "辖区餐饮门店食品安全信息收集和隐患报告", "delivery_date": "2026-04-25"}})
+}
+
+async fn counts(app: &TestApp) -> (usize, usize) {
+    let t = app.token("minzheng").await;
+    (app.list("/api/v1/contracts", &app.token("shijian").await).await.as_array().unwrap().len(), app.list("/api/v1/admissions", &t).await.as_array().unwrap().len())
+}
+
+#[tokio::test]
+async fn assist_work_is_assigned_with_money_signed_paid_and_confirmed() {
+    let app = spawn_app().await;
+    budget(&app, "区市场监督管理局").await;
+    let xb01 = item(&app, "assist", "XB-01").await;
+    let xingfu = app.org_id("幸福社区").await;
+    let sj = app.token("shijian").await;
+    let r = app.post("/api/v1/contracts", &sj, assignment(xb01, xingfu, "3000.00")).await;
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+    let c: Value = r.json().await.unwrap();
+    assert_eq!((c["origin"].as_str(), c["assist_item_id"].as_i64(), c["task"].as_str()), (Some("assist"), Some(xb01), Some("食品安全协管")));
+    assert!(c["clauses"][0]["text"].as_str().unwrap().contains("协助办理事项清单派单"), "{}", c["clauses"][0]["text"]);
+    // The assignment is on record beside the applications, with its guidance and staffing.
+    let a: Value = app.get(&format!("/api/v1/admissions/{}", c["admission_id"]), &sj).await.json().await.unwrap();
+    assert_eq!((a["origin"].as_str(), a["status_label"].as_str(), a["staffing"].as_str(), a["budget"].as_str()), (Some("assist"), Some("协助事项派单"), Some("社区食品安全协管员1名"), Some("3000.00")));
+    assert_eq!(a["target_community_ids"], json!([xingfu]));
+    assert!(app.get(&format!("/api/v1/admissions/{}", c["admission_id"]), &app.token("hexie").await).await.status() == StatusCode::NOT_FOUND);
+
+    // Signed, paid instalment by instalment, each receipt confirmed: the same path as admitted work.
+    let c = sign_both(&app, &c["id"]).await;
+    assert_eq!(c["status"], "active");
+    let xf = app.token("xingfu").await;
+    let advance = c["milestones"].as_array().unwrap().iter().find(|m| m["clause_id"].is_null()).unwrap().clone();
+    let rest = c["milestones"].as_array().unwrap().iter().find(|m| !m["clause_id"].is_null()).unwrap().clone();
+    let p: Value = pay(&app, "assist-1", &c, &advance, advance["amount"].as_str().unwrap()).await.json().await.unwrap();
+    assert_eq!(app.post(&format!("/api/v1/disbursements/{}/confirm", p["id"]), &xf, json!({})).await.status(), StatusCode::OK);
+    let d: Value = app.post(&format!("/api/v1/contracts/{}/deliverables", c["id"]), &xf, json!({"clause_id": rest["clause_id"], "summary": "隐患台账"})).await.json().await.unwrap();
+    assert_eq!(app.post(&format!("/api/v1/deliverables/{}/accept", d["id"]), &sj, json!({"comment": "合格"})).await.status(), StatusCode::OK);
+    let p: Value = pay(&app, "assist-2", &c, &rest, rest["amount"].as_str().unwrap()).await.json().await.unwrap();
+    assert_eq!(app.post(&format!("/api/v1/disbursements/{}/confirm", p["id"]), &xf, json!({})).await.status(), StatusCode::OK);
+    let f: Value = app.get(&format!("/api/v1/contracts/{}/funds", c["id"]), &app.token("caizheng").await).await.json().await.unwrap();
+    assert_eq!((f["disbursed"].as_str(), f["confirmed"].as_str()), (Some("3000.00"), Some("3000.00")), "{f}");
+    let v: Value = app.get("/api/v1/admin/ledger/verify", &app.token("admin").await).await.json().await.unwrap();
+    assert_eq!(v["ok"], true, "{v}");
+
+    // Without a period, the assignment runs from today to the year's end (the lists are annual).
+    let mut b = assignment(xb01, app.org_id("和谐社区").await, "1200.00");
+    b.as_object_mut().unwrap().remove("period_start");
+    b.as_object_mut().unwrap().remove("period_end");
+    let r = app.post("/api/v1/contracts", &sj, b).await;
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+    let k: Value = r.json().await.unwrap();
+    let today = chrono::Utc::now().date_naive();
+    assert_eq!((k["period_start"].as_str(), k["period_end"].as_str()), (Some(today.to_string().as_str()), Some(format!("{}-12-31", chrono::Datelike::year(&today)).as_str())));
+
+    // The assignment's budget bounds the contract, as an admission's does.
+    let r = app.post(&format!("/api/v1/contracts/{}/amendments", c["id"]), &sj, json!({"rationale_code": "SCOPE_CHANGE", "rationale": "门店增加", "amount": "3500.00"})).await;
+    assert!(r.status().is_client_error(), "{}", r.status());
+}
+
+#[tokio::test]
+async fn an_assignment_is_refused_when_it_hides_forbidden_work_or_is_not_the_departments() {
+    let app = spawn_app().await;
+    budget(&app, "区市场监督管理局").await;
+    budget(&app, "区卫生健康局").await;
+    let xb01 = item(&app, "assist", "XB-01").await;
+    let xingfu = app.org_id("幸福社区").await;
+    let sj = app.token("shijian").await;
+    let before = counts(&app).await;
+
+    // Negative-list work under the assist title, in the guidance or in the contract's words.
+    let mut b = assignment(xb01, xingfu, "3000.00");
+    b["guidance"] = json!("顺便协助征收税款、清缴欠税");
+    let e = assert_error(app.post("/api/v1/contracts", &sj, b).await, StatusCode::UNPROCESSABLE_ENTITY, "ADMISSION_BLOCKED").await;
+    assert!(e["error"]["details"].to_string().contains("NEGATIVE_LIST"), "{e}");
+    let mut b = assignment(xb01, xingfu, "3000.00");
+    b["variables"]["scope"] = json!("辖区违章建筑拆除劝导");
+    let r = app.post("/api/v1/contracts", &sj, b).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Enforcement dressed as assistance.
+    let mut b = assignment(xb01, xingfu, "3000.00");
+    b["guidance"] = json!("社区对无证经营门店进行行政处罚");
+    assert_eq!(app.post("/api/v1/contracts", &sj, b).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Another department's assist item; an item of another list; no such item.
+    let wj = app.token("weijian").await;
+    assert_error(app.post("/api/v1/contracts", &wj, assignment(xb01, xingfu, "3000.00")).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    for (kind, code) in [("duty", "LZ-02"), ("negative", "FM-06")] {
+        let other = item(&app, kind, code).await;
+        let e = assert_error(app.post("/api/v1/contracts", &sj, assignment(other, xingfu, "3000.00")).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+        assert!(e.to_string().contains("assist_item_id"), "{e}");
+    }
+    assert_error(app.post("/api/v1/contracts", &sj, assignment(999_999, xingfu, "3000.00")).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+
+    // The form itself: one source only, a period, a budget that covers the amount, a community.
+    let mut b = assignment(xb01, xingfu, "3000.00");
+    b["admission_id"] = json!(1);
+    assert_error(app.post("/api/v1/contracts", &sj, b).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    let mut b = assignment(xb01, xingfu, "3000.00");
+    b.as_object_mut().unwrap().remove("assist_item_id");
+    assert_error(app.post("/api/v1/contracts", &sj, b).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    let mut b = assignment(xb01, xingfu, "3000.00");
+    (b["period_start"], b["period_end"]) = (json!("2026-05-01"), json!("2026-04-01"));
+    assert_error(app.post("/api/v1/contracts", &sj, b).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    let mut b = assignment(xb01, xingfu, "3000.00");
+    b["budget"] = json!("1000.00");
+    assert_error(app.post("/api/v1/contracts", &sj, b).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    let dept = app.org_id("区卫生健康局").await;
+    assert_error(app.post("/api/v1/contracts", &sj, assignment(xb01, dept, "3000.00")).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    // A community cannot assign; nothing of the refused attempts was saved.
+    assert_eq!(app.post("/api/v1/contracts", &app.token("xingfu").await, assignment(xb01, xingfu, "3000.00")).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(counts(&app).await, before, "refused assignments leave nothing behind");
+}

@@ -1,0 +1,51 @@
+//! Issue 15: the rest of the procedure of the seeds — publication of admitted items,
+//! workloads per community.
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::contracts::admitted;
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn admitted_items_are_published_for_anyone_with_their_communities_and_money() {
+    let app = spawn_app().await;
+    zhunru::demo::load_cases(&app.db, &zhunru::contracts::template::load_embedded().unwrap()).await.unwrap();
+    let sj = app.token("shijian").await;
+    // Not published: an application still in the procedure, and assist work (on its list already).
+    let pending: Value = app
+        .post("/api/v1/admissions", &sj, json!({"title": "老旧小区加装电梯意愿调查", "description": "入户调查", "basis": "示范区住建局〔2026〕5号", "work_plan": "按月开展",
+            "target_community_ids": [app.org_id("幸福社区").await], "period_start": "2026-03-01", "period_end": "2026-04-30", "staffing": "网格员", "budget": "2000.00"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    app.post(&format!("/api/v1/admissions/{}/submit", pending["id"]), &sj, json!({})).await;
+    let xb01 = app.list("/api/v1/lists/assist", &sj).await.as_array().unwrap().iter().find(|i| i["code"] == "XB-01").unwrap()["id"].clone();
+    let r = app.post("/api/v1/contracts", &sj, json!({"assist_item_id": xb01, "community_id": app.org_id("幸福社区").await, "template_id": "short-term-task", "amount": "800.00",
+        "period_start": "2026-06-01", "period_end": "2026-06-30", "variables": {"scope": "辖区餐饮门店", "delivery_date": "2026-06-25"}})).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let fresh = admitted(&app, "辖区企业年报催报", "1500.00", "2026-05-01", "2026-05-31").await;
+
+    let county = app.get("/api/v1/me", &sj).await.json::<Value>().await.unwrap()["user"]["county_id"].as_i64().unwrap();
+    let r = app.api.get(app.url(&format!("/api/v1/public/{county}/admissions"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "no login needed");
+    let page: Value = r.json().await.unwrap();
+    let items = page["items"].as_array().unwrap();
+    let titles: Vec<&str> = items.iter().map(|i| i["title"].as_str().unwrap()).collect();
+    assert!(titles.contains(&"小餐饮食品安全隐患信息报告") && titles.contains(&"辖区企业基本情况摸底") && titles.contains(&"辖区企业年报催报"), "{titles:?}");
+    assert!(!titles.contains(&"老旧小区加装电梯意愿调查") && !titles.contains(&"食品安全协管"), "{titles:?}");
+    // Each with what the public needs: department, basis, approval number, communities, period, money.
+    let monthly = items.iter().find(|i| i["title"] == "小餐饮食品安全隐患信息报告").unwrap();
+    assert_eq!((monthly["department"].as_str(), monthly["budget"].as_str(), monthly["contracted"].as_str()), (Some("区市场监督管理局"), Some("14400.00"), Some("14400.00")));
+    assert_eq!(monthly["communities"], json!(["幸福社区", "和谐社区"]));
+    assert!(monthly["approval_number"].as_str().unwrap().contains("准字"));
+    let fresh = items.iter().find(|i| i["id"] == fresh).unwrap();
+    assert_eq!(fresh["contracted"], "0.00", "no contract signed yet");
+    // Another county sees its own (none); an unknown county is 404.
+    assert_eq!(app.api.get(app.url("/api/v1/public/999999/admissions")).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    // The public page, linked from the lists.
+    let html = app.api.get(app.url(&format!("/public/{county}/admissions"))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("准入事项公示") && html.contains("小餐饮食品安全隐患信息报告") && html.contains("¥14,400.00"));
+    let lists = app.api.get(app.url(&format!("/public/{county}/lists"))).send().await.unwrap().text().await.unwrap();
+    assert!(lists.contains(&format!("/public/{county}/admissions")));
+}
