@@ -145,6 +145,8 @@ struct HomePage {
     today: chrono::NaiveDate,
     /// A community's payments to confirm, each confirmed or disputed from here.
     receipts: Vec<crate::funds::store::PaymentRow>,
+    /// A community's own workload today, against a year before.
+    workload: Option<crate::tasks::workload::Load>,
     done: bool,
 }
 
@@ -171,6 +173,11 @@ async fn home(State(st): State<AppState>, caller: Caller, Query(q): Query<HomeQu
     let charts = crate::reports::dashboard::charts(&dashboard).iter().map(crate::reports::charts::inline_svg).collect::<Result<Vec<_>, _>>().map_err(AppError::internal)?;
     items.truncate(8);
     let receipts = if caller.role == Role::Community { dashboard.unconfirmed.clone() } else { Vec::new() };
+    let workload = if caller.role == Role::Community {
+        crate::tasks::workload::workload(&st.db, caller.county_id, today).await?.communities.into_iter().find(|c| c.org_id == caller.org_id)
+    } else {
+        None
+    };
     let page = HomePage {
         layout: Layout::for_caller(&st, &caller, format!("{}工作台", caller.role.label())).await?,
         role: caller.role,
@@ -184,6 +191,7 @@ async fn home(State(st): State<AppState>, caller: Caller, Query(q): Query<HomeQu
         county_report: crate::reports::api::COUNTY_READERS.contains(&caller.role),
         today,
         receipts,
+        workload,
         done: q.done.as_deref() == Some("receipt"),
     };
     render(StatusCode::OK, &page)

@@ -14,7 +14,29 @@ use crate::web::{self, render, Layout, PageResult};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
-    web::open(ALL_ROLES, Router::new().route("/tasks", get(tasks_page)))
+    web::open(ALL_ROLES, Router::new().route("/tasks", get(tasks_page)).route("/workload", get(workload_page)))
+}
+
+#[derive(Template)]
+#[template(path = "workload.html")]
+struct WorkloadPage {
+    layout: Layout,
+    w: super::workload::Workload,
+    /// The caller's own community, highlighted.
+    own: i64,
+}
+
+impl WorkloadPage {
+    fn street_name(&self, id: &Option<i64>) -> String {
+        id.and_then(|id| self.w.streets.iter().find(|s| s.org_id == id)).map(|s| s.name.clone()).unwrap_or_default()
+    }
+}
+
+async fn workload_page(State(st): State<AppState>, caller: Caller, Query(q): Query<super::api::WorkloadQuery>) -> PageResult {
+    let date = q.date.unwrap_or_else(|| st.clock.today());
+    crate::platform::input::check_year(chrono::Datelike::year(&date))?;
+    let w = super::workload::workload(&st.db, caller.county_id, date).await?;
+    render(StatusCode::OK, &WorkloadPage { layout: Layout::for_caller(&st, &caller, "社区工作负担").await?, w, own: caller.org_id })
 }
 
 #[derive(Template)]

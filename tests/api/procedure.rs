@@ -49,3 +49,53 @@ async fn admitted_items_are_published_for_anyone_with_their_communities_and_mone
     let lists = app.api.get(app.url(&format!("/public/{county}/lists"))).send().await.unwrap().text().await.unwrap();
     assert!(lists.contains(&format!("/public/{county}/admissions")));
 }
+
+#[tokio::test]
+async fn a_communitys_workload_counts_its_tasks_by_origin_and_rolls_up_to_its_street() {
+    let app = spawn_app().await;
+    let sj = app.token("shijian").await;
+    let load = |date: &'static str| {
+        let app = &app;
+        async move {
+            let r = app.get(&format!("/api/v1/workload?date={date}"), &app.token("xingfu").await).await;
+            assert_eq!(r.status(), StatusCode::OK);
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    let row = |w: &Value, name: &str| w["communities"].as_array().unwrap().iter().find(|c| c["name"] == name).unwrap().clone();
+    let active = |v: Value| v.as_array().unwrap().iter().filter(|i| i["status"] == "active").count() as i64;
+    let duty = active(app.list("/api/v1/lists/duty", &sj).await);
+    let assist = active(app.list("/api/v1/lists/assist", &sj).await);
+    let w = load("2026-11-30").await;
+    let x = row(&w, "幸福社区");
+    assert_eq!((x["at"]["duty"].as_i64(), x["at"]["assist"].as_i64(), x["at"]["admitted"].as_i64(), x["at"]["total"].as_i64()), (Some(duty), Some(assist), Some(0), Some(duty + assist)));
+
+    // An admitted task for both communities, and assist work with money for one.
+    admitted(&app, "冬季燃气安全入户宣传", "4000.00", "2026-11-01", "2026-12-31").await;
+    let xb01 = app.list("/api/v1/lists/assist", &sj).await.as_array().unwrap().iter().find(|i| i["code"] == "XB-01").unwrap()["id"].clone();
+    let r = app.post("/api/v1/contracts", &sj, json!({"assist_item_id": xb01, "community_id": app.org_id("幸福社区").await, "template_id": "short-term-task", "amount": "800.00",
+        "period_start": "2026-11-01", "period_end": "2026-12-31", "variables": {"scope": "辖区餐饮门店", "delivery_date": "2026-12-25"}})).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let w = load("2026-11-30").await;
+    let (x, h) = (row(&w, "幸福社区"), row(&w, "和谐社区"));
+    assert_eq!((x["at"]["admitted"].as_i64(), x["at"]["assist_funded"].as_i64(), x["at"]["total"].as_i64()), (Some(1), Some(1), Some(duty + assist + 1)), "funded assist work is within the assist count");
+    assert_eq!((h["at"]["admitted"].as_i64(), h["at"]["assist_funded"].as_i64()), (Some(1), Some(0)));
+    // Outside the task's period it is not held.
+    assert_eq!(row(&load("2026-10-31").await, "幸福社区")["at"]["admitted"], 0);
+    // Against a year before: the change of the total.
+    assert_eq!(x["change"].as_i64().unwrap(), x["at"]["total"].as_i64().unwrap() - x["year_before"]["total"].as_i64().unwrap());
+    assert_eq!(w["compared_to"], "2025-11-30");
+    // The street adds up its communities.
+    for s in w["streets"].as_array().unwrap() {
+        let members: Vec<Value> = w["communities"].as_array().unwrap().iter().filter(|c| c["street_id"] == s["org_id"]).cloned().collect();
+        assert_eq!(s["at"]["total"].as_i64().unwrap(), members.iter().map(|c| c["at"]["total"].as_i64().unwrap()).sum::<i64>());
+    }
+    assert!(w["streets"].as_array().unwrap().iter().any(|s| s["name"] == "示范街道"), "{w}");
+    // On the community's home page and the comparison page.
+    let client = app.page_login("xingfu").await;
+    let home = client.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("本社区承担事项") && home.contains("随经费派单 1"), "home");
+    let page = client.get(app.url("/workload?date=2026-11-30")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("和谐社区") && page.contains("示范街道"));
+    assert_eq!(app.get("/api/v1/workload?date=1900-01-01", &sj).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
