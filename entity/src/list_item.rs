@@ -25,6 +25,9 @@ pub struct Model {
     pub status: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Inherited from the baseline negative list published above the county: it cannot be
+    /// cancelled or weakened here, only added to.
+    pub baseline: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,7 +14,7 @@ mod m20261125_000008_screening;
 mod m20261125_000009_trust;
 mod m20261125_000010_scale;
 mod m20261130_000011_open_data;
-mod m20261130_000012_assist_work;
+mod m20261130_000012_procedure;
 
 pub struct Migrator;
 
@@ -33,7 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000009_trust::Migration),
             Box::new(m20261125_000010_scale::Migration),
             Box::new(m20261130_000011_open_data::Migration),
-            Box::new(m20261130_000012_assist_work::Migration),
+            Box::new(m20261130_000012_procedure::Migration),
         ]
     }
 }

@@ -60,6 +60,9 @@ pub struct ListItemOut {
     pub needs_enforcement_authority: bool,
     pub negative_reason: String,
     pub status: ItemStatus,
+    /// Inherited from the baseline negative list above the county: cannot be cancelled or
+    /// weakened, only added to.
+    pub baseline: bool,
 }
 
 impl ListItemOut {
@@ -80,6 +83,7 @@ impl ListItemOut {
             needs_enforcement_authority: f.needs_enforcement_authority,
             negative_reason: f.negative_reason,
             status: ItemStatus::parse(&m.status),
+            baseline: m.baseline,
         }
     }
 }

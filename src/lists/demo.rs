@@ -1,5 +1,5 @@
-//! Demo lists of 示范区, drawn from the seeds: the eight negative items of seed 001
-//! §二(四), duty items of the residents' committee law, and assist items such as
+//! Demo lists of 示范区, drawn from the seeds (the eight negative items of seed 001
+//! §二(四) come from the baseline, `baseline.rs`): duty items of the residents' committee law, and assist items such as
 //! 食品安全协管 and 人口监测 (seed 004, Yingjiang). Loaded by procedure: last year's
 //! lists, then this year's review that adjusts one item and cancels another.
 use chrono::{Datelike, Utc};
@@ -11,8 +11,6 @@ use crate::platform::error::AppResult;
 
 /// (kind, code, title, description, basis, department, category, keywords, professional, enforcement)
 type Row = (ListKind, &'static str, &'static str, &'static str, &'static str, &'static str, &'static str, &'static str, bool, bool);
-
-const NEGATIVE_REASON: &str = "属于有关部门职责范围的行政工作，城乡社区不具有主体资格和专业资质，由有关部门及其执法机构或经依法授权的乡镇（街道）负责（001 §二(四)）";
 
 const ITEMS: &[Row] = &[
     (ListKind::Duty, "LZ-01", "组织村（居）民委员会换届选举", "依法组织居民委员会成员的推选和选举工作", "《中华人民共和国城市居民委员会组织法》第八条", "区民政局", "民主选举", "换届选举、居委会选举", false, false),
@@ -27,14 +25,6 @@ const ITEMS: &[Row] = &[
     (ListKind::Assist, "XB-04", "社会救助政策宣传与申请受理辅助", "宣传低保、临时救助政策，协助群众提出申请", "《社会救助暂行办法》第十一条", "区民政局", "社会救助", "低保申请、临时救助", false, false),
     (ListKind::Assist, "XB-05", "统计调查入户协助", "协助开展人口普查等统计调查的入户登记", "《中华人民共和国统计法》第七条", "区统计局", "统计调查", "入户调查、人口普查", false, false),
     (ListKind::Assist, "XB-06", "协助开展爱国卫生检查评比", "协助组织辖区卫生检查和评比", "区爱卫办通知", "区卫生健康局", "卫生评比", "卫生检查评比", false, false),
-    (ListKind::Negative, "FM-01", "行政执法", "以社区为主体开展的各类行政执法", "001 §二(四)", "", "行政执法", "行政执法、行政处罚、罚款、执法检查", false, true),
-    (ListKind::Negative, "FM-02", "拆迁拆违", "房屋征收拆迁、违法建设拆除", "001 §二(四)", "", "拆迁拆违", "拆迁、拆违、违章建筑、违法建设", false, true),
-    (ListKind::Negative, "FM-03", "环境整治", "以社区为责任主体的环境整治", "001 §二(四)", "", "环境整治", "环境整治、污染整治", false, true),
-    (ListKind::Negative, "FM-04", "城市管理", "以社区为责任主体的城市管理", "001 §二(四)", "", "城市管理", "城市管理、城管、占道经营", false, true),
-    (ListKind::Negative, "FM-05", "招商引资", "下达招商引资任务", "001 §二(四)；000 §二(三)", "", "招商引资", "招商引资、招商、引资", false, false),
-    (ListKind::Negative, "FM-06", "协税护税", "协助征收税款、清缴欠税", "001 §二(四)；000 §二(三)", "", "协税护税", "协税护税、协税、护税、征税", false, false),
-    (ListKind::Negative, "FM-07", "经济创收", "下达经济创收指标", "001 §二(四)；000 §二(三)", "", "经济创收", "经济创收、创收", false, false),
-    (ListKind::Negative, "FM-08", "生产安全", "以社区为责任主体的安全生产监管", "001 §二(四)", "", "生产安全", "安全生产、生产安全、安全生产检查", true, true),
 ];
 
 fn fields(r: &Row) -> ItemFields {
@@ -48,7 +38,7 @@ fn fields(r: &Row) -> ItemFields {
         keywords: super::split_keywords(r.7),
         needs_professional_qualification: r.8,
         needs_enforcement_authority: r.9,
-        negative_reason: if r.0 == ListKind::Negative { NEGATIVE_REASON.into() } else { String::new() },
+        negative_reason: String::new(),
     }
 }
 
@@ -60,6 +50,7 @@ pub async fn load(db: &(impl sea_orm::ConnectionTrait + sea_orm::TransactionTrai
         reason: "制定本区城乡社区三个清单".into(),
         document: format!("示范区城乡社区建设领导小组〔{}〕1号", this_year - 1),
     };
+    // The negative items come with the year's lists, from the baseline above the county.
     for r in ITEMS {
         store::add_item(db, reviewer, r.0, fields(r), &first).await?;
     }

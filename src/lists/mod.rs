@@ -4,6 +4,7 @@
 //! "该进则进、该退则退，宜并则并、宜分则分"; 004 Yingjiang: reviewed every year, aiming at
 //! fewer items). Plain types and functions; storage in `store.rs`, Excel in `workbook.rs`.
 pub mod api;
+pub mod baseline;
 pub mod demo;
 pub mod pages;
 pub mod pdf;

@@ -181,6 +181,7 @@ async fn working_version(db: &Tx, caller: &Caller) -> AppResult<list_version::Mo
     }
     .insert(db)
     .await?;
+    inherit_baseline(db, caller, v.id).await?;
     db.note(Entry::by(caller, "list_version.start", "list_version", v.id).after(&v));
     Ok(v)
 }
@@ -195,9 +196,11 @@ async fn insert_item(
     version_id: i64,
     kind: ListKind,
     f: &ItemFields,
+    baseline: bool,
 ) -> AppResult<list_item::Model> {
     let now = Utc::now();
     list_item::ActiveModel {
+        baseline: Set(baseline),
         county_id: Set(caller.county_id),
         version_id: Set(version_id),
         kind: Set(kind.as_str().to_string()),
@@ -264,10 +267,39 @@ pub async fn add_item(
     if taken {
         return Err(code_taken(&fields.code));
     }
-    let item = insert_item(&txn, caller, v.id, kind, &fields).await?;
+    let item = insert_item(&txn, caller, v.id, kind, &fields, false).await?;
     log_change(&txn, caller, &item, ChangeAction::Add, basis, None).await?;
     txn.commit(vec![]).await?;
     Ok(item)
+}
+
+/// Puts the baseline negative list into a version: an item already there under the same
+/// title becomes a baseline item; a missing one is added (under its baseline code, or
+/// prefixed when the county used that code for something else).
+async fn inherit_baseline(txn: &impl ConnectionTrait, caller: &Caller, version_id: i64) -> AppResult<()> {
+    let have = items_of(txn, caller.county_id, version_id, Some(super::baseline::KIND)).await?;
+    for f in super::baseline::items() {
+        match have.iter().find(|i| i.title == f.title && i.status == ItemStatus::Active.as_str()) {
+            Some(i) if i.baseline => {}
+            Some(i) => {
+                let mut am: list_item::ActiveModel = i.clone().into();
+                am.baseline = Set(true);
+                am.update(txn).await?;
+            }
+            None => {
+                let mut f = f.clone();
+                if have.iter().any(|i| i.code == f.code) {
+                    f.code = format!("基线{}", f.code);
+                }
+                insert_item(txn, caller, version_id, super::baseline::KIND, &f, true).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn baseline_refused(item: &list_item::Model, why: &str) -> AppError {
+    AppError::conflict("BASELINE_ITEM", super::baseline::refusal(&item.title, why))
 }
 
 /// An item that may still be changed: active, in the version in force.
@@ -305,6 +337,9 @@ pub async fn adjust_item(
     if fields == fields_of(&item) {
         return Err(AppError::invalid("", "内容没有变化"));
     }
+    if let Some(why) = item.baseline.then(|| super::baseline::weakening(&fields_of(&item), &fields)).flatten() {
+        return Err(baseline_refused(&item, &why));
+    }
     let before = snapshot(&item);
     let item = update_fields(&txn, item, &fields).await?;
     log_change(&txn, caller, &item, ChangeAction::Adjust, basis, Some(before)).await?;
@@ -317,6 +352,9 @@ pub async fn cancel_item(db: &(impl ConnectionTrait + TransactionTrait), caller:
     basis.check().map_err(AppError::validation)?;
     let txn = begin_write(db).await?;
     let item = changeable(&txn, caller, id).await?;
+    if item.baseline {
+        return Err(baseline_refused(&item, "不能取消"));
+    }
     let before = snapshot(&item);
     let item = set_cancelled(&txn, item).await?;
     log_change(&txn, caller, &item, ChangeAction::Cancel, basis, Some(before)).await?;
@@ -358,10 +396,11 @@ pub async fn start_year(db: &(impl ConnectionTrait + TransactionTrait), caller: 
     if let Some(c) = current {
         for item in items_of(&txn, caller.county_id, c.id, None).await? {
             if item.status == ItemStatus::Active.as_str() {
-                insert_item(&txn, caller, v.id, kind_of(&item), &fields_of(&item)).await?;
+                insert_item(&txn, caller, v.id, kind_of(&item), &fields_of(&item), item.baseline).await?;
             }
         }
     }
+    inherit_baseline(&txn, caller, v.id).await?;
     txn.commit(vec![Entry::by(caller, "list_version.start", "list_version", v.id).after(&v)]).await?;
     Ok(v)
 }
@@ -371,6 +410,8 @@ pub struct ImportSummary {
     pub added: usize,
     pub adjusted: usize,
     pub cancelled: usize,
+    /// Baseline negative items the sheet left out: kept, since a county cannot cancel them.
+    pub baseline_kept: Vec<String>,
     /// True when nothing was written (a preview).
     pub dry_run: bool,
 }
@@ -395,23 +436,31 @@ pub async fn import(
             Planned::Add(kind, f) => {
                 sum.added += 1;
                 if !dry_run {
-                    let item = insert_item(&txn, caller, v.id, kind, &f).await?;
+                    let item = insert_item(&txn, caller, v.id, kind, &f, false).await?;
                     log_change(&txn, caller, &item, ChangeAction::Add, basis, None).await?;
                 }
             }
             Planned::Adjust { item_id, fields } => {
+                let item = find_item(&txn, caller.county_id, item_id).await?;
+                if let Some(why) = item.baseline.then(|| super::baseline::weakening(&fields_of(&item), &fields)).flatten() {
+                    return Err(baseline_refused(&item, &why));
+                }
                 sum.adjusted += 1;
                 if !dry_run {
-                    let item = find_item(&txn, caller.county_id, item_id).await?;
                     let before = snapshot(&item);
                     let item = update_fields(&txn, item, &fields).await?;
                     log_change(&txn, caller, &item, ChangeAction::Adjust, basis, Some(before)).await?;
                 }
             }
             Planned::Cancel { item_id } => {
+                let item = find_item(&txn, caller.county_id, item_id).await?;
+                // A sheet that leaves out a baseline item does not cancel it.
+                if item.baseline {
+                    sum.baseline_kept.push(item.title.clone());
+                    continue;
+                }
                 sum.cancelled += 1;
                 if !dry_run {
-                    let item = find_item(&txn, caller.county_id, item_id).await?;
                     let before = snapshot(&item);
                     let item = set_cancelled(&txn, item).await?;
                     log_change(&txn, caller, &item, ChangeAction::Cancel, basis, Some(before)).await?;

@@ -279,11 +279,13 @@ async fn importing_a_good_workbook_applies_it_as_changes() {
     let r = app.import(&token, bytes.clone(), true).await;
     assert_eq!(r.status(), StatusCode::OK);
     let preview: Value = r.json().await.unwrap();
-    assert_eq!(preview, json!({"added": 4, "adjusted": 0, "cancelled": 0, "dry_run": true}));
+    // The sheet leaves out the baseline negative items every county inherits: they stay.
+    let baseline = json!(["行政执法", "拆迁拆违", "环境整治", "城市管理", "招商引资", "协税护税", "经济创收", "生产安全"]);
+    assert_eq!(preview, json!({"added": 4, "adjusted": 0, "cancelled": 0, "baseline_kept": baseline, "dry_run": true}));
     assert!(list(&app, &token, "/api/v1/lists/assist").await["items"].as_array().unwrap().is_empty(), "a preview writes nothing");
 
     let r = app.import(&token, bytes.clone(), false).await;
-    assert_eq!(r.json::<Value>().await.unwrap(), json!({"added": 4, "adjusted": 0, "cancelled": 0, "dry_run": false}));
+    assert_eq!(r.json::<Value>().await.unwrap(), json!({"added": 4, "adjusted": 0, "cancelled": 0, "baseline_kept": baseline, "dry_run": false}));
     let assist = list(&app, &token, "/api/v1/lists/assist").await;
     assert_eq!(codes(&assist), ["A1", "A2"]);
     assert_eq!(item(&assist, "A1")["keywords"], json!(["食品安全协管", "食品安全宣传"]));
@@ -298,7 +300,7 @@ async fn importing_a_good_workbook_applies_it_as_changes() {
     sheets[1].1[0][2] = "信息报告与宣传";
     sheets[1].1.pop();
     let r = app.import(&token, workbook(&sheets), false).await;
-    assert_eq!(r.json::<Value>().await.unwrap(), json!({"added": 0, "adjusted": 1, "cancelled": 1, "dry_run": false}));
+    assert_eq!(r.json::<Value>().await.unwrap(), json!({"added": 0, "adjusted": 1, "cancelled": 1, "baseline_kept": baseline, "dry_run": false}));
     let assist = list(&app, &token, "/api/v1/lists/assist").await;
     assert_eq!(item(&assist, "A2")["status"], "cancelled");
     assert_eq!(item(&assist, "A1")["description"], "信息报告与宣传");
@@ -345,7 +347,7 @@ async fn export_then_import_gives_the_same_lists() {
 
     // Into the same county: nothing to change.
     let same: Value = app.import(&mz, bytes.clone(), true).await.json().await.unwrap();
-    assert_eq!(same, json!({"added": 0, "adjusted": 0, "cancelled": 0, "dry_run": true}));
+    assert_eq!(same, json!({"added": 0, "adjusted": 0, "cancelled": 0, "baseline_kept": [], "dry_run": true}));
 
     // Into another county: the same items, field by field.
     let (_, other) = app.second_county_reviewer().await;
@@ -409,4 +411,65 @@ async fn list_pages_for_reviewer_and_others() {
     assert_eq!(other.get(app.url("/lists/import")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
     let html = other.get(app.url("/lists/versions")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("各年度事项数") && !html.contains("开始新年度梳理"));
+}
+
+/// Issue 15: the eight negative items of 001 §二(四) are a baseline published above the
+/// county. The county inherits them with each year's lists and may add to them, but no
+/// path cancels or weakens them: not a cancel, not an adjustment, not an import whose
+/// negative sheet leaves them out.
+#[tokio::test]
+async fn a_county_cannot_cancel_or_weaken_the_baseline_negative_list() {
+    let app = spawn_app().await;
+    let mz = app.token("minzheng").await;
+    let neg = list(&app, &mz, "/api/v1/lists/negative").await;
+    let base: Vec<&Value> = neg["items"].as_array().unwrap().iter().filter(|i| i["baseline"] == true).collect();
+    assert_eq!(base.len(), 8, "{neg}");
+    let tax = item(&neg, "FM-06").clone();
+    let id = tax["id"].as_i64().unwrap();
+
+    let r = app.post(&format!("/api/v1/lists/items/{id}/cancel"), &mz, json!({"reason": "本区不存在协税任务", "document": "示范区城乡社区建设领导小组〔2026〕5号"})).await;
+    let e = assert_error(r, StatusCode::CONFLICT, "BASELINE_ITEM").await;
+    assert!(e["error"]["message"].as_str().unwrap().contains("协税护税"), "{e}");
+    let mut fewer = tax.clone();
+    fewer["keywords"] = json!(["协税护税"]);
+    assert_error(app.put(&format!("/api/v1/lists/items/{id}"), &mz, change(fewer, "精简关键词")).await, StatusCode::CONFLICT, "BASELINE_ITEM").await;
+    let mut renamed = tax.clone();
+    renamed["title"] = json!("税源信息采集");
+    assert_error(app.put(&format!("/api/v1/lists/items/{id}"), &mz, change(renamed, "改名")).await, StatusCode::CONFLICT, "BASELINE_ITEM").await;
+    // Adding words is the county's to do.
+    let mut more = tax.clone();
+    more["keywords"].as_array_mut().unwrap().push(json!("清缴欠税"));
+    assert_eq!(app.put(&format!("/api/v1/lists/items/{id}"), &mz, change(more, "补充本区常见说法")).await.status(), StatusCode::OK);
+
+    // An import whose negative sheet holds only its header keeps every baseline item.
+    let mut sheets = good_sheets();
+    sheets[2].1.clear();
+    let r = app.import(&mz, workbook(&sheets), false).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let sum: Value = r.json().await.unwrap();
+    assert_eq!(sum["baseline_kept"].as_array().unwrap().len(), 8, "{sum}");
+    let neg = list(&app, &mz, "/api/v1/lists/negative").await;
+    assert!(neg["items"].as_array().unwrap().iter().filter(|i| i["baseline"] == true).all(|i| i["status"] == "active"));
+    // … and the screening still refuses the work they name.
+    let r = app.post("/api/v1/admissions/precheck", &app.token("shijian").await, json!({"title": "社区协助征收税款", "description": "清缴欠税", "basis": "x", "work_plan": "", "staffing": "",
+        "target_community_ids": [app.org_id("幸福社区").await], "period_start": "2026-03-01", "period_end": "2026-04-30", "budget": "1000.00"})).await;
+    let f: Value = r.json().await.unwrap();
+    assert!(f["findings"].as_array().unwrap().iter().any(|x| x["code"] == "NEGATIVE_LIST"), "{f}");
+
+    // A negative item the county added itself stays the county's to cancel.
+    let own = json!({"code": "FM-09", "title": "代收代缴费用", "description": "代收各类费用", "basis": "本区规定", "department": "", "category": "代收费用",
+        "keywords": ["代收费用"], "needs_professional_qualification": false, "needs_enforcement_authority": false, "negative_reason": "不属于社区职责"});
+    let r = app.post("/api/v1/lists/negative/items", &mz, change(own, "本区增补")).await;
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+    let added: Value = r.json().await.unwrap();
+    assert_eq!(added["baseline"], false);
+    let r = app.post(&format!("/api/v1/lists/items/{}/cancel", added["id"]), &mz, json!({"reason": "并入基线事项", "document": "示范区城乡社区建设领导小组〔2026〕6号"})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    // Next year's lists inherit the baseline again.
+    let r = app.post("/api/v1/lists/versions", &mz, json!({"year": 2027})).await;
+    assert!(r.status().is_success(), "{}", r.status());
+    let neg = list(&app, &mz, "/api/v1/lists/negative").await;
+    let next: Vec<&Value> = neg["items"].as_array().unwrap().iter().filter(|i| i["baseline"] == true && i["status"] == "active").collect();
+    assert_eq!((neg["year"].as_i64(), next.len()), (Some(2027), 8));
 }
