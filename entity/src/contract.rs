@@ -23,6 +23,8 @@ pub struct Model {
     pub termination_reason: Option<String>,
     /// Why the system ended it (e.g. EMERGENCY_REJECTED); none when the department did.
     pub termination_code: Option<String>,
+    /// Why the department ended the contract (`contracts::TerminationReason`).
+    pub termination_reason_code: Option<String>,
     pub created_by: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

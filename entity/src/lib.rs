@@ -11,6 +11,7 @@ pub mod contract_version;
 pub mod county;
 pub mod deliverable;
 pub mod disbursement;
+pub mod dispute;
 pub mod evaluation;
 pub mod evaluation_item;
 pub mod idempotency_key;

@@ -411,6 +411,7 @@ pub async fn generate(db: &DatabaseConnection, scale: Scale, seed: u64, today: N
                     variables: Set(vars.to_string()),
                     termination_reason: Set(None),
                     termination_code: Set(None),
+                    termination_reason_code: Set(None),
                     created_by: Set(dept_user),
                     created_at: Set(drafted),
                     updated_at: Set(signed),

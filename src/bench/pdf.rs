@@ -64,6 +64,7 @@ pub fn sample_contract() -> ContractOut {
         variables: Default::default(),
         termination_reason: None,
         termination_code: None,
+        termination_reason_code: None,
         created_at: Utc::now(),
     }
 }

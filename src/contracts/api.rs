@@ -154,6 +154,8 @@ pub struct ContractOut {
     /// Set when the system ended the contract: EMERGENCY_REJECTED, EMERGENCY_OVERDUE,
     /// ADMISSION_REVOKED or PERIOD_ENDED.
     pub termination_code: Option<String>,
+    /// Why the department ended it (see `/contracts/{id}/terminate`).
+    pub termination_reason_code: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -272,6 +274,7 @@ fn assemble(r: &Related, c: contract::Model) -> AppResult<ContractOut> {
         variables: serde_json::from_str(&c.variables).unwrap_or_default(),
         termination_reason: c.termination_reason,
         termination_code: c.termination_code,
+        termination_reason_code: c.termination_reason_code,
         created_at: c.created_at,
     })
 }
@@ -462,7 +465,7 @@ async fn withdraw_amendment(State(st): State<AppState>, caller: Caller, Path(id)
 #[utoipa::path(post, path = "/contracts/{id}/complete", tag = "contracts", security(("bearer" = [])),
     responses((status = 200, body = ContractOut), (status = 409, body = ErrorBody)))]
 async fn complete(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<Json<ContractOut>> {
-    let c = store::transition(&st.db, &caller, id, Status::Completed, "").await?;
+    let c = store::transition(&st.db, &caller, id, Status::Completed).await?;
     Ok(Json(contract_out(&st, c).await?))
 }
 
@@ -470,15 +473,25 @@ async fn complete(State(st): State<AppState>, caller: Caller, Path(id): Path<i64
 #[utoipa::path(post, path = "/contracts/{id}/close", tag = "contracts", security(("bearer" = [])),
     responses((status = 200, body = ContractOut), (status = 409, body = ErrorBody)))]
 async fn close(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<Json<ContractOut>> {
-    let c = store::transition(&st.db, &caller, id, Status::Closed, "").await?;
+    let c = store::transition(&st.db, &caller, id, Status::Closed).await?;
     Ok(Json(contract_out(&st, c).await?))
 }
 
-/// The department terminates the contract, with a reason.
-#[utoipa::path(post, path = "/contracts/{id}/terminate", tag = "contracts", security(("bearer" = [])), request_body = ReasonIn,
+#[derive(Deserialize, ToSchema)]
+pub struct TerminationIn {
+    /// COMMUNITY_BREACH | TASK_WITHDRAWN | MUTUAL_AGREEMENT | FORCE_MAJEURE
+    #[serde(default)]
+    pub reason_code: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// The department terminates the contract, with a reason code and a reason. The community
+/// may contest it within 30 days (`/contracts/{id}/termination-objection`).
+#[utoipa::path(post, path = "/contracts/{id}/terminate", tag = "contracts", security(("bearer" = [])), request_body = TerminationIn,
     responses((status = 200, body = ContractOut), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn terminate(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(b): ApiJson<ReasonIn>) -> AppResult<Json<ContractOut>> {
-    let c = store::transition(&st.db, &caller, id, Status::Terminated, &b.reason).await?;
+async fn terminate(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(b): ApiJson<TerminationIn>) -> AppResult<Json<ContractOut>> {
+    let c = store::terminate(&st.db, &caller, id, &b.reason_code, &b.reason).await?;
     Ok(Json(contract_out(&st, c).await?))
 }
 

@@ -315,9 +315,23 @@ struct DetailPage {
     notice: Option<&'static str>,
     /// The clause preselected in the deliverable form.
     clause: Option<i64>,
+    disputes: Vec<crate::disputes::api::DisputeOut>,
+    /// Deliverables the community may take to arbitration.
+    arbitrable: Vec<i64>,
+    /// The community may contest the department's termination.
+    can_contest: bool,
 }
 
 impl DetailPage {
+    fn termination_reasons(&self) -> [(&'static str, &'static str); 4] {
+        store::TERMINATION_REASONS
+    }
+    fn termination_reason(&self) -> &'static str {
+        self.c.termination_reason_code.as_deref().map(store::termination_reason_label).unwrap_or("")
+    }
+    fn may_arbitrate(&self, deliverable: &i64) -> bool {
+        self.arbitrable.contains(deliverable)
+    }
     fn chosen(&self, clause: &i64) -> bool {
         self.clause == Some(*clause)
     }
@@ -399,7 +413,30 @@ async fn detail_render_with(st: &AppState, caller: &Caller, id: i64, status: Sta
             left.is_positive().then(|| (m.id, i + 1, m.due, left, crate::platform::auth::random_key()))
         })
         .collect();
-    let deliverables = crate::funds::store::deliverables_of(&st.db, caller.county_id, id).await?.into_iter().map(Into::into).collect();
+    let delivered = crate::funds::store::deliverables_of(&st.db, caller.county_id, id).await?;
+    let disputes: Vec<crate::disputes::api::DisputeOut> = crate::disputes::store::of_contract(&st.db, caller.county_id, id).await?.into_iter().map(Into::into).collect();
+    // The community may ask for arbitration of a clause's latest deliverable once it was
+    // rejected twice (numbers identify clauses across versions).
+    let arbitrable: Vec<i64> = if is_community && matches!(c.status, Status::Active | Status::Completed) {
+        let number = |clause: i64| c.versions.iter().flat_map(|v| v.clauses.iter()).find(|k| k.id == clause).map(|k| k.number);
+        let mut by_clause: HashMap<Option<i32>, Vec<&entity::deliverable::Model>> = HashMap::new();
+        for d in &delivered {
+            by_clause.entry(number(d.clause_id)).or_default().push(d);
+        }
+        by_clause
+            .values()
+            .filter(|ds| crate::disputes::arbitrable(&ds.iter().map(|d| d.status.as_str()).collect::<Vec<_>>()))
+            .filter_map(|ds| ds.last().map(|d| d.id))
+            .filter(|id| !disputes.iter().any(|x| x.kind == crate::disputes::Kind::Deliverable && x.subject_id == *id))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let can_contest = is_community
+        && c.status == Status::Terminated
+        && c.termination_reason_code.is_some()
+        && !disputes.iter().any(|x| x.kind == crate::disputes::Kind::Termination);
+    let deliverables = delivered.into_iter().map(Into::into).collect();
     let evaluations = crate::evaluation::api::evaluation_outs(st, &model).await?;
     let evaluable = matches!(c.status, Status::Active | Status::Completed);
     let can_evaluate = if !evaluable {
@@ -430,6 +467,9 @@ async fn detail_render_with(st: &AppState, caller: &Caller, id: i64, status: Sta
         errors,
         notice,
         clause,
+        disputes,
+        arbitrable,
+        can_contest,
     };
     render(status, &page)
 }
@@ -452,7 +492,8 @@ async fn detail_page(State(st): State<AppState>, caller: Caller, Path(id): Path<
         Some("delivered") => Some("成果已提交，等待部门验收"),
         Some("decided") => Some("已验收"),
         Some("evaluated") => Some("评价已提交"),
-        Some("objected") => Some("书面异议已提交，与评价一并保存"),
+        Some("objected") => Some("书面异议已提交，与评价一并保存，由民政部门处理"),
+        Some("arbitration") => Some("已提交民政部门处理"),
         _ => None,
     };
     detail_render_with(&st, &caller, id, StatusCode::OK, vec![], notice, k.clause).await
@@ -463,14 +504,16 @@ struct StepForm {
     action: String,
     #[serde(default)]
     reason: String,
+    #[serde(default)]
+    reason_code: String,
 }
 
 async fn step(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, Form(f): Form<StepForm>) -> PageResult {
     let (r, done) = match f.action.as_str() {
         "sign" => (store::sign(&st.db, &st.templates, &caller, id).await, "signed"),
-        "complete" => (store::transition(&st.db, &caller, id, Status::Completed, "").await, "step"),
-        "close" => (store::transition(&st.db, &caller, id, Status::Closed, "").await, "step"),
-        "terminate" => (store::transition(&st.db, &caller, id, Status::Terminated, &f.reason).await, "step"),
+        "complete" => (store::transition(&st.db, &caller, id, Status::Completed).await, "step"),
+        "close" => (store::transition(&st.db, &caller, id, Status::Closed).await, "step"),
+        "terminate" => (store::terminate(&st.db, &caller, id, &f.reason_code, &f.reason).await, "step"),
         _ => return Err(PageError(AppError::invalid("action", "未知操作"))),
     };
     match r {

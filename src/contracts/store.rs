@@ -30,6 +30,23 @@ pub const RATIONALES: [(&str, &str); 5] = [
     ("CORRECTION", "文字更正"),
 ];
 
+/// Why a department ends a contract before its time (a department's termination needs one).
+pub const TERMINATION_REASONS: [(&str, &str); 4] = [
+    ("COMMUNITY_BREACH", "社区未按合同条款履约"),
+    ("TASK_WITHDRAWN", "工作任务取消或依据废止"),
+    ("MUTUAL_AGREEMENT", "双方协商一致"),
+    ("FORCE_MAJEURE", "不可抗力"),
+];
+
+pub fn termination_reason_label(code: &str) -> &'static str {
+    TERMINATION_REASONS.iter().find(|(c, _)| *c == code).map(|(_, l)| *l).unwrap_or("")
+}
+
+/// Contract numbers by id, for lists that name contracts.
+pub async fn numbers(db: &impl ConnectionTrait, county_id: i64, ids: Vec<i64>) -> AppResult<HashMap<i64, String>> {
+    Ok(in_county::<contract::Entity>(county_id).filter(contract::Column::Id.is_in(ids)).all(db).await?.into_iter().map(|c| (c.id, c.number)).collect())
+}
+
 pub fn rationale_label(code: &str) -> &'static str {
     RATIONALES.iter().find(|(c, _)| *c == code).map(|(_, l)| *l).unwrap_or("")
 }
@@ -553,6 +570,35 @@ pub async fn draft(
     Err(AppError::conflict("CONCURRENT_UPDATE", "合同编号分配冲突，请重试"))
 }
 
+/// The department ends its contract before its time, with a reason code and a reason;
+/// the community may contest it (`disputes`).
+pub async fn terminate(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, id: i64, code: &str, reason: &str) -> AppResult<contract::Model> {
+    let mut errs = Vec::new();
+    if termination_reason_label(code).is_empty() {
+        errs.push(FieldError { field: "reason_code".into(), message: format!("请选择终止原因：{}", TERMINATION_REASONS.iter().map(|(c, l)| format!("{c}（{l}）")).collect::<Vec<_>>().join("、")) });
+    }
+    if reason.trim().is_empty() {
+        errs.push(FieldError { field: "reason".into(), message: "请写明终止理由".into() });
+    }
+    if !errs.is_empty() {
+        return Err(AppError::validation(errs));
+    }
+    let txn = begin_write(db).await?;
+    let c = find_locked(&txn, caller, id).await?;
+    if caller.role != Role::Department || c.department_id != caller.org_id {
+        return Err(AppError::forbidden());
+    }
+    lifecycle::terminate(&txn, caller, &c, reason.trim(), None).await?;
+    contract::Entity::update_many()
+        .col_expr(contract::Column::TerminationReasonCode, sea_orm::sea_query::Expr::value(code))
+        .filter(contract::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    let c = by_id_in_county::<contract::Entity>(caller.county_id, id).one(&txn).await?.ok_or_else(AppError::not_found)?;
+    txn.commit(vec![Entry::by(caller, "contract.termination_reason", "contract", id).after(serde_json::json!({"reason_code": code, "reason": reason.trim()}))]).await?;
+    Ok(c)
+}
+
 /// The version waiting for signatures: the first draft, or a pending amendment.
 async fn pending_version(db: &impl ConnectionTrait, c: &contract::Model) -> AppResult<Option<contract_version::Model>> {
     Ok(in_county::<contract_version::Entity>(c.county_id)
@@ -819,9 +865,9 @@ pub async fn withdraw_amendment(db: &(impl ConnectionTrait + TransactionTrait), 
 }
 
 /// Moves a contract on: complete (department, active), close (department, once paid,
-/// confirmed and evaluated), terminate (department, with a reason, before it is closed).
+/// confirmed and evaluated). Termination has its own step (`terminate`).
 /// The lifecycle decides each; this checks who asks.
-pub async fn transition(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, id: i64, to: Status, reason: &str) -> AppResult<contract::Model> {
+pub async fn transition(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, id: i64, to: Status) -> AppResult<contract::Model> {
     let txn = begin_write(db).await?;
     let c = find_locked(&txn, caller, id).await?;
     if caller.role != Role::Department || c.department_id != caller.org_id {
@@ -838,13 +884,8 @@ pub async fn transition(db: &(impl ConnectionTrait + TransactionTrait), caller: 
                 ));
             }
         }
-        Status::Terminated => {
-            if reason.trim().is_empty() {
-                return Err(AppError::invalid("reason", "请写明终止理由"));
-            }
-            lifecycle::terminate(&txn, caller, &c, reason.trim(), None).await?;
-        }
-        Status::Draft | Status::Active => {
+        // A department's termination goes through `terminate` (reason code and reason).
+        Status::Terminated | Status::Draft | Status::Active => {
             return Err(AppError::conflict("INVALID_STATE", format!("合同不能改为“{}”", to.label())));
         }
     }

@@ -122,6 +122,8 @@ pub async fn object(db: &(impl ConnectionTrait + TransactionTrait), caller: &Cal
     }
     .insert(&txn)
     .await?;
+    // The objection goes to civil affairs to decide (the first one opens the dispute).
+    crate::disputes::store::open_for_objection(&txn, caller, &e, text).await?;
     txn.commit(vec![Entry::by(caller, "objection.file", "objection", o.id).after(&o)]).await?;
     Ok(o)
 }

@@ -83,7 +83,7 @@ async fn overview_render(st: &AppState, caller: &Caller, q: OverviewQuery, statu
     let departments = orgs::list_orgs(&st.db, caller.county_id)
         .await?
         .into_iter()
-        .filter(|o| o.kind == OrgKind::Department.as_str())
+        .filter(|o| OrgKind::name_assigns_work(&o.kind))
         .map(|o| (o.id, o.name))
         .collect();
     let notice = match q.done.as_deref() {

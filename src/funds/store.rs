@@ -144,7 +144,7 @@ pub async fn set_budget(
     let txn = begin_write(db).await?;
     lifecycle::lock_money(&txn, None, Some(dept), None).await?;
     let org = in_county::<organisation::Entity>(caller.county_id).filter(organisation::Column::Id.eq(dept)).one(&txn).await?;
-    if !org.is_some_and(|o| o.kind == OrgKind::Department.as_str()) {
+    if !org.is_some_and(|o| OrgKind::name_assigns_work(&o.kind)) {
         return Err(AppError::not_found());
     }
     let b = book(&txn, caller.county_id, &[super::approp(dept, year), super::budget(dept, year)]).await?;
@@ -620,7 +620,7 @@ pub struct DepartmentFunds {
 
 pub async fn department_funds(db: &impl ConnectionTrait, county_id: i64, year: i32) -> AppResult<Vec<DepartmentFunds>> {
     let depts = in_county::<organisation::Entity>(county_id)
-        .filter(organisation::Column::Kind.eq(OrgKind::Department.as_str()))
+        .filter(organisation::Column::Kind.is_in([OrgKind::Department.as_str(), OrgKind::Street.as_str()]))
         .order_by_asc(organisation::Column::Id)
         .all(db)
         .await?;

@@ -58,11 +58,13 @@ pub enum Kind {
     PeriodEnd,
     /// A report of unadmitted work (擅自下沉) to handle or answer.
     Report,
+    /// A dispute to decide (civil affairs).
+    Arbitrate,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 13] =
-        [Kind::Review, Kind::Decide, Kind::Emergency, Kind::Sign, Kind::Accept, Kind::Deliver, Kind::Redeliver, Kind::Pay, Kind::Confirm, Kind::Evaluate, Kind::Evaluation, Kind::PeriodEnd, Kind::Report];
+    pub const ALL: [Kind; 14] =
+        [Kind::Review, Kind::Decide, Kind::Emergency, Kind::Sign, Kind::Accept, Kind::Deliver, Kind::Redeliver, Kind::Pay, Kind::Confirm, Kind::Evaluate, Kind::Evaluation, Kind::PeriodEnd, Kind::Report, Kind::Arbitrate];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -79,6 +81,7 @@ impl Kind {
             Kind::Evaluation => "evaluation",
             Kind::PeriodEnd => "period_end",
             Kind::Report => "report",
+            Kind::Arbitrate => "arbitrate",
         }
     }
 
@@ -98,6 +101,7 @@ impl Kind {
             Kind::Evaluation => "收到的评价",
             Kind::PeriodEnd => "准入期限临近或届满",
             Kind::Report => "待处理的擅自下沉报告",
+            Kind::Arbitrate => "待处理的争议",
         }
     }
 }

@@ -26,6 +26,12 @@ pub async fn items(db: &impl ConnectionTrait, caller: &Caller, today: NaiveDate)
         contracts(db, caller, today, &mut out).await?;
     }
     reports(db, caller, &mut out).await?;
+    if caller.role == Role::Reviewer {
+        for d in crate::disputes::store::open(db, caller.county_id).await? {
+            let kind = crate::disputes::Kind::parse(&d.kind).map(|k| k.label()).unwrap_or("");
+            out.push(Item::new(Kind::Arbitrate, d.id, format!("处理{kind}：{}", d.reason), format!("/disputes?status=open#dispute-{}", d.id)));
+        }
+    }
     let read: HashSet<String> = in_county::<inbox_read::Entity>(caller.county_id)
         .filter(inbox_read::Column::UserId.eq(caller.user_id))
         .all(db)

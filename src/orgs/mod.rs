@@ -66,6 +66,18 @@ impl OrgKind {
         }
     }
 
+    /// Organisations that assign work to communities and may apply for its admission, buy
+    /// it and hold a budget: the county's departments and the streets and townships
+    /// (乡镇/街道), which push the most work down (issue 15).
+    pub fn assigns_work(self) -> bool {
+        matches!(self, OrgKind::Department | OrgKind::Street)
+    }
+
+    /// Whether a stored kind name assigns work (see `assigns_work`).
+    pub fn name_assigns_work(kind: &str) -> bool {
+        OrgKind::parse(kind).is_some_and(OrgKind::assigns_work)
+    }
+
     /// The kind an organisation of this kind must hang under; `None` for the root.
     /// Communities sit under their street or township; everything else under the county.
     pub fn parent_kind(self) -> Option<OrgKind> {
@@ -161,7 +173,7 @@ impl Role {
             Role::Reviewer => kind == OrgKind::CivilAffairs,
             Role::Approver => kind == OrgKind::LeadingGroup,
             Role::Finance => kind == OrgKind::Finance,
-            Role::Department => kind == OrgKind::Department,
+            Role::Department => kind.assigns_work(),
             Role::Community => kind == OrgKind::Community,
             Role::Supervisor => {
                 matches!(kind, OrgKind::County | OrgKind::CivilAffairs | OrgKind::LeadingGroup)
@@ -253,6 +265,8 @@ mod tests {
         assert!(!Role::Finance.fits(OrgKind::Department));
         assert!(!Role::Department.fits(OrgKind::Finance));
         assert!(!Role::Community.fits(OrgKind::Street));
+        assert!(Role::Department.fits(OrgKind::Street), "a street applies like a department");
+        assert!(!Role::Department.fits(OrgKind::CivilAffairs));
         assert!(Role::Community.fits(OrgKind::Community));
     }
 

@@ -53,7 +53,7 @@ async fn every_step_of_a_contract_names_its_actor_with_before_and_after() {
     let r = app.post(&format!("/api/v1/contracts/{}/amendments", c["id"]), &app.token("shijian").await,
         json!({"rationale_code": "SCOPE_CHANGE", "rationale": "商户减少", "amount": "2500.00"})).await;
     assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
-    let r = app.post(&format!("/api/v1/contracts/{}/terminate", c["id"]), &app.token("shijian").await, json!({"reason": "社区换届，双方协商终止"})).await;
+    let r = app.post(&format!("/api/v1/contracts/{}/terminate", c["id"]), &app.token("shijian").await, json!({"reason_code": "MUTUAL_AGREEMENT", "reason": "社区换届，双方协商终止"})).await;
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
 
     let (dept, community, finance) = (user_id(&app, "shijian").await, user_id(&app, "xingfu").await, user_id(&app, "caizheng").await);

@@ -322,6 +322,8 @@ fn record_for(method: &str, path: &str, fx: &Fx) -> i64 {
         ("/api/v1/public/{county_id}/ocds/records/{id}", fx.contract),
         ("/api/v1/public/{county_id}/contracts/{id}", fx.contract),
         ("/api/v1/deliverables/{id}", fx.deliverable),
+        // No dispute in the fixture: the body is refused before any record is looked up.
+        ("/api/v1/disputes/{id}", fx.contract),
         ("/api/v1/attachments/{id}", fx.attachment),
         ("/api/v1/disbursements/{id}", fx.payment),
         ("/api/v1/evaluations/{id}", fx.evaluation),

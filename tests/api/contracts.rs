@@ -309,15 +309,15 @@ async fn completing_closing_and_terminating() {
     assert_eq!(r["status"], "completed");
     // Not paid, confirmed or evaluated yet: it cannot be closed.
     assert_error(app.post(&format!("/api/v1/contracts/{id}/close"), &sj, json!({})).await, StatusCode::CONFLICT, "NOT_READY_TO_CLOSE").await;
-    let r: Value = app.post(&format!("/api/v1/contracts/{id}/terminate"), &sj, json!({"reason": "社区改由其他方式承担"})).await.json().await.unwrap();
+    let r: Value = app.post(&format!("/api/v1/contracts/{id}/terminate"), &sj, json!({"reason_code": "MUTUAL_AGREEMENT", "reason": "社区改由其他方式承担"})).await.json().await.unwrap();
     assert_eq!(r["status"], "terminated");
-    assert_error(app.post(&format!("/api/v1/contracts/{id}/terminate"), &sj, json!({"reason": "x"})).await, StatusCode::CONFLICT, "INVALID_STATE").await;
+    assert_error(app.post(&format!("/api/v1/contracts/{id}/terminate"), &sj, json!({"reason_code": "MUTUAL_AGREEMENT", "reason": "x"})).await, StatusCode::CONFLICT, "INVALID_STATE").await;
 
     // A terminated contract gives its amount back to the admission (3,000 in all here).
     let c2 = draft(&app, survey_contract(a, app.org_id("和谐社区").await, "2000.00")).await;
     let id2 = c2["id"].as_i64().unwrap();
-    assert_error(app.post(&format!("/api/v1/contracts/{id2}/terminate"), &sj, json!({"reason": ""})).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
-    let r: Value = app.post(&format!("/api/v1/contracts/{id2}/terminate"), &sj, json!({"reason": "社区另有安排"})).await.json().await.unwrap();
+    assert_error(app.post(&format!("/api/v1/contracts/{id2}/terminate"), &sj, json!({"reason_code": "MUTUAL_AGREEMENT", "reason": ""})).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    let r: Value = app.post(&format!("/api/v1/contracts/{id2}/terminate"), &sj, json!({"reason_code": "MUTUAL_AGREEMENT", "reason": "社区另有安排"})).await.json().await.unwrap();
     assert_eq!(r["status"], "terminated");
     assert_eq!(r["termination_reason"], "社区另有安排");
     draft(&app, survey_contract(a, app.org_id("和谐社区").await, "2000.00")).await;

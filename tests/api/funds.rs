@@ -203,7 +203,7 @@ async fn the_community_confirms_or_disputes_each_payment() {
     let f = funds(&app, &c["id"]).await;
     assert_eq!((f["disbursed"].as_str(), f["confirmed"].as_str(), f["remaining"].as_str()), (Some("900.00"), Some("500.00"), Some("2100.00")));
     // Terminating gives the unpaid commitment back to the budget.
-    app.post(&format!("/api/v1/contracts/{}/terminate", c["id"]), &app.token("shijian").await, json!({"reason": "提前结束"})).await;
+    app.post(&format!("/api/v1/contracts/{}/terminate", c["id"]), &app.token("shijian").await, json!({"reason_code": "MUTUAL_AGREEMENT", "reason": "提前结束"})).await;
     let dept = app.org_id("区市场监督管理局").await;
     let b: Value = app.get(&format!("/api/v1/budgets/{dept}/2026"), &app.token("caizheng").await).await.json().await.unwrap();
     assert_eq!(b["committed"], "900.00");
@@ -220,7 +220,7 @@ async fn views_per_department_community_and_county_and_tasks_without_money() {
     // A task whose only contract was terminated unpaid has no money either.
     let dropped = admitted(&app, "合同已终止的事项", "500.00", "2026-03-01", "2026-04-30").await;
     let dc = draft(&app, survey_contract(dropped, app.org_id("幸福社区").await, "500.00")).await;
-    app.post(&format!("/api/v1/contracts/{}/terminate", dc["id"]), &app.token("shijian").await, json!({"reason": "改由部门自行办理"})).await;
+    app.post(&format!("/api/v1/contracts/{}/terminate", dc["id"]), &app.token("shijian").await, json!({"reason_code": "MUTUAL_AGREEMENT", "reason": "改由部门自行办理"})).await;
     let s: Value = app.get("/api/v1/funds/summary?year=2026", &app.token("caizheng").await).await.json().await.unwrap();
     let dept = s["departments"].as_array().unwrap().iter().find(|d| d["department"] == "区市场监督管理局").unwrap().clone();
     assert_eq!((dept["budget"].as_str(), dept["committed"].as_str(), dept["disbursed"].as_str()), (Some("1000000.00"), Some("3000.00"), Some("900.00")));

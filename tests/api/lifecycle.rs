@@ -219,7 +219,7 @@ async fn termination_after_a_payment_releases_only_the_unpaid_rest() {
     let c = draft(&app, survey_contract(a, app.org_id("幸福社区").await, "3000.00")).await;
     sign_both(&app, &c["id"]).await;
     assert_eq!(pay(&app, "p1", &c, &c["milestones"][0], "900.00").await.status(), StatusCode::CREATED);
-    let r = app.post(&format!("/api/v1/contracts/{}/terminate", c["id"]), &app.token("shijian").await, json!({"reason": "社区无法继续承接"})).await;
+    let r = app.post(&format!("/api/v1/contracts/{}/terminate", c["id"]), &app.token("shijian").await, json!({"reason_code": "MUTUAL_AGREEMENT", "reason": "社区无法继续承接"})).await;
     assert_eq!(r.status(), StatusCode::OK);
     let hexie = app.org_id("和谐社区").await;
     let r = app.post("/api/v1/contracts", &app.token("shijian").await, survey_contract(a, hexie, "3000.00")).await;
@@ -246,7 +246,7 @@ async fn a_pending_amendment_counts_against_both_budgets_until_withdrawn() {
     let r = app.post(&format!("/api/v1/contracts/{}/amendments/withdraw", c["id"]), &app.token("shijian").await, json!({})).await;
     assert_error(r, StatusCode::CONFLICT, "NOTHING_TO_WITHDRAW").await;
     let fits = draft(&app, survey_contract(a, hexie, "2000.00")).await;
-    app.post(&format!("/api/v1/contracts/{}/terminate", fits["id"]), &app.token("shijian").await, json!({"reason": "改签"})).await;
+    app.post(&format!("/api/v1/contracts/{}/terminate", fits["id"]), &app.token("shijian").await, json!({"reason_code": "MUTUAL_AGREEMENT", "reason": "改签"})).await;
     let other = draft(&app, survey_contract(a, hexie, "1000.00")).await;
 
     // The department's budget: 4,000 in all, 3,000 committed; a proposal to add 2,000 does
@@ -312,7 +312,7 @@ async fn a_task_enters_a_community_with_its_signed_contract() {
     assert_eq!(targets(&admission(&app, a).await), want("admitted", "admitted"), "a draft does not bring the task in");
     sign_both(&app, &c["id"]).await;
     assert_eq!(targets(&admission(&app, a).await), want("entered", "admitted"));
-    app.post(&format!("/api/v1/contracts/{}/terminate", c["id"]), &app.token("shijian").await, json!({"reason": "停止"})).await;
+    app.post(&format!("/api/v1/contracts/{}/terminate", c["id"]), &app.token("shijian").await, json!({"reason_code": "MUTUAL_AGREEMENT", "reason": "停止"})).await;
     assert_eq!(targets(&admission(&app, a).await), want("withdrawn", "admitted"));
 }
 

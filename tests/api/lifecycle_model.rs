@@ -357,7 +357,7 @@ impl Run<'_> {
             Cmd::Terminate { c } => {
                 let Some(i) = pick(c, m.contracts.len()) else { return "terminate: none".into() };
                 let k = m.contracts[i].clone();
-                let (s, r) = self.api.post("shijian", &format!("/api/v1/contracts/{}/terminate", k.id), json!({"reason": "停止"})).await;
+                let (s, r) = self.api.post("shijian", &format!("/api/v1/contracts/{}/terminate", k.id), json!({"reason_code": "MUTUAL_AGREEMENT", "reason": "停止"})).await;
                 assert_eq!(s == StatusCode::OK, k.is_open(), "terminate {k:?}: {r}");
                 if k.is_open() {
                     let was_active = k.status != "draft";

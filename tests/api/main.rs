@@ -7,6 +7,7 @@ mod auth;
 mod bench;
 mod authz;
 mod contracts;
+mod disputes;
 mod crash;
 mod evaluation;
 mod funds;

@@ -205,7 +205,7 @@ async fn amendments_payments_and_termination_become_releases_and_drafts_stay_pri
     assert!(rec["records"][0]["compiledRelease"]["contracts"][0]["amendments"].as_array().unwrap().is_empty());
     assert_eq!(yuan(&rec["records"][0]["compiledRelease"]["contracts"][0]["value"]["amount"]), 300_000);
     sign_both(&app, &c["id"]).await;
-    let r = app.post(&format!("/api/v1/contracts/{id}/terminate"), &sj, json!({"reason": "社区换届，双方协商终止"})).await;
+    let r = app.post(&format!("/api/v1/contracts/{id}/terminate"), &sj, json!({"reason_code": "MUTUAL_AGREEMENT", "reason": "社区换届，双方协商终止"})).await;
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
 
     let rec = public(&app, &url).await;

@@ -99,3 +99,41 @@ async fn a_communitys_workload_counts_its_tasks_by_origin_and_rolls_up_to_its_st
     assert!(page.contains("和谐社区") && page.contains("示范街道"));
     assert_eq!(app.get("/api/v1/workload?date=1900-01-01", &sj).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn a_street_applies_buys_and_is_reported_like_a_department() {
+    let app = spawn_app().await;
+    let admin = app.token("admin").await;
+    let street = app.org_id("示范街道").await;
+    let r = app.post("/api/v1/users", &admin, json!({"org_id": street, "username": "jiedao", "display_name": "街道经办人", "role": "department", "password": crate::helpers::PASSWORD})).await;
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+    let jd = app.token("jiedao").await;
+    let xingfu = app.org_id("幸福社区").await;
+    let a: Value = app
+        .post("/api/v1/admissions", &jd, json!({"title": "街道老年人助餐点巡查", "description": "每周巡查助餐点运营情况", "basis": "示范街道〔2026〕2号", "work_plan": "每周一次",
+            "target_community_ids": [xingfu], "period_start": "2026-03-01", "period_end": "2026-06-30", "staffing": "网格员1名", "budget": "2400.00"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(a["department"], "示范街道");
+    assert_eq!(app.post(&format!("/api/v1/admissions/{}/submit", a["id"]), &jd, json!({})).await.status(), StatusCode::OK);
+    app.post(&format!("/api/v1/admissions/{}/review", a["id"]), &app.token("minzheng").await, json!({"opinion": "approve", "comment": "同意"})).await;
+    let r = app.post(&format!("/api/v1/admissions/{}/decide", a["id"]), &app.token("lingdao").await, json!({"decision": "approve", "comment": "同意"})).await;
+    assert_eq!(r.json::<Value>().await.unwrap()["status"], "admitted");
+    // The finance bureau gives the street a budget; the street buys the service.
+    let r = app.put(&format!("/api/v1/budgets/{street}/2026"), &app.token("caizheng").await, json!({"amount": "10000.00", "reason": "街道年度预算"})).await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let r = app.post("/api/v1/contracts", &jd, json!({"admission_id": a["id"], "community_id": xingfu, "template_id": "short-term-task", "amount": "2400.00",
+        "variables": {"scope": "辖区助餐点", "delivery_date": "2026-06-20"}})).await;
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+    let c: Value = r.json().await.unwrap();
+    app.post(&format!("/api/v1/contracts/{}/sign", c["id"]), &jd, json!({})).await;
+    let r = app.post(&format!("/api/v1/contracts/{}/sign", c["id"]), &app.token("xingfu").await, json!({})).await;
+    assert_eq!(r.json::<Value>().await.unwrap()["status"], "active");
+    let summary: Value = app.get("/api/v1/funds/summary", &app.token("caizheng").await).await.json().await.unwrap();
+    assert!(summary.to_string().contains("示范街道"), "the street's money is on the finance bureau's overview");
+    // A community reports the street for work pushed down without admission.
+    let r = app.post("/api/v1/reports", &app.token("xingfu").await, json!({"department_id": street, "task": "要求社区代办街道台账", "occurred_on": "2026-03-02", "evidence": "街道工作群通知"})).await;
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+}

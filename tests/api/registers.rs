@@ -235,7 +235,7 @@ async fn a_terminated_contract_counts_in_the_register_as_in_the_funds_views() {
         .clone();
     let before: Value = app.get(&format!("/api/v1/contracts/{}/funds", paid["id"]), &cz).await.json().await.unwrap();
     assert!(fen_of(&before["disbursed"]) > 0 && fen_of(&before["disbursed"]) < fen_of(&before["amount"]), "{before}");
-    let r = app.post(&format!("/api/v1/contracts/{}/terminate", paid["id"]), &app.token("shijian").await, json!({"reason": "社区换届，双方协商终止"})).await;
+    let r = app.post(&format!("/api/v1/contracts/{}/terminate", paid["id"]), &app.token("shijian").await, json!({"reason_code": "MUTUAL_AGREEMENT", "reason": "社区换届，双方协商终止"})).await;
     assert_eq!(r.status(), StatusCode::OK);
     // Its row holds what was paid and nothing outstanding, as the funds overview says.
     let rows = sheet(&app, "/api/v1/registers/contracts", &cz).await;

@@ -555,7 +555,12 @@ async fn each_roles_dashboard_shows_its_charts_and_inbox_and_the_files_download(
             for _ in 0..100 {
                 now = match c.find(Locator::Css("#unread")).await {
                     Ok(e) => e.text().await.ok().and_then(|t| t.parse().ok()).unwrap_or(badge),
-                    Err(_) => 0,
+                    // No badge: none left, or the new page is still loading.
+                    Err(_) if badge == 1 => 0,
+                    Err(_) => {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
                 };
                 if now != badge {
                     break;
