@@ -2,6 +2,7 @@
 pub mod admission;
 pub mod admission_event;
 pub mod admission_target;
+pub mod assessment;
 pub mod attachment;
 pub mod audit_log;
 pub mod contract;

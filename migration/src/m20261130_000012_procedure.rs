@@ -8,6 +8,8 @@
 //! - Disputes decided (001 §三(五)): a deliverable rejected twice, an evaluation objected
 //!   to, a termination the community contests go to civil affairs, which decides with a
 //!   reason; a department's termination carries a reason code.
+//! - The half-year assessment (004 Yingjiang): per task and half year, what civil affairs
+//!   gathered and concluded, and what the leading group decided.
 use sea_orm_migration::prelude::*;
 
 use crate::columns::{big, fk, id, text, ts};
@@ -18,6 +20,7 @@ pub struct Migration;
 #[derive(DeriveIden)]
 enum Admissions {
     Table,
+    Id,
     Origin,
 }
 
@@ -48,6 +51,27 @@ enum Disputes {
     RaisedBy,
     DecidedBy,
     CreatedAt,
+    DecidedAt,
+}
+
+#[derive(DeriveIden)]
+enum Assessments {
+    Table,
+    Id,
+    CountyId,
+    AdmissionId,
+    Period,
+    Effect,
+    Views,
+    Conclusion,
+    Comment,
+    Stage,
+    Decision,
+    DecisionComment,
+    RecordedBy,
+    DecidedBy,
+    CreatedAt,
+    UpdatedAt,
     DecidedAt,
 }
 
@@ -83,10 +107,39 @@ impl MigrationTrait for Migration {
         )
         .await?;
         // One dispute per thing disputed: a second request is the same dispute.
-        m.create_index(Index::create().name("ux_disputes_subject").table(Disputes::Table).col(Disputes::CountyId).col(Disputes::Kind).col(Disputes::SubjectId).unique().to_owned()).await
+        m.create_index(Index::create().name("ux_disputes_subject").table(Disputes::Table).col(Disputes::CountyId).col(Disputes::Kind).col(Disputes::SubjectId).unique().to_owned()).await?;
+        m.create_table(
+            Table::create()
+                .table(Assessments::Table)
+                .col(id(Assessments::Id))
+                .col(big(Assessments::CountyId))
+                .col(big(Assessments::AdmissionId))
+                // 2026-H1 | 2026-H2
+                .col(ColumnDef::new(Assessments::Period).string_len(8).not_null())
+                .col(text(Assessments::Effect))
+                // JSON: [{community_id, residents, deputies}]
+                .col(text(Assessments::Views))
+                // keep | improve | exit, as civil affairs concluded
+                .col(ColumnDef::new(Assessments::Conclusion).string_len(16).null())
+                .col(text(Assessments::Comment))
+                // draft | sent | decided
+                .col(ColumnDef::new(Assessments::Stage).string_len(16).not_null())
+                .col(ColumnDef::new(Assessments::Decision).string_len(16).null())
+                .col(ColumnDef::new(Assessments::DecisionComment).text().null())
+                .col(big(Assessments::RecordedBy))
+                .col(ColumnDef::new(Assessments::DecidedBy).big_integer().null())
+                .col(ts(Assessments::CreatedAt))
+                .col(ts(Assessments::UpdatedAt))
+                .col(ColumnDef::new(Assessments::DecidedAt).timestamp_with_time_zone().null())
+                .foreign_key(&mut fk((Assessments::Table, Assessments::AdmissionId), (Admissions::Table, Admissions::Id)))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(Index::create().name("ux_assessments_task_period").table(Assessments::Table).col(Assessments::CountyId).col(Assessments::Period).col(Assessments::AdmissionId).unique().to_owned()).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(Assessments::Table).to_owned()).await?;
         m.drop_table(Table::drop().table(Disputes::Table).to_owned()).await?;
         m.alter_table(Table::alter().table(Contracts::Table).drop_column(Contracts::TerminationReasonCode).to_owned()).await?;
         m.alter_table(Table::alter().table(ListItems::Table).drop_column(ListItems::Baseline).to_owned()).await?;

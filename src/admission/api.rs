@@ -484,7 +484,7 @@ async fn revoke(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>,
     take_step(&st, &caller, id, Action::Revoke, StepInput { comment: c.comment, ..Default::default() }).await
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, ToSchema, Clone)]
 pub struct AssessmentRow {
     pub id: i64,
     pub title: String,
@@ -495,6 +495,7 @@ pub struct AssessmentRow {
     pub period_start: Option<NaiveDate>,
     pub period_end: Option<NaiveDate>,
     pub communities: Vec<String>,
+    pub community_ids: Vec<i64>,
     pub budget: Option<Money>,
     /// Funds delivered to the communities (disbursed under the task's contracts).
     pub funds_delivered: Option<Money>,
@@ -540,11 +541,8 @@ pub async fn assessment_rows(st: &AppState, caller: &Caller) -> AppResult<Vec<As
             continue;
         }
         let (delivered, satisfaction) = funds_and_satisfaction(st, &m, &names).await?;
-        let communities = store::targets(&st.db, caller.county_id, m.id)
-            .await?
-            .iter()
-            .map(|t| names.get(&t.community_id).cloned().unwrap_or_default())
-            .collect();
+        let community_ids: Vec<i64> = store::targets(&st.db, caller.county_id, m.id).await?.iter().map(|t| t.community_id).collect();
+        let communities = community_ids.iter().map(|id| names.get(id).cloned().unwrap_or_default()).collect();
         rows.push(AssessmentRow {
             id: m.id,
             department: names.get(&m.department_id).cloned().unwrap_or_default(),
@@ -554,6 +552,7 @@ pub async fn assessment_rows(st: &AppState, caller: &Caller) -> AppResult<Vec<As
             period_start: m.period_start,
             period_end: m.period_end,
             communities,
+            community_ids,
             budget: m.budget_fen.map(Money::from_fen),
             funds_delivered: Some(delivered),
             satisfaction,

@@ -10,7 +10,7 @@ use axum::Router;
 use axum_extra::extract::Form;
 use serde::Deserialize;
 
-use super::api::{self, AdmissionOut, ApplicationIn, AssessmentRow, NoticeOut, ReportOut};
+use super::api::{self, AdmissionOut, ApplicationIn, NoticeOut, ReportOut};
 use super::rules::Finding;
 use super::store::{self, NewReport, Opinion, StepInput, ViolationCount};
 use super::{Action, Status};
@@ -32,7 +32,6 @@ pub fn routes() -> Router<AppState> {
         .route("/admissions/{id}", get(detail_page))
         .route("/admissions/{id}/document", get(document_page))
         .route("/admissions/{id}/document.pdf", get(document_pdf))
-        .route("/admissions/assessment", get(assessment_page))
         .route("/reports", get(reports_page));
     // The roles that take a step of the procedure; the store checks which step is whose.
     // Admin, finance, community and the read-only supervisor post nothing here.
@@ -452,18 +451,6 @@ async fn document_page(State(st): State<AppState>, caller: Caller, Path(id): Pat
 
 async fn document_pdf(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>) -> PageResult {
     Ok(api::document_pdf_response(&st, &caller, id).await?)
-}
-
-#[derive(Template)]
-#[template(path = "admissions/assessment.html")]
-struct AssessmentPage {
-    layout: Layout,
-    rows: Vec<AssessmentRow>,
-}
-
-async fn assessment_page(State(st): State<AppState>, caller: Caller) -> PageResult {
-    let rows = api::assessment_rows(&st, &caller).await?;
-    render(StatusCode::OK, &AssessmentPage { layout: Layout::for_caller(&st, &caller, "准入事项半年评估").await?, rows })
 }
 
 #[derive(Template)]

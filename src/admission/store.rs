@@ -725,6 +725,32 @@ impl ReportStatus {
     }
 }
 
+/// The task leaves its communities in the caller's transaction (the leading group's
+/// "exit" at the half-year assessment): revoked as by civil affairs' revoke step — its
+/// targets exit, its unpaid contracts end (ADMISSION_REVOKED), what was paid stays for
+/// the finance bureau to settle.
+pub(crate) async fn exit_in(txn: &Tx, caller: &Caller, id: i64, comment: &str) -> AppResult<admission::Model> {
+    lifecycle::lock_money(txn, Some(id), None, None).await?;
+    let m = by_id_in_county::<admission::Entity>(caller.county_id, id).one(txn).await?.ok_or_else(AppError::not_found)?;
+    let from = status_of(&m);
+    let to = next(from, Action::Revoke, m.emergency).map_err(|msg| AppError::conflict("INVALID_STATE", msg))?;
+    let done = admission::Entity::update_many()
+        .col_expr(admission::Column::Status, Expr::value(to.as_str()))
+        .col_expr(admission::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(admission::Column::Id.eq(id))
+        .filter(admission::Column::Status.eq(from.as_str()))
+        .exec(txn)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(AppError::conflict("INVALID_STATE", "事项已被他人处理，请刷新后查看"));
+    }
+    lifecycle::targets_out(txn, id, TargetStatus::Exited).await?;
+    record(txn, caller, id, Action::Revoke.as_str(), Some(from), to, comment).await?;
+    let m = by_id_in_county::<admission::Entity>(caller.county_id, id).one(txn).await?.ok_or_else(AppError::not_found)?;
+    lifecycle::end_contracts(txn, caller, &m, Ending::Revoked).await?;
+    Ok(m)
+}
+
 /// Reports a caller may see: a community its own, a department those about it, the
 /// county's bodies all.
 pub fn visible_reports(caller: &Caller) -> Select<violation_report::Entity> {

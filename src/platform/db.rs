@@ -58,7 +58,7 @@ macro_rules! county_scoped {
         }
     )*};
 }
-county_scoped!(organisation, user, list_version, list_item, list_change, admission, admission_target, admission_event, violation_report, notice, contract, contract_version, contract_clause, contract_milestone, ledger_entry, ledger_line, ledger_balance, disbursement, deliverable, attachment, idempotency_key, evaluation, evaluation_item, objection, screening_term, screening_decision, inbox_read, dispute);
+county_scoped!(organisation, user, list_version, list_item, list_change, admission, admission_target, admission_event, violation_report, notice, contract, contract_version, contract_clause, contract_milestone, ledger_entry, ledger_line, ledger_balance, disbursement, deliverable, attachment, idempotency_key, evaluation, evaluation_item, objection, screening_term, screening_decision, inbox_read, dispute, assessment);
 
 /// A unique index said no: two requests raced for the same key.
 pub fn is_unique_violation(e: &sea_orm::DbErr) -> bool {

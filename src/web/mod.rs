@@ -217,6 +217,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(crate::reports::pages::routes())
         .merge(crate::tasks::pages::routes())
         .merge(crate::disputes::pages::routes())
+        .merge(crate::assessment::pages::routes())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), authenticate_page));
     Router::new()
         .merge(crate::orgs::pages::public_routes())

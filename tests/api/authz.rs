@@ -353,6 +353,9 @@ fn url_for(method: &str, path: &str, fx: &Fx, unknown: bool) -> String {
             "department_id" if unknown => UNKNOWN_ID.to_string(),
             "department_id" => fx.dept_org.to_string(),
             "year" => "2026".into(),
+            "period" => "2026-H1".into(),
+            "admission_id" if unknown => UNKNOWN_ID.to_string(),
+            "admission_id" => fx.admitted.to_string(),
             "county_id" => fx.county.to_string(),
             "kind" => "duty".into(),
             "name" => "contracts".into(),
@@ -397,6 +400,7 @@ fn body_for(method: &str, path: &str, who: &Who, fx: &Fx) -> Body {
         ("POST", "/api/v1/contracts/{id}/evaluations") if who.role_column == "community" => json!({"evaluator": "residents", "items": []}),
         ("POST", "/api/v1/contracts/{id}/evaluations") => json!({"items": []}),
         ("POST", "/api/v1/disbursements/{id}/dispute") => json!({"reason": probe}),
+        ("PUT", "/api/v1/assessments/{period}/{admission_id}") => json!({"effect": probe, "views": [{"community_id": 0}]}),
         ("POST", "/api/v1/reports/{id}/handle") => json!({"outcome": "dismissed", "reason": ""}),
         // Removes the county word for civil affairs (no other caller gets that far).
         ("POST", "/api/v1/screening/terms/{id}/remove") => json!({"reason": probe}),

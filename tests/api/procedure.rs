@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::contracts::admitted;
-use crate::helpers::spawn_app;
+use crate::helpers::{assert_error, spawn_app};
 
 #[tokio::test]
 async fn admitted_items_are_published_for_anyone_with_their_communities_and_money() {
@@ -136,4 +136,63 @@ async fn a_street_applies_buys_and_is_reported_like_a_department() {
     // A community reports the street for work pushed down without admission.
     let r = app.post("/api/v1/reports", &app.token("xingfu").await, json!({"department_id": street, "task": "要求社区代办街道台账", "occurred_on": "2026-03-02", "evidence": "街道工作群通知"})).await;
     assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+}
+
+#[tokio::test]
+async fn the_half_year_assessment_goes_from_views_to_a_leading_group_decision_and_exit() {
+    let app = spawn_app().await;
+    let a = admitted(&app, "辖区企业信息核查", "6000.00", "2026-03-01", "2026-08-31").await;
+    let (xingfu, hexie) = (app.org_id("幸福社区").await, app.org_id("和谐社区").await);
+    let c = crate::contracts::draft(&app, crate::contracts::survey_contract(a, xingfu, "3000.00")).await;
+    let c = crate::lifecycle::sign_both(&app, &c["id"]).await;
+    let advance = c["milestones"].as_array().unwrap().iter().find(|m| m["clause_id"].is_null()).unwrap().clone();
+    assert_eq!(crate::lifecycle::pay(&app, "assess-1", &c, &advance, "900.00").await.status(), StatusCode::CREATED);
+    let (mz, ld) = (app.token("minzheng").await, app.token("lingdao").await);
+    let at = |p: &str| format!("/api/v1/assessments/{p}/{a}");
+
+    let rows = app.list("/api/v1/assessments/2026-H1", &mz).await;
+    let row = rows.as_array().unwrap().iter().find(|r| r["id"] == a).unwrap().clone();
+    assert_eq!((row["funds_delivered"].as_str(), row["assessment"].is_null()), (Some("900.00"), true));
+    assert!(app.list("/api/v1/assessments/2025-H2", &mz).await.as_array().unwrap().iter().all(|r| r["id"] != a), "not a task of that half");
+    assert_error(app.get("/api/v1/assessments/2026-H3", &mz).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    assert_eq!(app.get("/api/v1/assessments/2026-H1", &app.token("shijian").await).await.status(), StatusCode::FORBIDDEN);
+
+    // Civil affairs gathers views per community and concludes; nothing goes up half-done.
+    assert_error(app.post(&format!("{}/send", at("2026-H1")), &mz, json!({})).await, StatusCode::CONFLICT, "ASSESSMENT_MISSING").await;
+    let stranger = json!({"effect": "x", "views": [{"community_id": 999999, "residents": "satisfied"}]});
+    assert_error(app.put(&at("2026-H1"), &mz, stranger).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    let r = app.put(&at("2026-H1"), &mz, json!({"effect": "", "views": [], "conclusion": "exit"})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_error(app.post(&format!("{}/send", at("2026-H1")), &mz, json!({})).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    let body = json!({"effect": "核查已完成，企业信息已由部门系统自动获取，社区再做属重复劳动",
+        "views": [{"community_id": xingfu, "residents": "basically_satisfied", "deputies": "建议退出，减轻社区负担"}, {"community_id": hexie, "residents": "unsatisfied", "deputies": ""}],
+        "conclusion": "exit", "comment": "建议退出"});
+    let r = app.put(&at("2026-H1"), &mz, body.clone()).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let rec: Value = r.json().await.unwrap();
+    assert_eq!((rec["stage"].as_str(), rec["conclusion"].as_str(), rec["views"].as_array().unwrap().len()), (Some("draft"), Some("exit"), 2));
+    assert_error(app.post(&format!("{}/decide", at("2026-H1")), &ld, json!({"decision": "exit", "comment": "同意"})).await, StatusCode::CONFLICT, "ASSESSMENT_NOT_SENT").await;
+    let r = app.post(&format!("{}/send", at("2026-H1")), &mz, json!({})).await;
+    assert_eq!(r.json::<Value>().await.unwrap()["stage"], "sent");
+    assert_error(app.put(&at("2026-H1"), &mz, body).await, StatusCode::CONFLICT, "ASSESSMENT_SENT").await;
+
+    // The leading group decides; "exit" takes the task out of its communities.
+    assert_eq!(app.post(&format!("{}/decide", at("2026-H1")), &mz, json!({"decision": "exit", "comment": "同意"})).await.status(), StatusCode::FORBIDDEN);
+    assert_error(app.post(&format!("{}/decide", at("2026-H1")), &ld, json!({"decision": "exit", "comment": " "})).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    let r = app.post(&format!("{}/decide", at("2026-H1")), &ld, json!({"decision": "exit", "comment": "同意退出，由部门自行办理"})).await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let d: Value = r.json().await.unwrap();
+    assert_eq!((d["stage"].as_str(), d["decision"].as_str(), d["decision_label"].as_str()), (Some("decided"), Some("exit"), Some("退出社区")));
+    assert_error(app.post(&format!("{}/decide", at("2026-H1")), &ld, json!({"decision": "keep", "comment": "改主意"})).await, StatusCode::CONFLICT, "ASSESSMENT_NOT_SENT").await;
+    let task: Value = app.get(&format!("/api/v1/admissions/{a}"), &mz).await.json().await.unwrap();
+    assert_eq!(task["status"], "revoked");
+    assert!(task["targets"].as_array().unwrap().iter().all(|t| t["status"] != "entered" && t["status"] != "admitted"), "{}", task["targets"]);
+    let k: Value = app.get(&format!("/api/v1/contracts/{}", c["id"]), &mz).await.json().await.unwrap();
+    assert_eq!((k["status"].as_str(), k["termination_code"].as_str()), (Some("terminated"), Some("ADMISSION_REVOKED")));
+    let v: Value = app.get("/api/v1/admin/ledger/verify", &app.token("admin").await).await.json().await.unwrap();
+    assert_eq!(v["ok"], true, "{v}");
+
+    // On the page: the decision is shown to everyone who reads the assessment.
+    let page = app.page_login("ducha").await.get(app.url("/admissions/assessment?period=2026-H1")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("领导小组已决定") && page.contains("退出社区"), "page");
 }
