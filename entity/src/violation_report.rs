@@ -21,6 +21,8 @@ pub struct Model {
     /// The notice (通报) that published it.
     pub notice_id: Option<i64>,
     pub created_at: DateTimeUtc,
+    /// Set when the work refused is an assist-list item assigned without money (001 §二(三)).
+    pub assist_item_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -55,6 +55,12 @@ enum Disputes {
 }
 
 #[derive(DeriveIden)]
+enum ViolationReports {
+    Table,
+    AssistItemId,
+}
+
+#[derive(DeriveIden)]
 enum Assessments {
     Table,
     Id,
@@ -84,6 +90,8 @@ impl MigrationTrait for Migration {
         m.alter_table(Table::alter().table(ListItems::Table).add_column(ColumnDef::new(ListItems::Baseline).boolean().not_null().default(false)).to_owned()).await?;
         // Why the department ended a contract (the system's own endings keep termination_code).
         m.alter_table(Table::alter().table(Contracts::Table).add_column(ColumnDef::new(Contracts::TerminationReasonCode).string_len(32).null()).to_owned()).await?;
+        // A refusal of assist-list work that came without money (001 §二(三)): the item.
+        m.alter_table(Table::alter().table(ViolationReports::Table).add_column(ColumnDef::new(ViolationReports::AssistItemId).big_integer().null()).to_owned()).await?;
         m.create_table(
             Table::create()
                 .table(Disputes::Table)
@@ -141,6 +149,7 @@ impl MigrationTrait for Migration {
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table(Assessments::Table).to_owned()).await?;
         m.drop_table(Table::drop().table(Disputes::Table).to_owned()).await?;
+        m.alter_table(Table::alter().table(ViolationReports::Table).drop_column(ViolationReports::AssistItemId).to_owned()).await?;
         m.alter_table(Table::alter().table(Contracts::Table).drop_column(Contracts::TerminationReasonCode).to_owned()).await?;
         m.alter_table(Table::alter().table(ListItems::Table).drop_column(ListItems::Baseline).to_owned()).await?;
         m.alter_table(Table::alter().table(Admissions::Table).drop_column(Admissions::Origin).to_owned()).await

@@ -576,6 +576,9 @@ pub struct ReportIn {
     /// Evidence: notices received, messages, names.
     #[serde(default)]
     pub evidence: String,
+    /// When the work is an item of the assist list that came without money (无经费的协助
+    /// 事项, 001 §二(三)): the item. Refused and counted like unadmitted work.
+    pub assist_item_id: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -592,6 +595,10 @@ pub struct ReportOut {
     pub status_label: &'static str,
     pub handling_reason: Option<String>,
     pub published: bool,
+    /// `unadmitted` (work outside the lists, not admitted) or `unfunded_assist` (assist-list
+    /// work assigned without money).
+    pub kind: &'static str,
+    pub assist_item_id: Option<i64>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -615,6 +622,8 @@ pub async fn report_outs(st: &AppState, county_id: i64, rs: Vec<violation_report
                 status_label: status.label(),
                 handling_reason: r.handling_reason,
                 published: r.notice_id.is_some(),
+                kind: if r.assist_item_id.is_some() { "unfunded_assist" } else { "unadmitted" },
+                assist_item_id: r.assist_item_id,
                 created_at: r.created_at,
             }
         })
@@ -627,7 +636,7 @@ pub async fn report_outs(st: &AppState, county_id: i64, rs: Vec<violation_report
 async fn file_report(State(st): State<AppState>, caller: Caller, ApiJson(b): ApiJson<ReportIn>) -> AppResult<(StatusCode, Json<ReportOut>)> {
     let r = b;
     let occurred_on = crate::platform::input::parse_date(&r.occurred_on).map_err(|m| AppError::invalid("occurred_on", m))?;
-    let m = store::file_report(&st.db, &caller, NewReport { department_id: r.department_id, task: r.task, occurred_on, evidence: r.evidence }).await?;
+    let m = store::file_report(&st.db, &caller, NewReport { department_id: r.department_id, task: r.task, occurred_on, evidence: r.evidence, assist_item_id: r.assist_item_id }).await?;
     let out = report_outs(&st, caller.county_id, vec![m]).await?.remove(0);
     Ok((StatusCode::CREATED, Json(out)))
 }

@@ -460,6 +460,8 @@ struct ReportsPage {
     role: Role,
     reports: Vec<ReportOut>,
     departments: Vec<Choice>,
+    /// The assist items in force, for refusing assist work that came without money.
+    assist_items: Vec<Choice>,
     summary: Vec<ViolationCount>,
     notices: Vec<NoticeOut>,
     county_id: i64,
@@ -488,11 +490,17 @@ async fn reports_render(st: &AppState, caller: &Caller, status: StatusCode, erro
         .filter(|o| !matches!(OrgKind::parse(&o.kind), Some(OrgKind::Community | OrgKind::County)))
         .map(|o| Choice { id: o.id, label: o.name, checked: false })
         .collect();
+    let assist_items = lists::current_items(&st.db, caller.county_id, Some(ListKind::Assist))
+        .await?
+        .into_iter()
+        .map(|i| Choice { id: i.id, label: format!("{} {}", i.code, i.title), checked: false })
+        .collect();
     let page = ReportsPage {
         layout: Layout::for_caller(st, caller, "擅自下沉报告与通报").await?,
         role: caller.role,
         reports,
         departments,
+        assist_items,
         summary: store::violation_counts(&st.db, caller.county_id).await?,
         notices: store::notices(&st.db, caller.county_id).await?.into_iter().map(Into::into).collect(),
         county_id: caller.county_id,
@@ -522,12 +530,15 @@ struct ReportForm {
     occurred_on: String,
     #[serde(default)]
     evidence: String,
+    /// Blank: unadmitted work; an assist item: assist work that came without money.
+    #[serde(default, deserialize_with = "crate::platform::input::blank_as_none")]
+    assist_item_id: Option<i64>,
 }
 
 async fn report_submit(State(st): State<AppState>, caller: Caller, Form(f): Form<ReportForm>) -> PageResult {
     let r = match crate::platform::input::parse_date(&f.occurred_on) {
         Ok(occurred_on) => {
-            store::file_report(&st.db, &caller, NewReport { department_id: f.department_id, task: f.task, occurred_on, evidence: f.evidence })
+            store::file_report(&st.db, &caller, NewReport { department_id: f.department_id, task: f.task, occurred_on, evidence: f.evidence, assist_item_id: f.assist_item_id })
                 .await
                 .map(|_| ())
         }

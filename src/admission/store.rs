@@ -767,6 +767,8 @@ pub struct NewReport {
     pub task: String,
     pub occurred_on: NaiveDate,
     pub evidence: String,
+    /// Assist-list work assigned without money: the item (counts like unadmitted work).
+    pub assist_item_id: Option<i64>,
 }
 
 /// A community refuses work that reached it without admission and reports it
@@ -789,11 +791,18 @@ pub async fn file_report(db: &(impl ConnectionTrait + TransactionTrait), caller:
     if r.occurred_on > Utc::now().date_naive() {
         errs.push(FieldError { field: "occurred_on".into(), message: "发生日期不能晚于今天".into() });
     }
+    if let Some(item) = r.assist_item_id {
+        let assist = lists::current_items(db, caller.county_id, Some(crate::lists::ListKind::Assist)).await?;
+        if !assist.iter().any(|i| i.id == item) {
+            errs.push(FieldError { field: "assist_item_id".into(), message: "所选协助事项不在现行协助办理事项清单中".into() });
+        }
+    }
     if !errs.is_empty() {
         return Err(AppError::validation(errs));
     }
     let txn = begin_write(db).await?;
     let r = violation_report::ActiveModel {
+        assist_item_id: Set(r.assist_item_id),
         county_id: Set(caller.county_id),
         community_id: Set(caller.org_id),
         reported_by: Set(caller.user_id),

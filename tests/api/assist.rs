@@ -133,3 +133,24 @@ async fn an_assignment_is_refused_when_it_hides_forbidden_work_or_is_not_the_dep
     assert_eq!(app.post("/api/v1/contracts", &app.token("xingfu").await, assignment(xb01, xingfu, "3000.00")).await.status(), StatusCode::FORBIDDEN);
     assert_eq!(counts(&app).await, before, "refused assignments leave nothing behind");
 }
+
+#[tokio::test]
+async fn a_community_refuses_assist_work_that_came_without_money_and_it_counts_like_unadmitted_work() {
+    let app = spawn_app().await;
+    let xb01 = item(&app, "assist", "XB-01").await;
+    let xf = app.token("xingfu").await;
+    let dept = app.org_id("区市场监督管理局").await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    let body = |assist: Value| json!({"department_id": dept, "task": "要求社区每周上报餐饮门店食品安全信息，无经费", "occurred_on": today, "evidence": "工作群通知", "assist_item_id": assist});
+    let duty = item(&app, "duty", "LZ-02").await;
+    let e = assert_error(app.post("/api/v1/reports", &xf, body(json!(duty))).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    assert!(e.to_string().contains("assist_item_id"), "{e}");
+    let r = app.post("/api/v1/reports", &xf, body(json!(xb01))).await;
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+    let rep: Value = r.json().await.unwrap();
+    assert_eq!((rep["kind"].as_str(), rep["assist_item_id"].as_i64()), (Some("unfunded_assist"), Some(xb01)));
+    let h = app.post(&format!("/api/v1/reports/{}/handle", rep["id"]), &app.token("minzheng").await, json!({"outcome": "confirmed", "reason": "协助事项未随工作拨付经费"})).await;
+    assert_eq!(h.status(), StatusCode::OK);
+    let summary: Value = app.list("/api/v1/reports/summary", &app.token("ducha").await).await;
+    assert_eq!(summary, json!([{"department_id": dept, "department": "区市场监督管理局", "confirmed": 1}]));
+}
