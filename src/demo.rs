@@ -215,3 +215,72 @@ pub async fn load_cases(db: &DatabaseConnection, templates: &[crate::contracts::
     tracing::info!("demo cases loaded: monthly food-safety reporting and the 3,000-yuan enterprise survey (seed 004)");
     Ok(())
 }
+
+/// The rest of the procedure, for `serve --demo` (issue 15): funded assist work (人口监测
+/// assigned by 区卫生健康局 to 幸福社区 with its money, signed), a deliverable rejected twice
+/// and taken to arbitration, and this half's assessment of the monthly food-safety task
+/// recorded by civil affairs and sent to the leading group. Loaded after `load_cases`.
+pub async fn load_procedure(db: &DatabaseConnection, templates: &[crate::contracts::template::Template]) -> AppResult<()> {
+    use chrono::{Datelike, NaiveDate, Utc};
+    use std::collections::HashMap;
+
+    use crate::admission::assist::Assignment;
+    use crate::assessment::{store as assessments, Conclusion, Period, View};
+    use crate::contracts::store::{self as contracts, NewContract, Source};
+    use crate::funds::store as funds;
+    use crate::money::Money;
+
+    let (health, xingfu, hexie) = (demo_caller(db, "weijian").await?, demo_caller(db, "xingfu").await?, demo_caller(db, "hexie").await?);
+    let (reviewer, dept) = (demo_caller(db, "minzheng").await?, demo_caller(db, "shijian").await?);
+    let today = Utc::now().date_naive();
+    let year = today.year();
+    let end = NaiveDate::from_ymd_opt(year, 12, 31).expect("date");
+    let monitoring = crate::lists::store::current_items(db, health.county_id, Some(crate::lists::ListKind::Assist))
+        .await?
+        .into_iter()
+        .find(|i| i.code == "XB-02")
+        .ok_or_else(|| AppError::internal("demo assist item XB-02 missing"))?;
+    let mut vars = HashMap::new();
+    vars.insert("scope".to_string(), "幸福社区辖区出生、死亡、迁移人口信息".to_string());
+    vars.insert("delivery_date".to_string(), end.to_string());
+    let new = NewContract {
+        source: Source::Assist(Assignment { item_id: monitoring.id, guidance: "卫健局每月到社区核对一次".into(), staffing: "社区人口信息员1名".into(), budget: None }),
+        community_id: xingfu.org_id,
+        template_id: "short-term-task".into(),
+        amount: Money::from_yuan(1_800),
+        period_start: Some(today),
+        period_end: Some(end),
+        variables: vars,
+    };
+    let c = contracts::draft(db, templates, &health, new).await?;
+    contracts::sign(db, templates, &health, c.id).await?;
+    contracts::sign(db, templates, &xingfu, c.id).await?;
+
+    // A clause of 和谐社区's survey rejected twice and taken to civil affairs.
+    let cs = contracts::list(db, &hexie).await?;
+    if let Some(survey) = cs.iter().find(|c| c.template_id == "short-term-task") {
+        let clauses = contracts::clauses(db, survey, survey.current_version).await?;
+        if let Some(k) = clauses.iter().filter(|k| k.performance).nth(1).or(clauses.iter().find(|k| k.performance)) {
+            let first = funds::submit_deliverable(db, &hexie, survey.id, k.id, "企业名录（初稿）").await?;
+            funds::decide_deliverable(db, &dept, first.id, false, "缺少企业联系人").await?;
+            let second = funds::submit_deliverable(db, &hexie, survey.id, k.id, "企业名录（补充联系人）").await?;
+            funds::decide_deliverable(db, &dept, second.id, false, "格式与部门系统不一致").await?;
+            crate::disputes::store::request_arbitration(db, &hexie, second.id, "合同第三条只要求列明企业名称、地址、联系人，未约定格式").await?;
+        }
+    }
+
+    // This half's assessment of the monthly task, sent up for the leading group to decide.
+    let period = Period::of(today);
+    let all = crate::admission::store::list(db, &reviewer).await?;
+    if let Some(a) = all.iter().find(|a| a.title == "小餐饮食品安全隐患信息报告") {
+        let views = vec![
+            View { community_id: xingfu.org_id, residents: Some(crate::evaluation::Rating::Satisfied), deputies: "隐患报告及时，建议保留".into() },
+            View { community_id: hexie.org_id, residents: Some(crate::evaluation::Rating::BasicallySatisfied), deputies: "报表可再简化".into() },
+        ];
+        let r = assessments::Record { effect: "两个社区按月报告小餐饮隐患，市场监管所据此检查".into(), views, conclusion: Some(Conclusion::Improve), comment: "简化月报表格后保留".into() };
+        assessments::record(db, &reviewer, period, a.id, &r).await?;
+        assessments::send(db, &reviewer, period, a.id).await?;
+    }
+    tracing::info!("demo procedure loaded: funded assist work, an arbitration, this half's assessment");
+    Ok(())
+}

@@ -134,6 +134,7 @@ async fn main() -> anyhow::Result<()> {
             if demo {
                 if zhunru::demo::load(&state.db).await.map_err(|e| anyhow::anyhow!("{e}"))? {
                     zhunru::demo::load_cases(&state.db, &state.templates).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                    zhunru::demo::load_procedure(&state.db, &state.templates).await.map_err(|e| anyhow::anyhow!("{e}"))?;
                 } else {
                     tracing::info!("database already holds data; demo county not loaded");
                 }

@@ -196,3 +196,22 @@ async fn the_half_year_assessment_goes_from_views_to_a_leading_group_decision_an
     let page = app.page_login("ducha").await.get(app.url("/admissions/assessment?period=2026-H1")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("领导小组已决定") && page.contains("退出社区"), "page");
 }
+
+#[tokio::test]
+async fn the_demo_shows_the_whole_procedure() {
+    let app = spawn_app().await;
+    let templates = zhunru::contracts::template::load_embedded().unwrap();
+    zhunru::demo::load_cases(&app.db, &templates).await.unwrap();
+    zhunru::demo::load_procedure(&app.db, &templates).await.unwrap();
+    let mz = app.token("minzheng").await;
+    let contracts = app.list("/api/v1/contracts", &mz).await;
+    assert!(contracts.as_array().unwrap().iter().any(|c| c["origin"] == "assist" && c["status"] == "active" && c["task"] == "人口监测"), "{contracts}");
+    let open = app.list("/api/v1/disputes?status=open", &mz).await;
+    assert_eq!(open.as_array().unwrap().len(), 1);
+    let half = chrono::Utc::now().date_naive();
+    let p = format!("{}-H{}", chrono::Datelike::year(&half), if chrono::Datelike::month(&half) > 6 { 2 } else { 1 });
+    let rows = app.list(&format!("/api/v1/assessments/{p}"), &app.token("lingdao").await).await;
+    assert!(rows.as_array().unwrap().iter().any(|r| r["assessment"]["stage"] == "sent"), "{rows}");
+    let v: Value = app.get("/api/v1/admin/ledger/verify", &app.token("admin").await).await.json().await.unwrap();
+    assert_eq!(v["ok"], true, "{v}");
+}
