@@ -750,3 +750,93 @@ async fn on_a_phone_the_community_confirms_and_disputes_from_its_home_page_and_n
     assert!(wide.is_empty(), "pages wider than a 390px phone: {wide:#?}");
     b.client.close().await.unwrap();
 }
+
+/// Issue 15 in the browser: a department assigns assist work with money from the contract
+/// list, the community finds it among its tasks, civil affairs decides an arbitration, the
+/// leading group decides a half-year assessment, and anyone reads the admitted items.
+#[tokio::test]
+async fn assist_work_arbitration_and_the_assessment_run_through_the_pages() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    let c = &b.client;
+    let dept = app.org_id("区市场监督管理局").await;
+    app.put(&format!("/api/v1/budgets/{dept}/2026"), &app.token("caizheng").await, json!({"amount": "100000.00", "reason": "下达预算"})).await;
+
+    // The department assigns 食品安全协管 to 幸福社区, with guidance, staff and money.
+    log_in(c, &app, "shijian", PASSWORD).await;
+    c.wait().for_element(Locator::Css("#home-title")).await.unwrap();
+    c.goto(&app.url("/contracts")).await.unwrap();
+    let assign = c.wait().for_element(Locator::Css("#assist-assign")).await.unwrap();
+    assign.find(Locator::Css("select[name=assist_item_id]")).await.unwrap().select_by_label("XB-01 食品安全协管").await.unwrap();
+    assign.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    let form = c.wait().for_element(Locator::Css("#contract-form")).await.unwrap();
+    form.find(Locator::Css("select[name=template_id]")).await.unwrap().select_by_label("社区短期工作任务（一次性经费）").await.unwrap();
+    form.find(Locator::Css("button[value=template]")).await.unwrap().click().await.unwrap();
+    wait_text(c, "#contract-form", |t| t.contains("工作范围") && t.contains("业务指导")).await;
+    let form = c.find(Locator::Css("#contract-form")).await.unwrap();
+    fill(&form, "guidance", "市场监管所每月指导一次").await;
+    fill(&form, "staffing", "社区食品安全协管员1名").await;
+    fill(&form, "amount", "1200.00").await;
+    fill(&form, "var_scope", "辖区餐饮门店").await;
+    c.execute("document.querySelector('[name=period_start]').value='2026-06-01'; document.querySelector('[name=period_end]').value='2026-06-30'; document.querySelector('[name=var_delivery_date]').value='2026-06-25';", vec![]).await.unwrap();
+    c.find(Locator::Css("#save-contract")).await.unwrap().click().await.unwrap();
+    wait_text(c, "p.notice", |t| t.contains("合同草稿已生成")).await;
+    let clause1 = c.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+    assert!(clause1.contains("协助办理事项清单派单"), "the contract states its ground");
+    log_out(c).await;
+    log_in(c, &app, "xingfu", PASSWORD).await;
+    c.wait().for_element(Locator::Css("#home-title")).await.unwrap();
+    c.goto(&app.url("/tasks")).await.unwrap();
+    let tasks = c.wait().for_element(Locator::Css("main")).await.unwrap().text().await.unwrap();
+    assert!(tasks.contains("食品安全协管") && tasks.contains("¥1,200.00"), "{tasks}");
+    log_out(c).await;
+
+    // A deliverable rejected twice and taken to arbitration (through the API); civil
+    // affairs overturns the rejection on the disputes page.
+    let a = admitted_task(&app, "辖区企业基本情况摸底", "2026-03-01", "2026-04-30", "3000.00").await;
+    let k = active_contract(&app, a, "short-term-task", "3000.00", json!({"scope": "辖区全部商户", "delivery_date": "2026-04-25"})).await;
+    let kv: serde_json::Value = app.get(&format!("/api/v1/contracts/{k}"), &app.token("shijian").await).await.json().await.unwrap();
+    let clause = kv["milestones"].as_array().unwrap().iter().find(|m| !m["clause_id"].is_null()).unwrap()["clause_id"].clone();
+    let (xf, sj) = (app.token("xingfu").await, app.token("shijian").await);
+    let mut last = serde_json::Value::Null;
+    for (summary, why) in [("汇总表", "缺少签字"), ("补签汇总表", "格式不对")] {
+        last = app.post(&format!("/api/v1/contracts/{k}/deliverables"), &xf, json!({"clause_id": clause, "summary": summary})).await.json().await.unwrap();
+        app.post(&format!("/api/v1/deliverables/{}/reject", last["id"]), &sj, json!({"comment": why})).await;
+    }
+    let r = app.post(&format!("/api/v1/deliverables/{}/arbitration", last["id"]), &xf, json!({"reason": "汇总表已按第三条列明全部商户"})).await;
+    assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+    log_in(c, &app, "minzheng", PASSWORD).await;
+    c.wait().for_element(Locator::Css("#home-title")).await.unwrap();
+    c.goto(&app.url("/disputes?status=open")).await.unwrap();
+    let decide = c.wait().for_element(Locator::Css("form.decide-dispute")).await.unwrap();
+    decide.find(Locator::Css("textarea[name=reason]")).await.unwrap().send_keys("退回理由不在合同条款之内").await.unwrap();
+    decide.find(Locator::Css("button[value=overturn]")).await.unwrap().click().await.unwrap();
+    wait_text(c, "p.notice", |t| t == "已处理").await;
+    let ds = app.list(&format!("/api/v1/contracts/{k}/deliverables"), &xf).await;
+    assert_eq!(ds.as_array().unwrap().iter().find(|d| d["id"] == last["id"]).unwrap()["status"], "accepted");
+
+    // Civil affairs sends this half's assessment; the leading group decides on the page.
+    let r = app.put(&format!("/api/v1/assessments/2026-H1/{a}"), &app.token("minzheng").await,
+        json!({"effect": "摸底完成", "views": [{"community_id": app.org_id("幸福社区").await, "residents": "satisfied", "deputies": "可保留"}], "conclusion": "keep"})).await;
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    app.post(&format!("/api/v1/assessments/2026-H1/{a}/send"), &app.token("minzheng").await, json!({})).await;
+    log_out(c).await;
+    log_in(c, &app, "lingdao", PASSWORD).await;
+    c.wait().for_element(Locator::Css("#home-title")).await.unwrap();
+    c.goto(&app.url("/admissions/assessment?period=2026-H1")).await.unwrap();
+    let form = c.wait().for_element(Locator::Css(&format!("#decide-{a} form"))).await.unwrap();
+    form.find(Locator::Css("input[name=comment]")).await.unwrap().send_keys("同意保留").await.unwrap();
+    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_text(c, "p.notice", |t| t == "已决定").await;
+    let table = c.find(Locator::Css("#assessment")).await.unwrap().text().await.unwrap();
+    assert!(table.contains("领导小组已决定") && table.contains("决定 保留"), "{table}");
+
+    // Anyone reads the admitted items.
+    let county = app.get("/api/v1/me", &app.token("xingfu").await).await.json::<serde_json::Value>().await.unwrap()["user"]["county_id"].as_i64().unwrap();
+    let anonymous = browser().await.unwrap();
+    anonymous.client.goto(&app.url(&format!("/public/{county}/admissions"))).await.unwrap();
+    let page = anonymous.client.find(Locator::Css("#admitted-items")).await.unwrap().text().await.unwrap();
+    assert!(page.contains("辖区企业基本情况摸底") && page.contains("幸福社区"), "{page}");
+    anonymous.client.close().await.unwrap();
+    b.client.close().await.unwrap();
+}
