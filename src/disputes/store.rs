@@ -36,12 +36,9 @@ async fn own_contract(db: &impl ConnectionTrait, caller: &Caller, id: i64) -> Ap
     Ok(c)
 }
 
-async fn insert(txn: &Tx, caller: &Caller, kind: Kind, contract_id: i64, subject_id: i64, reason: String) -> AppResult<dispute::Model> {
-    let taken = in_county::<dispute::Entity>(caller.county_id).filter(dispute::Column::Kind.eq(kind.as_str())).filter(dispute::Column::SubjectId.eq(subject_id)).one(txn).await?;
-    if taken.is_some() {
-        return Err(AppError::conflict("DISPUTE_EXISTS", "已经提出过，正在或已经由民政部门处理"));
-    }
-    let d = dispute::ActiveModel {
+/// A new open dispute raised by the caller.
+fn opened(caller: &Caller, kind: Kind, contract_id: i64, subject_id: i64, reason: String) -> dispute::ActiveModel {
+    dispute::ActiveModel {
         county_id: Set(caller.county_id),
         kind: Set(kind.as_str().into()),
         contract_id: Set(contract_id),
@@ -55,6 +52,14 @@ async fn insert(txn: &Tx, caller: &Caller, kind: Kind, contract_id: i64, subject
         decided_at: Set(None),
         ..Default::default()
     }
+}
+
+async fn insert(txn: &Tx, caller: &Caller, kind: Kind, contract_id: i64, subject_id: i64, reason: String) -> AppResult<dispute::Model> {
+    let taken = in_county::<dispute::Entity>(caller.county_id).filter(dispute::Column::Kind.eq(kind.as_str())).filter(dispute::Column::SubjectId.eq(subject_id)).one(txn).await?;
+    if taken.is_some() {
+        return Err(AppError::conflict("DISPUTE_EXISTS", "已经提出过，正在或已经由民政部门处理"));
+    }
+    let d = opened(caller, kind, contract_id, subject_id, reason)
     .insert(txn)
     .await
     .map_err(|e| if crate::platform::db::is_unique_violation(&e) { AppError::conflict("DISPUTE_EXISTS", "已经提出过，正在或已经由民政部门处理") } else { e.into() })?;
@@ -92,20 +97,7 @@ pub async fn request_arbitration(db: &(impl ConnectionTrait + TransactionTrait),
 
 /// An objection to an evaluation opens its dispute (once; later objections join it).
 pub async fn open_for_objection(txn: &Tx, caller: &Caller, e: &evaluation::Model, text: &str) -> AppResult<()> {
-    let model = dispute::ActiveModel {
-        county_id: Set(caller.county_id),
-        kind: Set(Kind::Evaluation.as_str().into()),
-        contract_id: Set(e.contract_id),
-        subject_id: Set(e.id),
-        reason: Set(text.trim().to_string()),
-        status: Set(Status::Open.as_str().into()),
-        decision_reason: Set(None),
-        raised_by: Set(caller.user_id),
-        decided_by: Set(None),
-        created_at: Set(Utc::now()),
-        decided_at: Set(None),
-        ..Default::default()
-    };
+    let model = opened(caller, Kind::Evaluation, e.contract_id, e.id, text.trim().to_string());
     let on_conflict = OnConflict::columns([dispute::Column::CountyId, dispute::Column::Kind, dispute::Column::SubjectId]).do_nothing().to_owned();
     let inserted = dispute::Entity::insert(model).on_conflict(on_conflict).exec_without_returning(txn).await?;
     if inserted > 0 {

@@ -5,6 +5,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::audit::signed_survey;
+use crate::inbox::ids as inbox_ids;
 use crate::helpers::{assert_error, spawn_app, TestApp};
 use crate::lifecycle::pay;
 
@@ -21,11 +22,6 @@ async fn reject(app: &TestApp, d: &Value, why: &str) {
 
 async fn disputes(app: &TestApp, user: &str) -> Vec<Value> {
     app.list("/api/v1/disputes", &app.token(user).await).await.as_array().unwrap().clone()
-}
-
-async fn inbox_ids(app: &TestApp, user: &str) -> Vec<String> {
-    let v: Value = app.get("/api/v1/inbox", &app.token(user).await).await.json().await.unwrap();
-    v["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_string()).collect()
 }
 
 #[tokio::test]

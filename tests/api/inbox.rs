@@ -15,7 +15,8 @@ async fn inbox(app: &TestApp, user: &str) -> Value {
     r.json().await.unwrap()
 }
 
-async fn ids(app: &TestApp, user: &str) -> Vec<String> {
+/// The ids of a user's inbox items.
+pub async fn ids(app: &TestApp, user: &str) -> Vec<String> {
     inbox(app, user).await["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_string()).collect()
 }
 
