@@ -135,7 +135,7 @@ async fn every_list_endpoint_pages() {
         if !is_page {
             continue;
         }
-        let url = path.replace("{kind}", "duty").replace("{county_id}", &county.to_string()).replace("orgs/{id}", &format!("orgs/{org}")).replace("{id}", &c["id"].to_string());
+        let url = path.replace("{kind}", "duty").replace("{period}", "2026-H1").replace("{county_id}", &county.to_string()).replace("orgs/{id}", &format!("orgs/{org}")).replace("{id}", &c["id"].to_string());
         let token = if path.contains("/contracts/") { app.token("shijian").await } else { admin.clone() };
         let v = page(&app, &format!("{url}?limit=1"), &token).await;
         assert!(v["items"].is_array() && v.get("next_cursor").is_some(), "{path}: {v}");
