@@ -40,6 +40,11 @@ pub async fn of_period(db: &impl ConnectionTrait, county_id: i64, period: Period
     Ok(in_county::<assessment::Entity>(county_id).filter(assessment::Column::Period.eq(period.to_string())).all(db).await?.into_iter().map(|a| (a.admission_id, a)).collect())
 }
 
+/// Assessments sent up and not yet decided, for the leading group's inbox.
+pub async fn sent(db: &impl ConnectionTrait, county_id: i64) -> AppResult<Vec<assessment::Model>> {
+    Ok(in_county::<assessment::Entity>(county_id).filter(assessment::Column::Stage.eq(Stage::Sent.as_str())).all(db).await?)
+}
+
 /// Civil affairs records (or corrects, until sent) a task's assessment for a half. The task
 /// must be admitted (or have been) with a period overlapping the half, and every view
 /// must name one of its communities.

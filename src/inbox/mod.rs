@@ -60,11 +60,13 @@ pub enum Kind {
     Report,
     /// A dispute to decide (civil affairs).
     Arbitrate,
+    /// A half-year assessment sent up, to decide (leading group).
+    Assessment,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 14] =
-        [Kind::Review, Kind::Decide, Kind::Emergency, Kind::Sign, Kind::Accept, Kind::Deliver, Kind::Redeliver, Kind::Pay, Kind::Confirm, Kind::Evaluate, Kind::Evaluation, Kind::PeriodEnd, Kind::Report, Kind::Arbitrate];
+    pub const ALL: [Kind; 15] =
+        [Kind::Review, Kind::Decide, Kind::Emergency, Kind::Sign, Kind::Accept, Kind::Deliver, Kind::Redeliver, Kind::Pay, Kind::Confirm, Kind::Evaluate, Kind::Evaluation, Kind::PeriodEnd, Kind::Report, Kind::Arbitrate, Kind::Assessment];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -82,6 +84,7 @@ impl Kind {
             Kind::PeriodEnd => "period_end",
             Kind::Report => "report",
             Kind::Arbitrate => "arbitrate",
+            Kind::Assessment => "assessment",
         }
     }
 
@@ -102,6 +105,7 @@ impl Kind {
             Kind::PeriodEnd => "准入期限临近或届满",
             Kind::Report => "待处理的擅自下沉报告",
             Kind::Arbitrate => "待处理的争议",
+            Kind::Assessment => "待决定的半年评估",
         }
     }
 }

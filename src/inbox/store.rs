@@ -32,6 +32,21 @@ pub async fn items(db: &impl ConnectionTrait, caller: &Caller, today: NaiveDate)
             out.push(Item::new(Kind::Arbitrate, d.id, format!("处理{kind}：{}", d.reason), format!("/disputes?status=open#dispute-{}", d.id)));
         }
     }
+    if caller.role == Role::Approver {
+        let sent = crate::assessment::store::sent(db, caller.county_id).await?;
+        let titles: HashMap<i64, String> = in_county::<entity::admission::Entity>(caller.county_id)
+            .filter(entity::admission::Column::Id.is_in(sent.iter().map(|a| a.admission_id)))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a.title))
+            .collect();
+        for a in sent {
+            let link = format!("/admissions/assessment?period={}#decide-{}", a.period, a.admission_id);
+            let title = titles.get(&a.admission_id).cloned().unwrap_or_default();
+            out.push(Item::new(Kind::Assessment, a.id, format!("决定半年评估（{}）：{title}", a.period), link));
+        }
+    }
     let read: HashSet<String> = in_county::<inbox_read::Entity>(caller.county_id)
         .filter(inbox_read::Column::UserId.eq(caller.user_id))
         .all(db)

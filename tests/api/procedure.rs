@@ -173,7 +173,10 @@ async fn the_half_year_assessment_goes_from_views_to_a_leading_group_decision_an
     assert_eq!((rec["stage"].as_str(), rec["conclusion"].as_str(), rec["views"].as_array().unwrap().len()), (Some("draft"), Some("exit"), 2));
     assert_error(app.post(&format!("{}/decide", at("2026-H1")), &ld, json!({"decision": "exit", "comment": "同意"})).await, StatusCode::CONFLICT, "ASSESSMENT_NOT_SENT").await;
     let r = app.post(&format!("{}/send", at("2026-H1")), &mz, json!({})).await;
-    assert_eq!(r.json::<Value>().await.unwrap()["stage"], "sent");
+    let sent: Value = r.json().await.unwrap();
+    assert_eq!(sent["stage"], "sent");
+    let item = format!("assessment-{}", sent["id"]);
+    assert!(crate::inbox::ids(&app, "lingdao").await.contains(&item), "the leading group's to-do");
     assert_error(app.put(&at("2026-H1"), &mz, body).await, StatusCode::CONFLICT, "ASSESSMENT_SENT").await;
 
     // The leading group decides; "exit" takes the task out of its communities.
@@ -183,6 +186,7 @@ async fn the_half_year_assessment_goes_from_views_to_a_leading_group_decision_an
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
     let d: Value = r.json().await.unwrap();
     assert_eq!((d["stage"].as_str(), d["decision"].as_str(), d["decision_label"].as_str()), (Some("decided"), Some("exit"), Some("退出社区")));
+    assert!(!crate::inbox::ids(&app, "lingdao").await.contains(&item), "decided: cleared");
     assert_error(app.post(&format!("{}/decide", at("2026-H1")), &ld, json!({"decision": "keep", "comment": "改主意"})).await, StatusCode::CONFLICT, "ASSESSMENT_NOT_SENT").await;
     let task: Value = app.get(&format!("/api/v1/admissions/{a}"), &mz).await.json().await.unwrap();
     assert_eq!(task["status"], "revoked");
