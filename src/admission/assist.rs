@@ -31,6 +31,12 @@ pub struct Assignment {
     pub budget: Option<Money>,
 }
 
+/// Whether the organisation named `own` may assign this assist item: the item names it as
+/// its responsible department, or names none.
+pub fn assigns(item: &entity::list_item::Model, own: &str) -> bool {
+    item.department.trim().is_empty() || item.department.trim() == own
+}
+
 /// The assignment as it will be saved (id 0 until then), after every check: the item is
 /// on the county's assist list in force and is this department's; what the department
 /// wrote and the item itself pass the screening (negative list, qualification and
@@ -50,7 +56,7 @@ pub async fn prepare(
         .ok_or_else(|| AppError::invalid("assist_item_id", "没有这个协助事项，或它不在本区/县现行协助办理事项清单中"))?;
     let names = admissions::org_names(db, caller.county_id).await?;
     let own = names.get(&caller.org_id).cloned().unwrap_or_default();
-    if !item.department.trim().is_empty() && item.department.trim() != own {
+    if !assigns(item, &own) {
         return Err(AppError::invalid("assist_item_id", format!("协助事项“{}”的责任部门是{}，不能由本部门派单", item.title, item.department)));
     }
     let budget = a.budget.unwrap_or(amount);

@@ -75,7 +75,7 @@ async fn assist_items_of(st: &AppState, caller: &Caller) -> Result<Vec<(i64, Str
     Ok(crate::lists::store::current_items(&st.db, caller.county_id, Some(crate::lists::ListKind::Assist))
         .await?
         .into_iter()
-        .filter(|i| i.department.trim().is_empty() || i.department.trim() == own)
+        .filter(|i| crate::admission::assist::assigns(i, &own))
         .map(|i| (i.id, format!("{} {}", i.code, i.title)))
         .collect())
 }
@@ -418,15 +418,9 @@ async fn detail_render_with(st: &AppState, caller: &Caller, id: i64, status: Sta
     // The community may ask for arbitration of a clause's latest deliverable once it was
     // rejected twice (numbers identify clauses across versions).
     let arbitrable: Vec<i64> = if is_community && matches!(c.status, Status::Active | Status::Completed) {
-        let number = |clause: i64| c.versions.iter().flat_map(|v| v.clauses.iter()).find(|k| k.id == clause).map(|k| k.number);
-        let mut by_clause: HashMap<Option<i32>, Vec<&entity::deliverable::Model>> = HashMap::new();
-        for d in &delivered {
-            by_clause.entry(number(d.clause_id)).or_default().push(d);
-        }
-        by_clause
-            .values()
-            .filter(|ds| crate::disputes::arbitrable(&ds.iter().map(|d| d.status.as_str()).collect::<Vec<_>>()))
-            .filter_map(|ds| ds.last().map(|d| d.id))
+        let number_of = |id: i64| c.versions.iter().flat_map(|v| v.clauses.iter()).find(|k| k.id == id).map(|k| k.number);
+        crate::disputes::arbitrable_deliverables(&delivered, number_of)
+            .into_iter()
             .filter(|id| !disputes.iter().any(|x| x.kind == crate::disputes::Kind::Deliverable && x.subject_id == *id))
             .collect()
     } else {

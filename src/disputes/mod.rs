@@ -111,6 +111,23 @@ pub fn arbitrable(statuses_oldest_first: &[&str]) -> bool {
     statuses_oldest_first.last() == Some(&"rejected") && statuses_oldest_first.iter().filter(|s| **s == "rejected").count() >= REJECTIONS_FOR_ARBITRATION
 }
 
+/// The deliverables of a contract the community may take to arbitration: per clause (by
+/// number, which stays across amendments; `number_of` maps a clause id of any version),
+/// the latest one, when `arbitrable`.
+pub fn arbitrable_deliverables(deliverables: &[entity::deliverable::Model], number_of: impl Fn(i64) -> Option<i32>) -> Vec<i64> {
+    let mut by_clause: std::collections::BTreeMap<Option<i32>, Vec<&entity::deliverable::Model>> = Default::default();
+    for d in deliverables {
+        by_clause.entry(number_of(d.clause_id)).or_default().push(d);
+    }
+    by_clause
+        .into_values()
+        .filter_map(|mut ds| {
+            ds.sort_by_key(|d| d.id);
+            arbitrable(&ds.iter().map(|d| d.status.as_str()).collect::<Vec<_>>()).then(|| ds.last().map(|d| d.id)).flatten()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +140,33 @@ mod tests {
         assert!(!arbitrable(&["rejected", "rejected", "submitted"]), "delivered a third time: wait for the decision");
         assert!(!arbitrable(&["rejected", "rejected", "accepted"]));
         assert!(arbitrable(&["rejected", "submitted", "rejected"]));
+    }
+
+    #[test]
+    fn only_the_latest_of_a_clause_rejected_twice_goes_to_arbitration() {
+        let d = |id: i64, clause: i64, status: &str| entity::deliverable::Model {
+            id,
+            county_id: 1,
+            contract_id: 1,
+            clause_id: clause,
+            summary: String::new(),
+            status: status.into(),
+            decision_comment: None,
+            submitted_by: 1,
+            decided_by: None,
+            created_at: chrono::Utc::now(),
+            decided_at: None,
+        };
+        // Clause 3 has ids 10 (version 1) and 20 (version 2): one clause across the amendment.
+        let number = |id: i64| match id {
+            10 | 20 => Some(3),
+            11 => Some(4),
+            _ => None,
+        };
+        let ds = [d(1, 10, "rejected"), d(2, 20, "rejected"), d(3, 11, "rejected")];
+        assert_eq!(arbitrable_deliverables(&ds, number), vec![2]);
+        let ds = [d(1, 10, "rejected"), d(2, 20, "rejected"), d(4, 20, "submitted"), d(3, 11, "rejected"), d(5, 11, "rejected")];
+        assert_eq!(arbitrable_deliverables(&ds, number), vec![5]);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use entity::{contract, contract_clause, deliverable, dispute, evaluation};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait};
 
-use super::{arbitrable, Decision, Kind, Status, TERMINATION_OBJECTION_DAYS};
+use super::{arbitrable_deliverables, Decision, Kind, Status, TERMINATION_OBJECTION_DAYS};
 use crate::contracts::store as contracts;
 use crate::orgs::Role;
 use crate::platform::audit::{Entry, Tx};
@@ -55,10 +55,7 @@ fn opened(caller: &Caller, kind: Kind, contract_id: i64, subject_id: i64, reason
 }
 
 async fn insert(txn: &Tx, caller: &Caller, kind: Kind, contract_id: i64, subject_id: i64, reason: String) -> AppResult<dispute::Model> {
-    let taken = in_county::<dispute::Entity>(caller.county_id).filter(dispute::Column::Kind.eq(kind.as_str())).filter(dispute::Column::SubjectId.eq(subject_id)).one(txn).await?;
-    if taken.is_some() {
-        return Err(AppError::conflict("DISPUTE_EXISTS", "已经提出过，正在或已经由民政部门处理"));
-    }
+    // One per thing disputed: the unique index (county, kind, subject) answers a second one.
     let d = opened(caller, kind, contract_id, subject_id, reason)
     .insert(txn)
     .await
@@ -79,15 +76,9 @@ pub async fn request_arbitration(db: &(impl ConnectionTrait + TransactionTrait),
     }
     // The clause's deliverables across versions: clauses keep their numbers, not their ids.
     let clauses = in_county::<contract_clause::Entity>(c.county_id).filter(contract_clause::Column::ContractId.eq(c.id)).all(&txn).await?;
-    let number = clauses.iter().find(|k| k.id == d.clause_id).map(|k| k.number);
-    let same: Vec<i64> = clauses.iter().filter(|k| Some(k.number) == number).map(|k| k.id).collect();
-    let history = in_county::<deliverable::Entity>(c.county_id)
-        .filter(deliverable::Column::ContractId.eq(c.id))
-        .filter(deliverable::Column::ClauseId.is_in(same))
-        .order_by_asc(deliverable::Column::Id)
-        .all(&txn)
-        .await?;
-    if history.last().map(|x| x.id) != Some(d.id) || !arbitrable(&history.iter().map(|x| x.status.as_str()).collect::<Vec<_>>()) {
+    let all = in_county::<deliverable::Entity>(c.county_id).filter(deliverable::Column::ContractId.eq(c.id)).all(&txn).await?;
+    let number_of = |id: i64| clauses.iter().find(|k| k.id == id).map(|k| k.number);
+    if !arbitrable_deliverables(&all, number_of).contains(&d.id) {
         return Err(not_available("同一条款的成果被部门退回两次后，方可对最近一次退回申请民政部门仲裁"));
     }
     let out = insert(&txn, caller, Kind::Deliverable, c.id, d.id, reason).await?;

@@ -6,7 +6,7 @@
 //!
 //! A task counts at a date when its period covers the date and it entered the community
 //! (admitted there, in it, or done there); one withdrawn before its end does not count.
-//! List items count from their creation until their cancellation.
+//! List items count from the first day of their version's year until their cancellation.
 use std::collections::HashMap;
 
 use chrono::{Datelike, Months, NaiveDate};
@@ -164,16 +164,14 @@ async fn list_entries(db: &impl ConnectionTrait, county_id: i64, year: i32) -> A
         return Ok(Vec::new());
     };
     let items = in_county::<list_item::Entity>(county_id).filter(list_item::Column::VersionId.eq(v.id)).all(db).await?;
+    let first_day = NaiveDate::from_ymd_opt(v.year, 1, 1).ok_or_else(|| crate::platform::error::AppError::internal("list year out of range"))?;
     Ok(items
         .iter()
         .filter_map(|i| {
             let kind = crate::lists::store::kind_of(i);
-            (kind != ListKind::Negative).then(|| ListEntry {
-                kind,
-                // A version's items are in force for its whole year, whenever they were keyed in.
-                from: NaiveDate::from_ymd_opt(v.year, 1, 1).unwrap_or(i.created_at.date_naive()).min(i.created_at.date_naive()),
-                until: (i.status != crate::lists::ItemStatus::Active.as_str()).then(|| i.updated_at.date_naive()),
-            })
+            // A version's items count for its whole year (the lists are annual, and a year's
+            // rows are often keyed in after it began); a cancelled one until its cancellation.
+            (kind != ListKind::Negative).then_some(ListEntry { kind, from: first_day, until: (i.status != crate::lists::ItemStatus::Active.as_str()).then(|| i.updated_at.date_naive()) })
         })
         .collect())
 }

@@ -166,3 +166,36 @@ async fn the_community_asks_and_civil_affairs_decides_on_the_pages() {
     let page = community.get(app.url(&format!("/contracts/{}", c["id"]))).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("改判：成果验收合格") && page.contains("签字页齐全"));
 }
+
+#[tokio::test]
+async fn racing_requests_raise_one_dispute_and_decide_it_once() {
+    let app = spawn_app().await;
+    let (c, _) = signed_survey(&app).await;
+    let clause = c["milestones"].as_array().unwrap().iter().find(|m| !m["clause_id"].is_null()).unwrap()["clause_id"].clone();
+    let d1 = deliver(&app, &c, &clause, "第一稿").await;
+    reject(&app, &d1, "缺少签字").await;
+    let d2 = deliver(&app, &c, &clause, "第二稿").await;
+    reject(&app, &d2, "仍缺少签字").await;
+    let (xf, mz) = (app.token("xingfu").await, app.token("minzheng").await);
+    let path = format!("/api/v1/deliverables/{}/arbitration", d2["id"]);
+    let (a, b) = tokio::join!(app.post(&path, &xf, json!({"reason": "甲"})), app.post(&path, &xf, json!({"reason": "乙"})));
+    let mut codes = vec![a.status().as_u16(), b.status().as_u16()];
+    codes.sort();
+    assert_eq!(codes, [201, 409], "one dispute for one deliverable");
+    let open = disputes(&app, "minzheng").await;
+    assert_eq!(open.len(), 1);
+    let decide = format!("/api/v1/disputes/{}/decide", open[0]["id"]);
+    let (a, b) = tokio::join!(
+        app.post(&decide, &mz, json!({"decision": "overturn", "reason": "符合条款"})),
+        app.post(&decide, &mz, json!({"decision": "uphold", "reason": "不符合条款"}))
+    );
+    let (sa, sb) = (a.status(), b.status());
+    let winner: Value = if sa == StatusCode::OK { a.json().await.unwrap() } else { b.json().await.unwrap() };
+    let mut codes = vec![sa.as_u16(), sb.as_u16()];
+    codes.sort();
+    assert_eq!(codes, [200, 409], "decided once");
+    // The deliverable follows the decision that won.
+    let ds: Value = app.list(&format!("/api/v1/contracts/{}/deliverables", c["id"]), &xf).await;
+    let now = ds.as_array().unwrap().iter().find(|d| d["id"] == d2["id"]).unwrap()["status"].clone();
+    assert_eq!(now, if winner["status"] == "overturned" { "accepted" } else { "rejected" });
+}
