@@ -556,6 +556,12 @@ async fn step_once(
     if action == Action::Review && input.approve.is_none() {
         return Err(AppError::invalid("opinion", "请选择初审意见：同意或不同意").into());
     }
+    // The task leaves its communities: the same as the leading group's "exit".
+    if action == Action::Revoke {
+        let m = exit_in(&txn, caller, id, comment).await?;
+        txn.commit(vec![]).await?;
+        return Ok(m);
+    }
 
     let now = Utc::now();
     let today = now.date_naive();
@@ -606,10 +612,6 @@ async fn step_once(
                 ending = Some(Ending::EmergencyRejected);
                 extra_events.push(("withdraw", to, "先进后批事项未获批准，已从社区撤出；未付合同终止，已付款项报财政局结算".into()));
             }
-        }
-        Action::Revoke => {
-            lifecycle::targets_out(&txn, id, TargetStatus::Exited).await?;
-            ending = Some(Ending::Revoked);
         }
         _ => {}
     }
@@ -725,10 +727,10 @@ impl ReportStatus {
     }
 }
 
-/// The task leaves its communities in the caller's transaction (the leading group's
-/// "exit" at the half-year assessment): revoked as by civil affairs' revoke step — its
-/// targets exit, its unpaid contracts end (ADMISSION_REVOKED), what was paid stays for
-/// the finance bureau to settle.
+/// The task leaves its communities in the caller's transaction (civil affairs' revoke
+/// step, and the leading group's "exit" at the half-year assessment): its targets exit,
+/// its unpaid contracts end (ADMISSION_REVOKED), what was paid stays for the finance
+/// bureau to settle.
 pub(crate) async fn exit_in(txn: &Tx, caller: &Caller, id: i64, comment: &str) -> AppResult<admission::Model> {
     lifecycle::lock_money(txn, Some(id), None, None).await?;
     let m = by_id_in_county::<admission::Entity>(caller.county_id, id).one(txn).await?.ok_or_else(AppError::not_found)?;
