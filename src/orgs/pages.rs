@@ -174,7 +174,7 @@ async fn home(State(st): State<AppState>, caller: Caller, Query(q): Query<HomeQu
     items.truncate(8);
     let receipts = if caller.role == Role::Community { dashboard.unconfirmed.clone() } else { Vec::new() };
     let workload = if caller.role == Role::Community {
-        crate::tasks::workload::workload(&st.db, caller.county_id, today).await?.communities.into_iter().find(|c| c.org_id == caller.org_id)
+        crate::tasks::workload::of_community(&st.db, caller.county_id, caller.org_id, today).await?
     } else {
         None
     };

@@ -124,14 +124,23 @@ pub struct Workload {
 
 /// The county's workloads at `date` (communities, and streets rolled up).
 pub async fn workload(db: &impl ConnectionTrait, county_id: i64, date: NaiveDate) -> AppResult<Workload> {
+    gather(db, county_id, None, date).await
+}
+
+/// One community's workload (its home page), reading only its own tasks.
+pub async fn of_community(db: &impl ConnectionTrait, county_id: i64, community_id: i64, date: NaiveDate) -> AppResult<Option<Load>> {
+    Ok(gather(db, county_id, Some(community_id), date).await?.communities.into_iter().next())
+}
+
+async fn gather(db: &impl ConnectionTrait, county_id: i64, only: Option<i64>, date: NaiveDate) -> AppResult<Workload> {
     let before = year_before(date);
     let lists = list_entries(db, county_id, date.year()).await?;
     let lists_before = list_entries(db, county_id, before.year()).await?;
-    let held = held(db, county_id).await?;
+    let held = held(db, county_id, only).await?;
     let orgs = in_county::<organisation::Entity>(county_id).order_by_asc(organisation::Column::Id).all(db).await?;
     let streets: HashMap<i64, &organisation::Model> = orgs.iter().filter(|o| o.kind == OrgKind::Street.as_str()).map(|o| (o.id, o)).collect();
     let mut communities = Vec::new();
-    for o in orgs.iter().filter(|o| o.kind == OrgKind::Community.as_str()) {
+    for o in orgs.iter().filter(|o| o.kind == OrgKind::Community.as_str() && only.is_none_or(|id| id == o.id)) {
         let (at, was) = (count(&lists, &held, o.id, date), count(&lists_before, &held, o.id, before));
         let street_id = o.parent_id.filter(|p| streets.contains_key(p));
         communities.push(load(o.id, o.name.clone(), street_id, at, was));
@@ -176,11 +185,20 @@ async fn list_entries(db: &impl ConnectionTrait, county_id: i64, year: i32) -> A
         .collect())
 }
 
-/// Every task that entered a community, with its period.
-async fn held(db: &impl ConnectionTrait, county_id: i64) -> AppResult<Vec<Held>> {
-    let tasks: HashMap<i64, admission::Model> = in_county::<admission::Entity>(county_id).all(db).await?.into_iter().map(|a| (a.id, a)).collect();
+/// Every task that entered a community (or the one community `only`), with its period.
+async fn held(db: &impl ConnectionTrait, county_id: i64, only: Option<i64>) -> AppResult<Vec<Held>> {
+    let mut targets = in_county::<admission_target::Entity>(county_id);
+    if let Some(c) = only {
+        targets = targets.filter(admission_target::Column::CommunityId.eq(c));
+    }
+    let targets = targets.all(db).await?;
+    let mut tasks: HashMap<i64, admission::Model> = HashMap::new();
+    let ids: Vec<i64> = targets.iter().map(|t| t.admission_id).collect();
+    for chunk in ids.chunks(500) {
+        tasks.extend(in_county::<admission::Entity>(county_id).filter(admission::Column::Id.is_in(chunk.to_vec())).all(db).await?.into_iter().map(|a| (a.id, a)));
+    }
     let mut out = Vec::new();
-    for t in in_county::<admission_target::Entity>(county_id).all(db).await? {
+    for t in targets {
         if !matches!(TargetStatus::parse(&t.status), Some(TargetStatus::Admitted | TargetStatus::Entered | TargetStatus::Exited)) {
             continue;
         }
