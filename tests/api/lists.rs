@@ -450,6 +450,12 @@ async fn a_county_cannot_cancel_or_weaken_the_baseline_negative_list() {
     assert_eq!(sum["baseline_kept"].as_array().unwrap().len(), 8, "{sum}");
     let neg = list(&app, &mz, "/api/v1/lists/negative").await;
     assert!(neg["items"].as_array().unwrap().iter().filter(|i| i["baseline"] == true).all(|i| i["status"] == "active"));
+    // Nor does an import weaken one: a sheet row of FM-06 with fewer words is refused whole.
+    let mut weaker = good_sheets();
+    weaker[2].1 = vec![["FM-06", "协税护税", "协助征收税款、清缴欠税", "001 §二(四)；000 §二(三)", "", "协税护税", "协税护税", "否", "否", "不属于社区职责"]];
+    let before = list(&app, &mz, "/api/v1/lists/negative").await;
+    assert_error(app.import(&mz, workbook(&weaker), false).await, StatusCode::CONFLICT, "BASELINE_ITEM").await;
+    assert_eq!(list(&app, &mz, "/api/v1/lists/negative").await, before, "nothing of the refused import stays");
     // … and the screening still refuses the work they name.
     let r = app.post("/api/v1/admissions/precheck", &app.token("shijian").await, json!({"title": "社区协助征收税款", "description": "清缴欠税", "basis": "x", "work_plan": "", "staffing": "",
         "target_community_ids": [app.org_id("幸福社区").await], "period_start": "2026-03-01", "period_end": "2026-04-30", "budget": "1000.00"})).await;
