@@ -1,7 +1,8 @@
 //! The demo county of API.md, loaded by `zhunru serve --demo` into an empty database.
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 
-use crate::orgs::store::{create_county, insert_org, insert_user};
+use crate::orgs::store::{create_county, create_jurisdiction, insert_org, insert_user};
+use crate::region::Level;
 use crate::orgs::{OrgKind, Role, Username};
 use crate::platform::auth::{hash_password, Caller};
 use crate::platform::db::begin_write;
@@ -20,6 +21,16 @@ pub const DEMO_USERS: &[(&str, &str, Role, &str)] = &[
     ("xingfu", "幸福社区书记", Role::Community, "幸福社区"),
     ("hexie", "和谐社区主任", Role::Community, "和谐社区"),
     ("ducha", "督查专员", Role::Supervisor, DEMO_COUNTY),
+];
+
+/// The city above the demo county (备案 goes there; it publishes a baseline item).
+pub const DEMO_CITY: &str = "示范市";
+
+/// (username, display name, role, organisation) of the city's demo users.
+pub const DEMO_CITY_USERS: &[(&str, &str, Role, &str)] = &[
+    ("shi-minzheng", "市民政局审核员", Role::Reviewer, "市民政局"),
+    ("shi-lingdao", "市领导小组审批人", Role::Approver, "市城乡社区治理领导小组"),
+    ("shi-ducha", "市督查专员", Role::Supervisor, DEMO_CITY),
 ];
 
 /// Loads the demo county if the database holds no county yet. Returns whether it did.
@@ -54,6 +65,22 @@ pub async fn load(db: &DatabaseConnection) -> AppResult<bool> {
         let u = Username::parse(username).map_err(AppError::internal)?;
         insert_user(&txn, c, ids[org], &u, display, *role, &hash).await?;
     }
+    // The city after the county, so that the county keeps the id API.md's examples use.
+    let city_admin = Username::parse("shi-admin").map_err(AppError::internal)?;
+    let (city, city_root, _) = create_jurisdiction(&txn, DEMO_CITY, Level::City, None, &city_admin, &hash).await?;
+    entity::county::Entity::update_many()
+        .col_expr(entity::county::Column::ParentId, sea_orm::sea_query::Expr::value(city.id))
+        .filter(entity::county::Column::Id.eq(c))
+        .exec(&txn)
+        .await?;
+    ids.insert(DEMO_CITY, city_root.id);
+    for (name, kind) in [("市民政局", OrgKind::CivilAffairs), ("市城乡社区治理领导小组", OrgKind::LeadingGroup)] {
+        ids.insert(name, insert_org(&txn, city.id, Some(city_root.id), kind, name).await?.id);
+    }
+    for (username, display, role, org) in DEMO_CITY_USERS {
+        let u = Username::parse(username).map_err(AppError::internal)?;
+        insert_user(&txn, city.id, ids[org], &u, display, *role, &hash).await?;
+    }
     let reviewer = crate::platform::db::in_county::<entity::user::Entity>(c)
         .filter(entity::user::Column::Username.eq("minzheng"))
         .one(&txn)
@@ -66,6 +93,7 @@ pub async fn load(db: &DatabaseConnection) -> AppResult<bool> {
         role: Role::Reviewer,
         org_id: reviewer.org_id,
         county_id: c,
+        home_county_id: c,
         session_id: 0,
     };
     crate::lists::demo::load(&txn, &caller).await?;
@@ -87,6 +115,7 @@ async fn demo_caller(db: &DatabaseConnection, username: &str) -> AppResult<Calle
         role: Role::parse(&u.role).unwrap_or(Role::Community),
         org_id: u.org_id,
         county_id: u.county_id,
+        home_county_id: u.county_id,
         session_id: 0,
     })
 }
@@ -281,6 +310,22 @@ pub async fn load_procedure(db: &DatabaseConnection, templates: &[crate::contrac
         assessments::record(db, &reviewer, period, a.id, &r).await?;
         assessments::send(db, &reviewer, period, a.id).await?;
     }
-    tracing::info!("demo procedure loaded: funded assist work, an arbitration, this half's assessment");
+    // The city publishes a negative item of its own (its counties inherit it), and the
+    // county files its lists with the city (its decided admissions were filed as decided).
+    let city_reviewer = demo_caller(db, "shi-minzheng").await?;
+    let fundraising = crate::lists::ItemFields {
+        code: "SJ-01".into(),
+        title: "摊派募捐".into(),
+        description: "向社区下达募捐、捐款指标或摊派费用".into(),
+        basis: "示范市城乡社区工作负面清单".into(),
+        category: "摊派募捐".into(),
+        keywords: vec!["摊派".into(), "募捐指标".into(), "捐款指标".into()],
+        negative_reason: "募捐应当自愿，不得向社区下达指标或摊派（示范市城乡社区工作负面清单）".into(),
+        ..Default::default()
+    };
+    let basis = crate::lists::ChangeBasis { reason: "发布本市城乡社区工作负面清单".into(), document: format!("示范市城乡社区治理领导小组〔{year}〕2号") };
+    crate::lists::store::add_item(db, &city_reviewer, crate::lists::ListKind::Negative, fundraising, &basis).await?;
+    crate::region::store::file_lists(db, &reviewer).await?;
+    tracing::info!("demo procedure loaded: funded assist work, an arbitration, this half's assessment, the city's baseline item and the county's filing");
     Ok(())
 }

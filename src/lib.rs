@@ -18,6 +18,7 @@ pub mod ocds;
 pub mod orgs;
 pub mod pdf;
 pub mod registers;
+pub mod region;
 pub mod reports;
 pub mod screening;
 pub mod tasks;
@@ -73,7 +74,7 @@ impl Modify for BearerAuth {
 
 /// The API under `/api/v1` and its OpenAPI document, generated from the handlers.
 pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let protected = orgs::api::routes().merge(lists::api::routes()).merge(admission::api::routes()).merge(contracts::api::routes()).merge(funds::api::routes()).merge(evaluation::api::routes()).merge(screening::api::routes()).merge(audit::api::routes()).merge(registers::api::routes()).merge(inbox::api::routes()).merge(reports::api::routes()).merge(tasks::api::routes()).merge(disputes::api::routes()).merge(assessment::api::routes()).route_layer(axum::middleware::from_fn_with_state(
+    let protected = orgs::api::routes().merge(lists::api::routes()).merge(admission::api::routes()).merge(contracts::api::routes()).merge(funds::api::routes()).merge(evaluation::api::routes()).merge(screening::api::routes()).merge(audit::api::routes()).merge(registers::api::routes()).merge(inbox::api::routes()).merge(reports::api::routes()).merge(tasks::api::routes()).merge(disputes::api::routes()).merge(assessment::api::routes()).merge(region::api::routes()).route_layer(axum::middleware::from_fn_with_state(
         state.clone(),
         platform::auth::authenticate_api,
     ));

@@ -62,6 +62,12 @@ enum Command {
         admin_username: String,
         #[arg(long, env = "ZHUNRU_ADMIN_PASSWORD", hide_env_values = true)]
         admin_password: String,
+        /// county, city or province (a city or province is a jurisdiction above counties).
+        #[arg(long, default_value = "county")]
+        level: String,
+        /// The name of the city or province this one sits under.
+        #[arg(long)]
+        parent: Option<String>,
     },
 }
 
@@ -111,15 +117,20 @@ async fn main() -> anyhow::Result<()> {
             zhunru::platform::db::migrate(&db).await?;
             tracing::info!("migrations applied");
         }
-        Command::CreateCounty { name, admin_username, admin_password } => {
+        Command::CreateCounty { name, admin_username, admin_password, level, parent } => {
+            let level = zhunru::region::Level::parse(&level).ok_or_else(|| anyhow::anyhow!("--level must be county, city or province"))?;
             let username = Username::parse(&admin_username).map_err(anyhow::Error::msg)?;
             check_new_password(&admin_password).map_err(anyhow::Error::msg)?;
             let db = zhunru::platform::db::connect(&config.database_url).await?;
             zhunru::platform::db::migrate(&db).await?;
             let err = |e: zhunru::platform::error::AppError| anyhow::anyhow!("{}", e.message);
             let txn = zhunru::platform::db::begin_write(&db).await?;
+            let parent = match parent {
+                Some(p) => Some(zhunru::region::store::by_name(&txn, &p).await.map_err(err)?.id),
+                None => None,
+            };
             let (county, _, admin) =
-                zhunru::orgs::store::create_county(&txn, &name, &username, &auth::hash_password(&admin_password))
+                zhunru::orgs::store::create_jurisdiction(&txn, &name, level, parent, &username, &auth::hash_password(&admin_password))
                     .await
                     .map_err(err)?;
             let entry = zhunru::platform::audit::Entry::new(county.id, None, "county.create", "county", county.id).after(&county);

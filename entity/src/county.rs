@@ -10,6 +10,10 @@ pub struct Model {
     pub emergency_approval_days: i32,
     /// The county's registered OCDS prefix (`ocds-` and six characters); none: the default.
     pub ocid_prefix: Option<String>,
+    /// The city or province above, if any (a jurisdiction of the same table).
+    pub parent_id: Option<i64>,
+    /// province | city | county
+    pub level: String,
     pub created_at: DateTimeUtc,
 }
 

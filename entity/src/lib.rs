@@ -13,6 +13,7 @@ pub mod county;
 pub mod deliverable;
 pub mod disbursement;
 pub mod dispute;
+pub mod filing;
 pub mod evaluation;
 pub mod evaluation_item;
 pub mod idempotency_key;

@@ -15,6 +15,7 @@ mod m20261125_000009_trust;
 mod m20261125_000010_scale;
 mod m20261130_000011_open_data;
 mod m20261130_000012_procedure;
+mod m20261130_000013_region;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000010_scale::Migration),
             Box::new(m20261130_000011_open_data::Migration),
             Box::new(m20261130_000012_procedure::Migration),
+            Box::new(m20261130_000013_region::Migration),
         ]
     }
 }

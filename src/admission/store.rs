@@ -127,25 +127,40 @@ pub fn application_of(m: &admission::Model) -> Application {
     }
 }
 
-/// The county's list items in force, as the rules see them.
+/// The county's list items in force, as the rules see them, with the negative items the
+/// levels above publish: in force for the county's screening from the day they are
+/// published, before the county's next year inherits them.
 pub async fn rule_items(db: &impl ConnectionTrait, county_id: i64) -> AppResult<Vec<RuleItem>> {
-    Ok(lists::current_items(db, county_id, None)
-        .await?
-        .iter()
-        .map(|m| {
-            let f = lists::fields_of(m);
-            RuleItem {
-                id: m.id,
-                kind: lists::kind_of(m),
-                code: f.code,
-                title: f.title,
-                category: f.category,
-                keywords: f.keywords,
-                needs_professional_qualification: f.needs_professional_qualification,
-                needs_enforcement_authority: f.needs_enforcement_authority,
+    let rule = |m: &entity::list_item::Model| {
+        let f = lists::fields_of(m);
+        RuleItem {
+            id: m.id,
+            kind: lists::kind_of(m),
+            code: f.code,
+            title: f.title,
+            category: f.category,
+            keywords: f.keywords,
+            needs_professional_qualification: f.needs_professional_qualification,
+            needs_enforcement_authority: f.needs_enforcement_authority,
+        }
+    };
+    let mut items: Vec<RuleItem> = lists::current_items(db, county_id, None).await?.iter().map(rule).collect();
+    for m in crate::region::store::inherited_negative(db, county_id).await? {
+        let above = rule(&m);
+        match items.iter_mut().find(|i| i.kind == above.kind && i.title == above.title) {
+            Some(i) => {
+                for k in above.keywords {
+                    if !i.keywords.contains(&k) {
+                        i.keywords.push(k);
+                    }
+                }
+                i.needs_professional_qualification |= above.needs_professional_qualification;
+                i.needs_enforcement_authority |= above.needs_enforcement_authority;
             }
-        })
-        .collect())
+            None => items.push(above),
+        }
+    }
+    Ok(items)
 }
 
 pub async fn org_names(db: &impl ConnectionTrait, county_id: i64) -> AppResult<HashMap<i64, String>> {
@@ -638,6 +653,10 @@ async fn step_once(
     if let Some(ending) = ending {
         lifecycle::end_contracts(&txn, caller, &m, ending).await?;
     }
+    // Filed with the level above as decided (备案, 001).
+    if let Action::Decide { approve } = action {
+        crate::region::store::file_admission(&txn, caller, &m, if approve { "批准准入" } else { "不予准入" }).await?;
+    }
     txn.commit(vec![]).await?;
     Ok(m)
 }
@@ -750,6 +769,7 @@ pub(crate) async fn exit_in(txn: &Tx, caller: &Caller, id: i64, comment: &str) -
     record(txn, caller, id, Action::Revoke.as_str(), Some(from), to, comment).await?;
     let m = by_id_in_county::<admission::Entity>(caller.county_id, id).one(txn).await?.ok_or_else(AppError::not_found)?;
     lifecycle::end_contracts(txn, caller, &m, Ending::Revoked).await?;
+    crate::region::store::file_admission(txn, caller, &m, "撤出社区").await?;
     Ok(m)
 }
 

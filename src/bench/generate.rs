@@ -236,7 +236,7 @@ pub async fn generate(db: &DatabaseConnection, scale: Scale, seed: u64, today: N
         let county_name = format!("基准{}区", ci + 1);
         let county_id = id("counties");
         let founded = at(today - Days::new(800), 8);
-        b.counties.push(county::ActiveModel { id: Set(county_id), name: Set(county_name.clone()), emergency_approval_days: Set(crate::admission::DEFAULT_EMERGENCY_DAYS), ocid_prefix: Set(None), created_at: Set(founded) });
+        b.counties.push(county::ActiveModel { id: Set(county_id), name: Set(county_name.clone()), emergency_approval_days: Set(crate::admission::DEFAULT_EMERGENCY_DAYS), ocid_prefix: Set(None), parent_id: Set(None), level: Set("county".into()), created_at: Set(founded) });
         let mut org = |b: &mut Batch, parent: Option<i64>, kind: crate::orgs::OrgKind, name: String| {
             let oid = id("organisations");
             b.orgs.push(organisation::ActiveModel { id: Set(oid), county_id: Set(county_id), parent_id: Set(parent), kind: Set(kind.as_str().into()), name: Set(name), created_at: Set(founded) });

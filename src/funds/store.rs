@@ -194,7 +194,7 @@ pub async fn commit_contract(
     let b = book(txn, c.county_id, &accounts).await?;
     let held = b.balance(&super::commit(c.id)).fen() + b.balance(&super::paid(c.id)).fen() + b.balance(&super::received(c.id)).fen();
     let delta = amount.fen() - held;
-    let caller_for_county = Caller { county_id: c.county_id, ..caller.clone() };
+    let caller_for_county = Caller { county_id: c.county_id, home_county_id: c.county_id, ..caller.clone() };
     if delta > 0 {
         let lines = super::commit_to(&b, dept, year, c.id, Money::from_fen(delta)).map_err(funds_error)?;
         post(txn, &caller_for_county, "commitment", (Some(c.id), Some(dept), Some(year)), &format!("合同{}生效，承诺经费", c.number), &lines).await?;

@@ -66,19 +66,20 @@ pub async fn items(db: &impl ConnectionTrait, caller: &Caller, today: NaiveDate)
 /// the same. Every page shows the unread count, so without it every page would gather the
 /// inbox again. One server process holds it, like the login throttle.
 #[derive(Default)]
-pub struct Cache(std::sync::Mutex<HashMap<i64, (u64, NaiveDate, Vec<Item>)>>);
+/// Keyed by user and county: a city user looking into a county below has that county's inbox.
+pub struct Cache(std::sync::Mutex<HashMap<(i64, i64), (u64, NaiveDate, Vec<Item>)>>);
 
 pub async fn cached(st: &crate::AppState, caller: &Caller) -> AppResult<Vec<Item>> {
     let today = st.clock.today();
     // Read before gathering: a write committed meanwhile leaves the entry stale-marked.
     let generation = crate::platform::audit::generation(caller.county_id);
-    let hit = st.inbox_cache.0.lock().ok().and_then(|c| c.get(&caller.user_id).filter(|(g, d, _)| *g == generation && *d == today).map(|e| e.2.clone()));
+    let hit = st.inbox_cache.0.lock().ok().and_then(|c| c.get(&(caller.user_id, caller.county_id)).filter(|(g, d, _)| *g == generation && *d == today).map(|e| e.2.clone()));
     if let Some(items) = hit {
         return Ok(items);
     }
     let fresh = items(&st.db, caller, today).await?;
     if let Ok(mut c) = st.inbox_cache.0.lock() {
-        c.insert(caller.user_id, (generation, today, fresh.clone()));
+        c.insert((caller.user_id, caller.county_id), (generation, today, fresh.clone()));
     }
     Ok(fresh)
 }

@@ -343,6 +343,7 @@ pub async fn system_caller(txn: &Tx, county_id: i64) -> AppResult<Caller> {
         role: Role::Admin,
         org_id: u.org_id,
         county_id,
+        home_county_id: county_id,
         session_id: 0,
     })
 }

@@ -41,6 +41,34 @@ pub fn items() -> Vec<ItemFields> {
 
 pub const KIND: ListKind = ListKind::Negative;
 
+/// One baseline item strengthened by another of the same title (a higher level's, or a
+/// county's own copy): the words of both, and every ban either sets.
+pub fn strengthen(base: &ItemFields, more: &ItemFields) -> ItemFields {
+    let mut out = base.clone();
+    for k in &more.keywords {
+        if !out.keywords.contains(k) {
+            out.keywords.push(k.clone());
+        }
+    }
+    out.needs_professional_qualification |= more.needs_professional_qualification;
+    out.needs_enforcement_authority |= more.needs_enforcement_authority;
+    out
+}
+
+/// The baseline a jurisdiction inherits: the eight items of 001, then the negative items
+/// in force of each level above it (nearest first). An item of a title already there
+/// strengthens it; a new title is added.
+pub fn merge(base: Vec<ItemFields>, above: impl IntoIterator<Item = ItemFields>) -> Vec<ItemFields> {
+    let mut out = base;
+    for item in above {
+        match out.iter_mut().find(|i| i.title == item.title) {
+            Some(i) => *i = strengthen(i, &item),
+            None => out.push(item),
+        }
+    }
+    out
+}
+
 /// Why a change of a baseline item is refused, if it is: the county may add words, set a
 /// ban, reword the description or reason, but not rename it, move it to another category,
 /// change its basis, drop a word or lift a ban.
@@ -78,6 +106,25 @@ mod tests {
         let items = items();
         assert_eq!(items.len(), 8);
         assert!(items.iter().all(|i| !i.keywords.is_empty() && i.basis.contains("001")));
+    }
+
+    #[test]
+    fn a_higher_level_adds_items_and_strengthens_the_eight() {
+        let mut stronger = items().remove(5);
+        stronger.keywords = vec!["代征".into()];
+        stronger.needs_enforcement_authority = true;
+        let mut new = items().remove(0);
+        new.title = "摊派捐款".into();
+        new.code = "SJ-01".into();
+        new.keywords = vec!["摊派".into(), "捐款任务".into()];
+        let merged = merge(items(), [stronger, new.clone()]);
+        assert_eq!(merged.len(), 9);
+        let tax = merged.iter().find(|i| i.title == "协税护税").unwrap();
+        assert!(tax.keywords.contains(&"代征".to_string()) && tax.keywords.contains(&"协税护税".to_string()));
+        assert!(tax.needs_enforcement_authority);
+        assert_eq!(merged.last(), Some(&new));
+        // What the higher level gives, a county's copy cannot drop.
+        assert!(weakening(tax, &items()[5]).is_some());
     }
 
     #[test]

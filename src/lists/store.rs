@@ -273,18 +273,32 @@ pub async fn add_item(
     Ok(item)
 }
 
+/// The baseline negative list a jurisdiction inherits: the eight items of 001 and the
+/// negative lists in force of the levels above it.
+pub async fn baseline_for(db: &impl ConnectionTrait, county_id: i64) -> AppResult<Vec<ItemFields>> {
+    let above = crate::region::store::inherited_negative(db, county_id).await?;
+    Ok(super::baseline::merge(super::baseline::items(), above.iter().map(fields_of)))
+}
+
 /// Puts the baseline negative list into a version: an item already there under the same
-/// title becomes a baseline item; a missing one is added (under its baseline code, or
-/// prefixed when the county used that code for something else).
+/// title becomes a baseline item (with the baseline's words and bans added); a missing one
+/// is added (under its baseline code, or prefixed when the county used that code for
+/// something else). An item that no longer is in the baseline (the level above cancelled
+/// it) becomes the county's own again.
 async fn inherit_baseline(txn: &impl ConnectionTrait, caller: &Caller, version_id: i64) -> AppResult<()> {
     let have = items_of(txn, caller.county_id, version_id, Some(super::baseline::KIND)).await?;
-    for f in super::baseline::items() {
+    let baseline = baseline_for(txn, caller.county_id).await?;
+    for f in &baseline {
         match have.iter().find(|i| i.title == f.title && i.status == ItemStatus::Active.as_str()) {
-            Some(i) if i.baseline => {}
             Some(i) => {
-                let mut am: list_item::ActiveModel = i.clone().into();
-                am.baseline = Set(true);
-                am.update(txn).await?;
+                let own = fields_of(i);
+                let stronger = super::baseline::strengthen(&own, f);
+                let item = if stronger != own { update_fields(txn, i.clone(), &stronger).await? } else { i.clone() };
+                if !item.baseline {
+                    let mut am: list_item::ActiveModel = item.into();
+                    am.baseline = Set(true);
+                    am.update(txn).await?;
+                }
             }
             None => {
                 let mut f = f.clone();
@@ -294,6 +308,11 @@ async fn inherit_baseline(txn: &impl ConnectionTrait, caller: &Caller, version_i
                 insert_item(txn, caller, version_id, super::baseline::KIND, &f, true).await?;
             }
         }
+    }
+    for i in have.iter().filter(|i| i.baseline && !baseline.iter().any(|b| b.title == i.title)) {
+        let mut am: list_item::ActiveModel = i.clone().into();
+        am.baseline = Set(false);
+        am.update(txn).await?;
     }
     Ok(())
 }

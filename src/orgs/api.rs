@@ -117,6 +117,16 @@ pub struct ChangePasswordRequest {
 pub struct MeOut {
     pub user: UserOut,
     pub org: OrgOut,
+    /// Where and as what this session acts: the user's own jurisdiction and role, or a
+    /// county below it, read-only as its supervisor.
+    pub acting: ActingOut,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ActingOut {
+    pub county_id: i64,
+    pub role: Role,
+    pub read_only: bool,
 }
 
 /// Routes open without a token.
@@ -164,9 +174,10 @@ async fn logout(State(st): State<AppState>, caller: Caller) -> AppResult<StatusC
 #[utoipa::path(get, path = "/me", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = MeOut), (status = 401, body = ErrorBody)))]
 async fn me(State(st): State<AppState>, caller: Caller) -> AppResult<Json<MeOut>> {
-    let user = store::find_user(&st.db, &caller, caller.user_id).await?;
-    let org = store::find_org(&st.db, caller.county_id, caller.org_id).await?;
-    Ok(Json(MeOut { user: user.into(), org: org.into() }))
+    let user = store::own_account(&st.db, &caller).await?;
+    let org = store::find_org(&st.db, caller.home_county_id, caller.org_id).await?;
+    let acting = ActingOut { county_id: caller.county_id, role: caller.role, read_only: caller.viewing_below() };
+    Ok(Json(MeOut { user: user.into(), org: org.into(), acting }))
 }
 
 /// Change one's own password; other sessions of the user end.

@@ -164,8 +164,9 @@ struct HomeQuery {
 
 async fn home(State(st): State<AppState>, caller: Caller, Query(q): Query<HomeQuery>) -> PageResult {
     let orgs = store::list_orgs(&st.db, caller.county_id).await?;
-    let org = orgs.iter().find(|o| o.id == caller.org_id).cloned().ok_or_else(AppError::not_found)?;
-    let colleagues = store::users_of_org(&st.db, &caller, caller.org_id).await?;
+    // The caller's own organisation is at home, also while looking into a county below.
+    let org = store::find_org(&st.db, caller.home_county_id, caller.org_id).await?;
+    let colleagues = if caller.viewing_below() { Vec::new() } else { store::users_of_org(&st.db, &caller, caller.org_id).await? };
     let communities = orgs.iter().filter(|o| o.kind == OrgKind::Community.as_str()).count();
     let today = st.clock.today();
     let mut items = crate::inbox::store::cached(&st, &caller).await?;

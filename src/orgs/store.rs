@@ -124,6 +124,11 @@ pub async fn all_users(db: &DatabaseConnection, caller: &Caller) -> AppResult<Ve
     Ok(visible_users(caller).order_by_asc(user::Column::Id).all(db).await?)
 }
 
+/// The caller's own account (at home, also while looking into a county below).
+pub async fn own_account(db: &impl ConnectionTrait, caller: &Caller) -> AppResult<user::Model> {
+    by_id_in_county::<user::Entity>(caller.home_county_id, caller.user_id).one(db).await?.ok_or_else(AppError::not_found)
+}
+
 pub async fn find_user(db: &impl ConnectionTrait, caller: &Caller, id: i64) -> AppResult<user::Model> {
     visible_users(caller)
         .filter(user::Column::Id.eq(id))
@@ -285,6 +290,9 @@ pub async fn update_user(db: &DatabaseConnection, throttle: &crate::platform::au
 
 /// A user changing their own password; every other session of theirs ends.
 pub async fn change_own_password(db: &DatabaseConnection, throttle: &crate::platform::auth::Throttle, caller: &Caller, current: &str, new: &str) -> AppResult<()> {
+    // The account lives at home, also while the session looks into a county below.
+    let home = Caller { county_id: caller.home_county_id, ..caller.clone() };
+    let caller = &home;
     let u = by_id_in_county::<user::Entity>(caller.county_id, caller.user_id).one(db).await?.ok_or_else(AppError::not_found)?;
     // Guessing the current password from a stolen session is limited like a login.
     let addr = crate::platform::audit::client_addr().unwrap_or_else(|| "local".into());
@@ -316,6 +324,19 @@ pub async fn create_county(
     admin: &Username,
     admin_password_hash: &str,
 ) -> AppResult<(entity::county::Model, organisation::Model, user::Model)> {
+    create_jurisdiction(db, name, crate::region::Level::County, None, admin, admin_password_hash).await
+}
+
+/// A county, city or province with its root organisation and first admin; `parent` is
+/// the jurisdiction above it (of a higher level), if any.
+pub async fn create_jurisdiction(
+    db: &impl ConnectionTrait,
+    name: &str,
+    level: crate::region::Level,
+    parent: Option<i64>,
+    admin: &Username,
+    admin_password_hash: &str,
+) -> AppResult<(entity::county::Model, organisation::Model, user::Model)> {
     let name = name.trim();
     if name.is_empty() {
         return Err(AppError::invalid("name", "请填写区/县名称"));
@@ -328,9 +349,17 @@ pub async fn create_county(
     if exists {
         return Err(AppError::conflict("COUNTY_EXISTS", format!("区/县“{name}”已存在")));
     }
+    if let Some(p) = parent {
+        let above = crate::region::store::jurisdiction(db, p).await.map_err(|_| AppError::invalid("parent", "上级行政区不存在"))?;
+        if !level.may_sit_under(crate::region::store::level_of(&above)) {
+            return Err(AppError::invalid("parent", format!("{}级不能隶属于{}级的“{}”", level.label(), crate::region::store::level_of(&above).label(), above.name)));
+        }
+    }
     let county = entity::county::ActiveModel {
         name: Set(name.to_string()),
         emergency_approval_days: Set(crate::admission::DEFAULT_EMERGENCY_DAYS),
+        parent_id: Set(parent),
+        level: Set(level.as_str().into()),
         created_at: Set(Utc::now()),
         ..Default::default()
     }

@@ -78,21 +78,41 @@ pub struct Caller {
     pub display_name: String,
     pub role: Role,
     pub org_id: i64,
+    /// The jurisdiction whose records this request reads and writes: the user's own, or a
+    /// county under it that a city or province user chose to look into (read-only).
     pub county_id: i64,
+    /// The user's own jurisdiction.
+    pub home_county_id: i64,
     pub session_id: i64,
 }
 
 impl Caller {
-    fn from_user(u: &user::Model, session_id: i64) -> Option<Caller> {
+    /// A session looking into a county below the user's jurisdiction acts as the
+    /// supervisor there (read-only), whatever the user's role at home.
+    fn from_user(u: &user::Model, s: &session::Model) -> Option<Caller> {
+        let home = Role::parse(&u.role)?;
+        let role = if s.county_id == u.county_id {
+            home
+        } else if crate::region::oversees(home) {
+            Role::Supervisor
+        } else {
+            return None;
+        };
         Some(Caller {
             user_id: u.id,
             username: u.username.clone(),
             display_name: u.display_name.clone(),
-            role: Role::parse(&u.role)?,
+            role,
             org_id: u.org_id,
-            county_id: u.county_id,
-            session_id,
+            county_id: s.county_id,
+            home_county_id: u.county_id,
+            session_id: s.id,
         })
+    }
+
+    /// Looking into a county below its own jurisdiction.
+    pub fn viewing_below(&self) -> bool {
+        self.county_id != self.home_county_id
     }
 }
 
@@ -375,7 +395,7 @@ pub async fn caller_from_token(st: &AppState, token: &str) -> AppResult<Option<C
             .exec(db)
             .await?;
     }
-    Ok(u.filter(|u| u.active).and_then(|u| Caller::from_user(&u, s.id)))
+    Ok(u.filter(|u| u.active).and_then(|u| Caller::from_user(&u, &s)))
 }
 
 pub const SESSION_COOKIE: &str = "zhunru_session";

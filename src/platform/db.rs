@@ -48,6 +48,12 @@ where
     E::find_by_id(id).filter(E::county_column().eq(county_id))
 }
 
+/// Rows of several counties: what a city or province reads of the counties under it. The
+/// ids come from `region::store::under`, never from the request.
+pub fn in_counties<E: CountyScoped>(county_ids: &[i64]) -> sea_orm::Select<E> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    E::find().filter(E::county_column().is_in(county_ids.to_vec()))
+}
 
 macro_rules! county_scoped {
     ($($m:ident),*) => {$(
@@ -58,7 +64,7 @@ macro_rules! county_scoped {
         }
     )*};
 }
-county_scoped!(organisation, user, list_version, list_item, list_change, admission, admission_target, admission_event, violation_report, notice, contract, contract_version, contract_clause, contract_milestone, ledger_entry, ledger_line, ledger_balance, disbursement, deliverable, attachment, idempotency_key, evaluation, evaluation_item, objection, screening_term, screening_decision, inbox_read, dispute, assessment);
+county_scoped!(organisation, user, list_version, list_item, list_change, admission, admission_target, admission_event, violation_report, notice, contract, contract_version, contract_clause, contract_milestone, ledger_entry, ledger_line, ledger_balance, disbursement, deliverable, attachment, idempotency_key, evaluation, evaluation_item, objection, screening_term, screening_decision, inbox_read, dispute, assessment, filing);
 
 /// A unique index said no: two requests raced for the same key.
 pub fn is_unique_violation(e: &sea_orm::DbErr) -> bool {

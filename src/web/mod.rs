@@ -29,6 +29,10 @@ pub struct NavUser {
     pub org_name: String,
     /// Unread items in the user's inbox (the header's badge).
     pub unread: usize,
+    /// The jurisdiction below the user's own that this session looks into (read-only).
+    pub viewing: Option<String>,
+    /// May read filings (备案) and look into the jurisdictions below.
+    pub oversees: bool,
 }
 
 impl NavUser {
@@ -45,11 +49,16 @@ impl NavUser {
 
 impl Layout {
     pub async fn for_caller(st: &AppState, caller: &Caller, title: impl Into<String>) -> Result<Layout, PageError> {
-        let org = crate::orgs::store::find_org(&st.db, caller.county_id, caller.org_id).await?;
+        let org = crate::orgs::store::find_org(&st.db, caller.home_county_id, caller.org_id).await?;
         let unread = crate::inbox::store::cached(st, caller).await?.iter().filter(|i| !i.read).count();
+        let viewing = match caller.viewing_below() {
+            true => Some(crate::region::store::jurisdiction(&st.db, caller.county_id).await?.name),
+            false => None,
+        };
+        let oversees = crate::region::oversees(caller.role);
         Ok(Layout {
             title: title.into(),
-            user: Some(NavUser { display_name: caller.display_name.clone(), role: caller.role, org_name: org.name, unread }),
+            user: Some(NavUser { display_name: caller.display_name.clone(), role: caller.role, org_name: org.name, unread, viewing, oversees }),
         })
     }
 }
@@ -217,6 +226,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(crate::reports::pages::routes())
         .merge(crate::tasks::pages::routes())
         .merge(crate::disputes::pages::routes())
+        .merge(crate::region::pages::routes())
         .merge(crate::assessment::pages::routes())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), authenticate_page));
     Router::new()

@@ -23,6 +23,7 @@ mod orgs;
 mod pages;
 mod paging;
 mod procedure;
+mod region;
 mod registers;
 mod reports;
 mod screening;
