@@ -66,6 +66,9 @@ struct BrowsePage {
     items: Vec<ListItemOut>,
     reviewer: bool,
     county_id: i64,
+    /// Negative items the levels above publish that the county's version shown does not
+    /// hold yet (by title): in force for the screening already.
+    above: Vec<(String, String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -80,7 +83,17 @@ async fn browse(State(st): State<AppState>, caller: Caller, Query(bq): Query<Bro
     let lq = ListQuery { year: bq.year, q: bq.q.clone() };
     let out = api::load_list(&st, caller.county_id, Some(kind), &lq).await?;
     let years: Vec<i32> = store::versions(&st.db, caller.county_id).await?.iter().map(|v| v.year).rev().collect();
+    let mut above = Vec::new();
+    if kind == ListKind::Negative {
+        for m in crate::region::store::inherited_negative(&st.db, caller.county_id).await? {
+            if !out.items.iter().any(|i| i.title == m.title) && !above.iter().any(|(_, t, _): &(String, String, String)| *t == m.title) {
+                let by = crate::region::store::jurisdiction(&st.db, m.county_id).await?.name;
+                above.push((by, m.title.clone(), store::fields_of(&m).keywords.join("、")));
+            }
+        }
+    }
     let page = BrowsePage {
+        above,
         layout: Layout::for_caller(&st, &caller, kind.label()).await?,
         tabs: tabs(kind),
         kind,

@@ -245,6 +245,7 @@ pub async fn filings(db: &impl ConnectionTrait, caller: &Caller, f: &FilingFilte
 
 /// One jurisdiction under the caller's, as the level above sees it.
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = RegionBelow)]
 pub struct Below {
     pub id: i64,
     pub name: String,
@@ -263,6 +264,7 @@ pub struct Below {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = RegionOverview)]
 pub struct Overview {
     pub id: i64,
     pub name: String,

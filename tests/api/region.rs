@@ -166,6 +166,10 @@ async fn the_citys_negative_list_binds_its_counties_at_once_and_they_cannot_canc
     let r = app.post("/api/v1/lists/negative/items", &city_mz, json!({"code": "SJ-01", "title": "摊派募捐", "keywords": ["摊派", "募捐指标"],
         "negative_reason": "募捐应当自愿", "reason": "发布本市负面清单", "document": "示范市城乡社区治理领导小组〔2026〕2号"})).await;
     assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+    // The county's negative list page shows it as in force from above.
+    let page = app.page_login("minzheng").await;
+    let html = page.get(app.url("/lists?kind=negative")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("上级发布的负面事项") && html.contains("摊派募捐") && html.contains("示范市发布"), "{html}");
     // The county's screening refuses it at once, whatever the county's own lists hold.
     let after = json_of(app.post("/api/v1/admissions/precheck", &sj, task.clone()).await, StatusCode::OK).await;
     assert!(blocking(&after), "{after}");
@@ -189,6 +193,8 @@ async fn the_citys_negative_list_binds_its_counties_at_once_and_they_cannot_canc
     let neg = json_of(app.get("/api/v1/lists/negative", &mz).await, StatusCode::OK).await;
     let item = neg["items"].as_array().unwrap().iter().find(|i| i["title"] == "摊派募捐").unwrap_or_else(|| panic!("{neg}")).clone();
     assert_eq!(item["baseline"], true);
+    let html = page.get(app.url("/lists?kind=negative")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("摊派募捐") && !html.contains("上级发布的负面事项"), "now in the county's own list");
     let r = app.post(&format!("/api/v1/lists/items/{}/cancel", item["id"]), &mz, json!({"reason": "本区无此情况", "document": "示范区〔2027〕1号"})).await;
     assert_error(r, StatusCode::CONFLICT, "BASELINE_ITEM").await;
     let mut fewer = item.clone();

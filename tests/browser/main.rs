@@ -840,3 +840,41 @@ async fn assist_work_arbitration_and_the_assessment_run_through_the_pages() {
     anonymous.client.close().await.unwrap();
     b.client.close().await.unwrap();
 }
+
+/// Issue 15, levels above the county: civil affairs files its lists from the filing page;
+/// the city's supervisor sees the filing, looks into the county (read-only, with a banner
+/// on every page), reads its lists, and returns.
+#[tokio::test]
+async fn a_county_files_its_lists_and_the_city_looks_in_read_only() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    let c = &b.client;
+    log_in(c, &app, "minzheng", PASSWORD).await;
+    c.wait().for_element(Locator::Css("#home-title")).await.unwrap();
+    c.find(Locator::Css("#region-link")).await.unwrap().click().await.unwrap();
+    wait_text(c, "#own-lists", |t| t.contains("尚未备案")).await;
+    c.find(Locator::Css("#file-lists")).await.unwrap().click().await.unwrap();
+    wait_text(c, "p.notice", |t| t.contains("清单已报送备案")).await;
+    wait_text(c, "#own-lists", |t| t.contains("已备案，此后没有变化")).await;
+    log_out(c).await;
+
+    log_in(c, &app, "shi-ducha", PASSWORD).await;
+    c.wait().for_element(Locator::Css("#home-title")).await.unwrap();
+    c.goto(&app.url("/region")).await.unwrap();
+    let below = c.wait().for_element(Locator::Css("#below")).await.unwrap().text().await.unwrap();
+    assert!(below.contains("示范区") && !below.contains("未备案"), "{below}");
+    let filings = c.find(Locator::Css("#filings")).await.unwrap().text().await.unwrap();
+    assert!(filings.contains("年度清单备案") && filings.contains("示范区"), "{filings}");
+    c.find(Locator::Css("#below button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_text(c, "#viewing", |t| t.contains("示范区") && t.contains("只读")).await;
+    c.goto(&app.url("/lists?kind=negative")).await.unwrap();
+    wait_text(c, "main", |t| t.contains("协税护税")).await;
+    let banner = c.find(Locator::Css("#viewing")).await.unwrap().text().await.unwrap();
+    assert!(banner.contains("正在以上级身份查看"), "{banner}");
+    let page = c.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+    assert!(!page.contains("新增事项"), "read-only: no forms to change the lists");
+    c.find(Locator::Css("#viewing button")).await.unwrap().click().await.unwrap();
+    wait_text(c, "p.notice", |t| t.contains("已返回本级")).await;
+    assert!(c.find(Locator::Css("#viewing")).await.is_err(), "the banner is gone at home");
+    log_out(c).await;
+}
