@@ -94,6 +94,7 @@ pub async fn load(db: &DatabaseConnection) -> AppResult<bool> {
         org_id: reviewer.org_id,
         county_id: c,
         home_county_id: c,
+        home_role: Role::Reviewer,
         session_id: 0,
     };
     crate::lists::demo::load(&txn, &caller).await?;
@@ -108,14 +109,16 @@ async fn demo_caller(db: &DatabaseConnection, username: &str) -> AppResult<Calle
         .one(db)
         .await?
         .ok_or_else(|| AppError::internal(format!("demo user {username} missing")))?;
+    let role = Role::parse(&u.role).unwrap_or(Role::Community);
     Ok(Caller {
         user_id: u.id,
         username: u.username,
         display_name: u.display_name,
-        role: Role::parse(&u.role).unwrap_or(Role::Community),
+        role,
         org_id: u.org_id,
         county_id: u.county_id,
         home_county_id: u.county_id,
+        home_role: role,
         session_id: 0,
     })
 }

@@ -20,6 +20,8 @@ pub struct Model {
     pub content: String,
     /// SHA-256 of `content`.
     pub digest: String,
+    /// A lists filing: the one it follows (0 for the first). Unique per county.
+    pub follows_id: Option<i64>,
     pub filed_by: Option<i64>,
     pub filed_at: DateTimeUtc,
 }

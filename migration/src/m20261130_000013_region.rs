@@ -29,6 +29,7 @@ enum Filings {
     Title,
     Content,
     Digest,
+    FollowsId,
     FiledBy,
     FiledAt,
 }
@@ -56,12 +57,16 @@ impl MigrationTrait for Migration {
                 // JSON snapshot of what was filed.
                 .col(text(Filings::Content))
                 .col(ColumnDef::new(Filings::Digest).string_len(64).not_null())
+                // A lists filing names the one it follows (0 for the first), so that two
+                // racing filings of the same lists cannot both be taken; none for admissions.
+                .col(ColumnDef::new(Filings::FollowsId).big_integer().null())
                 .col(ColumnDef::new(Filings::FiledBy).big_integer().null())
                 .col(ts(Filings::FiledAt))
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("ix_filings_county_kind").table(Filings::Table).col(Filings::CountyId).col(Filings::Kind).col(Filings::Id).to_owned()).await
+        m.create_index(Index::create().name("ix_filings_county_kind").table(Filings::Table).col(Filings::CountyId).col(Filings::Kind).col(Filings::Id).to_owned()).await?;
+        m.create_index(Index::create().name("ux_filings_follows").table(Filings::Table).col(Filings::CountyId).col(Filings::Kind).col(Filings::FollowsId).unique().to_owned()).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {

@@ -131,36 +131,28 @@ pub fn application_of(m: &admission::Model) -> Application {
 /// levels above publish: in force for the county's screening from the day they are
 /// published, before the county's next year inherits them.
 pub async fn rule_items(db: &impl ConnectionTrait, county_id: i64) -> AppResult<Vec<RuleItem>> {
-    let rule = |m: &entity::list_item::Model| {
-        let f = lists::fields_of(m);
-        RuleItem {
-            id: m.id,
-            kind: lists::kind_of(m),
+    let mut items: Vec<(i64, crate::lists::ListKind, crate::lists::ItemFields)> =
+        lists::current_items(db, county_id, None).await?.iter().map(|m| (m.id, lists::kind_of(m), lists::fields_of(m))).collect();
+    for m in crate::region::store::inherited_negative(db, county_id).await? {
+        let (kind, above) = (lists::kind_of(&m), lists::fields_of(&m));
+        match items.iter_mut().find(|(_, k, f)| *k == kind && f.title == above.title) {
+            Some((_, _, f)) => *f = crate::lists::baseline::strengthen(f, &above),
+            None => items.push((m.id, kind, above)),
+        }
+    }
+    Ok(items
+        .into_iter()
+        .map(|(id, kind, f)| RuleItem {
+            id,
+            kind,
             code: f.code,
             title: f.title,
             category: f.category,
             keywords: f.keywords,
             needs_professional_qualification: f.needs_professional_qualification,
             needs_enforcement_authority: f.needs_enforcement_authority,
-        }
-    };
-    let mut items: Vec<RuleItem> = lists::current_items(db, county_id, None).await?.iter().map(rule).collect();
-    for m in crate::region::store::inherited_negative(db, county_id).await? {
-        let above = rule(&m);
-        match items.iter_mut().find(|i| i.kind == above.kind && i.title == above.title) {
-            Some(i) => {
-                for k in above.keywords {
-                    if !i.keywords.contains(&k) {
-                        i.keywords.push(k);
-                    }
-                }
-                i.needs_professional_qualification |= above.needs_professional_qualification;
-                i.needs_enforcement_authority |= above.needs_enforcement_authority;
-            }
-            None => items.push(above),
-        }
-    }
-    Ok(items)
+        })
+        .collect())
 }
 
 pub async fn org_names(db: &impl ConnectionTrait, county_id: i64) -> AppResult<HashMap<i64, String>> {

@@ -344,6 +344,7 @@ pub async fn system_caller(txn: &Tx, county_id: i64) -> AppResult<Caller> {
         org_id: u.org_id,
         county_id,
         home_county_id: county_id,
+        home_role: Role::Admin,
         session_id: 0,
     })
 }
@@ -386,6 +387,9 @@ pub async fn apply_deadlines(db: &DatabaseConnection, today: NaiveDate) -> AppRe
         if crate::admission::store::set_status(&txn, &system, &a, from, AdmissionStatus::Expired, "expire", &format!("先进后批事项于{}前未获批准，已撤出社区", a.approval_deadline.unwrap_or(today))).await? {
             targets_out(&txn, a.id, TargetStatus::Withdrawn).await?;
             run.contracts_ended += end_contracts(&txn, &system, &a, Ending::EmergencyOverdue).await?;
+            // Decided by the deadline: filed with the level above like a decision.
+            let expired = by_id_in_county::<admission::Entity>(a.county_id, a.id).one(&txn).await?.ok_or_else(AppError::not_found)?;
+            crate::region::store::file_admission(&txn, &system, &expired, "逾期未批，撤出社区").await?;
             run.expired += 1;
             txn.commit(vec![]).await?;
         }

@@ -83,13 +83,17 @@ async fn browse(State(st): State<AppState>, caller: Caller, Query(bq): Query<Bro
     let lq = ListQuery { year: bq.year, q: bq.q.clone() };
     let out = api::load_list(&st, caller.county_id, Some(kind), &lq).await?;
     let years: Vec<i32> = store::versions(&st.db, caller.county_id).await?.iter().map(|v| v.year).rev().collect();
-    let mut above = Vec::new();
+    let mut above: Vec<(String, String, String)> = Vec::new();
     if kind == ListKind::Negative {
+        let mut names = std::collections::HashMap::new();
         for m in crate::region::store::inherited_negative(&st.db, caller.county_id).await? {
-            if !out.items.iter().any(|i| i.title == m.title) && !above.iter().any(|(_, t, _): &(String, String, String)| *t == m.title) {
-                let by = crate::region::store::jurisdiction(&st.db, m.county_id).await?.name;
-                above.push((by, m.title.clone(), store::fields_of(&m).keywords.join("、")));
+            if out.items.iter().any(|i| i.title == m.title) || above.iter().any(|(_, t, _)| *t == m.title) {
+                continue;
             }
+            if !names.contains_key(&m.county_id) {
+                names.insert(m.county_id, crate::region::store::jurisdiction(&st.db, m.county_id).await?.name);
+            }
+            above.push((names[&m.county_id].clone(), m.title.clone(), store::fields_of(&m).keywords.join("、")));
         }
     }
     let page = BrowsePage {

@@ -81,8 +81,9 @@ pub struct Caller {
     /// The jurisdiction whose records this request reads and writes: the user's own, or a
     /// county under it that a city or province user chose to look into (read-only).
     pub county_id: i64,
-    /// The user's own jurisdiction.
+    /// The user's own jurisdiction, and the role held there.
     pub home_county_id: i64,
+    pub home_role: Role,
     pub session_id: i64,
 }
 
@@ -106,6 +107,7 @@ impl Caller {
             org_id: u.org_id,
             county_id: s.county_id,
             home_county_id: u.county_id,
+            home_role: home,
             session_id: s.id,
         })
     }

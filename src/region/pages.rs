@@ -36,8 +36,6 @@ struct RegionPage {
     next_cursor: Option<String>,
     /// Civil affairs at home may file its lists.
     can_file: bool,
-    /// Where the caller's own lists stand: (year in force, last filed, changed since).
-    own: Option<(i32, Option<String>, bool)>,
     viewing_below: bool,
     errors: Vec<String>,
     notice: Option<&'static str>,
@@ -56,27 +54,18 @@ async fn render_page(st: &AppState, caller: &Caller, pq: PageQuery, errors: Vec<
     let overview = store::overview(&st.db, caller).await?;
     let f = store::FilingFilter { county_id: None, kind: None, year: None };
     let page = store::filings(&st.db, caller, &f, pq.parse()?).await?;
-    let names: std::collections::HashMap<i64, String> = overview.below.iter().map(|b| (b.id, b.name.clone())).chain([(overview.id, overview.name.clone())]).collect();
+    let names: std::collections::HashMap<i64, String> = overview.below.iter().chain([&overview.own]).map(|b| (b.id, b.name.clone())).collect();
     let next_cursor = page.next_cursor;
     let filings = page.items.into_iter().map(|f| {
         let name = names.get(&f.county_id).cloned().unwrap_or_default();
         (FilingOut::from(f), name)
     });
-    let own = match store::lists_content(&st.db, caller.home_county_id).await? {
-        Some((year, _, _, digest)) => {
-            let last = store::filings(&st.db, caller, &store::FilingFilter { county_id: Some(caller.home_county_id), kind: Some(super::FilingKind::Lists), year: None }, crate::platform::page::PageReq { limit: 1, before: None }).await?;
-            let last = last.items.into_iter().next();
-            Some((year, last.as_ref().map(|l| l.filed_at.format("%Y-%m-%d %H:%M").to_string()), last.map(|l| l.digest) != Some(digest)))
-        }
-        None => None,
-    };
     let page = RegionPage {
         layout: Layout::for_caller(st, caller, "备案与下级").await?,
         overview,
         filings: filings.collect(),
         next_cursor,
         can_file: caller.role == Role::Reviewer && !caller.viewing_below(),
-        own,
         viewing_below: caller.viewing_below(),
         errors,
         notice,

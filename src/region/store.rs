@@ -3,14 +3,14 @@ use std::collections::HashMap;
 
 use chrono::{Datelike, Utc};
 use entity::{admission, admission_target, county, filing, list_item, session};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
 use serde::Serialize;
 
 use super::{FilingKind, Level};
 use crate::lists::{self, ItemStatus, ListKind};
 use crate::platform::audit::{Entry, Tx};
 use crate::platform::auth::Caller;
-use crate::platform::db::{begin_write, in_counties, in_county};
+use crate::platform::db::{begin_write, in_counties, in_county, is_unique_violation};
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::page::{self, Page, PageReq};
 
@@ -108,48 +108,67 @@ pub async fn lists_content(db: &impl ConnectionTrait, county_id: i64) -> AppResu
     Ok(Some((v.year, v.id, content, digest)))
 }
 
-async fn insert_filing(
-    txn: &Tx,
-    caller: &Caller,
+struct NewFiling {
     kind: FilingKind,
     record_id: i64,
     year: i32,
     title: String,
     content: String,
-) -> AppResult<filing::Model> {
+    follows_id: Option<i64>,
+}
+
+async fn insert_filing(txn: &Tx, caller: &Caller, n: NewFiling) -> AppResult<filing::Model> {
     let region = jurisdiction(txn, caller.county_id).await?.parent_id;
     let f = filing::ActiveModel {
         county_id: Set(caller.county_id),
         region_id: Set(region),
-        kind: Set(kind.as_str().into()),
-        record_id: Set(record_id),
-        year: Set(year),
-        title: Set(title),
-        digest: Set(super::digest(&content)),
-        content: Set(content),
+        kind: Set(n.kind.as_str().into()),
+        record_id: Set(n.record_id),
+        year: Set(n.year),
+        title: Set(n.title),
+        digest: Set(super::digest(&n.content)),
+        content: Set(n.content),
+        follows_id: Set(n.follows_id),
         filed_by: Set(Some(caller.user_id)),
         filed_at: Set(Utc::now()),
         ..Default::default()
     }
     .insert(txn)
-    .await?;
-    txn.note(Entry::by(caller, format!("filing.{}", kind.as_str()), "filing", f.id).after(&f));
+    .await
+    .map_err(|e| if is_unique_violation(&e) { already_filed() } else { e.into() })?;
+    txn.note(Entry::by(caller, format!("filing.{}", n.kind.as_str()), "filing", f.id).after(&f));
     Ok(f)
 }
 
+fn already_filed() -> AppError {
+    AppError::conflict("ALREADY_FILED", "清单已报送备案，此后没有变化")
+}
+
 /// Civil affairs files the lists in force with the level above (each year, and again
-/// after they change). Filing what is already filed is refused.
+/// after they change). Filing what is already filed is refused; of two racing filings one
+/// is taken (each names the filing it follows, unique per county).
 pub async fn file_lists(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller) -> AppResult<filing::Model> {
+    if caller.role != crate::orgs::Role::Reviewer {
+        return Err(AppError::forbidden());
+    }
     let txn = begin_write(db).await?;
     let Some((year, version_id, content, digest)) = lists_content(&txn, caller.county_id).await? else {
         return Err(AppError::conflict("NO_LISTS", "本级还没有清单，无法报送备案"));
     };
     let last = latest_lists(&txn, caller.county_id).await?;
-    if last.as_ref().is_some_and(|l| l.year == year && l.digest == digest) {
-        return Err(AppError::conflict("ALREADY_FILED", format!("{year}年度清单已报送备案，此后没有变化")));
+    if last.as_ref().is_some_and(|l| l.digest == digest) {
+        return Err(already_filed());
     }
     let name = jurisdiction(&txn, caller.county_id).await?.name;
-    let f = insert_filing(&txn, caller, FilingKind::Lists, version_id, year, format!("{name}{year}年度社区工作事项清单"), content).await?;
+    let new = NewFiling {
+        kind: FilingKind::Lists,
+        record_id: version_id,
+        year,
+        title: format!("{name}{year}年度社区工作事项清单"),
+        content,
+        follows_id: Some(last.map_or(0, |l| l.id)),
+    };
+    let f = insert_filing(&txn, caller, new).await?;
     txn.commit(vec![]).await?;
     Ok(f)
 }
@@ -200,7 +219,8 @@ pub async fn file_admission(txn: &Tx, caller: &Caller, m: &admission::Model, eve
     };
     let content = serde_json::to_string(&content).expect("admission serialises");
     let year = m.decided_at.map(|d| d.year()).unwrap_or_else(|| Utc::now().year());
-    insert_filing(txn, caller, FilingKind::Admission, m.id, year, format!("{}（{event}）", m.title), content).await
+    let title = format!("{}（{event}）", m.title);
+    insert_filing(txn, caller, NewFiling { kind: FilingKind::Admission, record_id: m.id, year, title, content, follows_id: None }).await
 }
 
 async fn latest_lists(db: &impl ConnectionTrait, county_id: i64) -> AppResult<Option<filing::Model>> {
@@ -243,10 +263,10 @@ pub async fn filings(db: &impl ConnectionTrait, caller: &Caller, f: &FilingFilte
     page::fetch(db, q, filing::Column::Id, req, |r| r.id).await
 }
 
-/// One jurisdiction under the caller's, as the level above sees it.
+/// Where a jurisdiction's filings stand, as the level above (or itself) sees them.
 #[derive(Serialize, utoipa::ToSchema)]
-#[schema(as = RegionBelow)]
-pub struct Below {
+#[schema(as = RegionStanding)]
+pub struct Standing {
     pub id: i64,
     pub name: String,
     pub level: Level,
@@ -266,56 +286,58 @@ pub struct Below {
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = RegionOverview)]
 pub struct Overview {
-    pub id: i64,
-    pub name: String,
-    pub level: Level,
-    pub below: Vec<Below>,
+    /// The caller's own jurisdiction.
+    #[serde(flatten)]
+    pub own: Standing,
+    /// The jurisdictions under it, nearest first.
+    pub below: Vec<Standing>,
 }
 
-/// The caller's jurisdiction and, for each one under it, where its filings stand.
+async fn standing(db: &impl ConnectionTrait, c: &county::Model) -> AppResult<Standing> {
+    let current = lists_content(db, c.id).await?;
+    let filed = latest_lists(db, c.id).await?;
+    let recent = in_county::<filing::Entity>(c.id).order_by_desc(filing::Column::Id).one(db).await?;
+    let admissions_filed_this_year = in_county::<filing::Entity>(c.id)
+        .filter(filing::Column::Kind.eq(FilingKind::Admission.as_str()))
+        .filter(filing::Column::Year.eq(Utc::now().year()))
+        .count(db)
+        .await?;
+    Ok(Standing {
+        id: c.id,
+        name: c.name.clone(),
+        level: level_of(c),
+        parent_id: c.parent_id,
+        lists_year: current.as_ref().map(|c| c.0),
+        lists_filed_at: filed.as_ref().map(|f| f.filed_at),
+        lists_filed_year: filed.as_ref().map(|f| f.year),
+        lists_changed_since_filing: match (&current, &filed) {
+            (Some(c), Some(f)) => c.3 != f.digest,
+            (Some(_), None) => true,
+            (None, _) => false,
+        },
+        admissions_filed_this_year,
+        last_filed_at: recent.map(|f| f.filed_at),
+    })
+}
+
+/// The caller's jurisdiction and those under it, with where their filings stand.
 pub async fn overview(db: &impl ConnectionTrait, caller: &Caller) -> AppResult<Overview> {
-    let home = jurisdiction(db, caller.home_county_id).await?;
-    let ids = under(db, home.id).await?;
     let all: HashMap<i64, county::Model> = county::Entity::find().all(db).await?.into_iter().map(|c| (c.id, c)).collect();
-    let this_year = Utc::now().year();
+    let mut tree: Vec<(i64, Option<i64>)> = all.values().map(|c| (c.id, c.parent_id)).collect();
+    tree.sort();
+    let home = all.get(&caller.home_county_id).ok_or_else(AppError::not_found)?;
     let mut below = Vec::new();
-    for id in ids {
-        let Some(c) = all.get(&id) else { continue };
-        let current = lists_content(db, id).await?;
-        let filed = latest_lists(db, id).await?;
-        let recent = in_county::<filing::Entity>(id).order_by_desc(filing::Column::Id).one(db).await?;
-        let admissions = in_county::<filing::Entity>(id)
-            .filter(filing::Column::Kind.eq(FilingKind::Admission.as_str()))
-            .filter(filing::Column::Year.eq(this_year))
-            .all(db)
-            .await?
-            .len() as u64;
-        below.push(Below {
-            id,
-            name: c.name.clone(),
-            level: level_of(c),
-            parent_id: c.parent_id,
-            lists_year: current.as_ref().map(|c| c.0),
-            lists_filed_at: filed.as_ref().map(|f| f.filed_at),
-            lists_filed_year: filed.as_ref().map(|f| f.year),
-            lists_changed_since_filing: match (&current, &filed) {
-                (Some(c), Some(f)) => c.3 != f.digest,
-                (Some(_), None) => true,
-                (None, _) => false,
-            },
-            admissions_filed_this_year: admissions,
-            last_filed_at: recent.map(|f| f.filed_at),
-        });
+    for id in super::under(&tree, home.id) {
+        below.push(standing(db, &all[&id]).await?);
     }
-    Ok(Overview { id: home.id, name: home.name.clone(), level: level_of(&home), below })
+    Ok(Overview { own: standing(db, home).await?, below })
 }
 
 /// The session looks into `county_id` (a jurisdiction under the user's own, read-only) or
 /// returns home (`county_id` = the user's own). Anything else is not found.
 pub async fn view(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, county_id: i64) -> AppResult<county::Model> {
-    let home_role = crate::orgs::Role::parse(&home_role_of(db, caller).await?).unwrap_or(crate::orgs::Role::Community);
     let allowed = county_id == caller.home_county_id
-        || (super::oversees(home_role) && under(db, caller.home_county_id).await?.contains(&county_id));
+        || (super::oversees(caller.home_role) && under(db, caller.home_county_id).await?.contains(&county_id));
     if !allowed {
         return Err(AppError::not_found());
     }
@@ -330,14 +352,4 @@ pub async fn view(db: &(impl ConnectionTrait + TransactionTrait), caller: &Calle
     let action = if county_id == caller.home_county_id { "region.return" } else { "region.view" };
     txn.commit(vec![Entry::new(caller.home_county_id, Some(caller.user_id), action, "county", county_id)]).await?;
     Ok(target)
-}
-
-/// The role the user holds at home (the caller's role is the supervisor's while looking
-/// into a county below).
-async fn home_role_of(db: &impl ConnectionTrait, caller: &Caller) -> AppResult<String> {
-    Ok(crate::platform::db::by_id_in_county::<entity::user::Entity>(caller.home_county_id, caller.user_id)
-        .one(db)
-        .await?
-        .ok_or_else(AppError::not_found)?
-        .role)
 }

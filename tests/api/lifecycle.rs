@@ -161,6 +161,9 @@ async fn an_overdue_emergency_entry_is_refused_at_once_and_withdrawn_by_the_dead
     assert_eq!(adm["status"], "expired");
     assert!(adm["history"].as_array().unwrap().iter().any(|h| h["action"] == "expire"));
     assert!(targets(&adm).iter().all(|(_, s)| s == "withdrawn"));
+    // Decided by the deadline, and filed with the city like a decision.
+    let filed = app.list("/api/v1/filings?kind=admission", &app.token("shi-ducha").await).await;
+    assert!(filed.as_array().unwrap().iter().any(|f| f["record_id"] == a && f["content"]["status"] == "expired"), "{filed}");
     let x = contract(&app, &c["id"]).await;
     assert_eq!((x["status"].as_str(), x["termination_code"].as_str()), (Some("terminated"), Some("EMERGENCY_OVERDUE")));
     // Idempotent: a second run (or a second instance) changes nothing.

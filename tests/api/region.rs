@@ -35,6 +35,7 @@ async fn a_county_files_its_lists_and_decided_admissions_and_the_city_sees_what_
     // The county sees itself, with nothing below it.
     let own = json_of(app.get("/api/v1/region", &mz).await, StatusCode::OK).await;
     assert_eq!((own["name"].as_str(), own["level"].as_str(), own["below"].as_array().unwrap().len()), (Some("示范区"), Some("county"), 0));
+    assert_eq!((own["lists_changed_since_filing"].as_bool(), own["parent_id"].as_i64()), (Some(true), Some(city)));
     // The city sees the county, not yet filed.
     let region = json_of(app.get("/api/v1/region", &city_mz).await, StatusCode::OK).await;
     assert_eq!((region["name"].as_str(), region["level"].as_str()), (Some("示范市"), Some("city")));
@@ -70,7 +71,18 @@ async fn a_county_files_its_lists_and_decided_admissions_and_the_city_sees_what_
     json_of(app.post(&format!("/api/v1/admissions/{rid}/decide"), &app.token("lingdao").await, json!({"decision": "reject", "comment": "不予准入"})).await, StatusCode::OK).await;
     let filed = app.list("/api/v1/filings?kind=admission", &city_mz).await;
     assert!(filed.as_array().unwrap().iter().any(|x| x["record_id"] == rid && x["content"]["event"] == "不予准入"), "{filed}");
-    assert_eq!(json_of(app.get("/api/v1/region", &city_mz).await, StatusCode::OK).await["below"][0]["admissions_filed_this_year"].as_u64().unwrap() >= 2, true);
+    let this_year = json_of(app.get("/api/v1/region", &city_mz).await, StatusCode::OK).await["below"][0]["admissions_filed_this_year"].as_u64().unwrap();
+    assert!(this_year >= 2, "{this_year}");
+
+    // Two racing filings of changed lists: one is taken, the other is told it is filed.
+    let r = app.post("/api/v1/lists/duty/items", &mz, json!({"code": "LZ-31", "title": "困难群众走访协助", "keywords": ["困难群众走访"],
+        "reason": "新增", "document": "示范区城乡社区建设领导小组〔2026〕9号"})).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let (a, b) = tokio::join!(app.post("/api/v1/lists/filing", &mz, json!({})), app.post("/api/v1/lists/filing", &mz, json!({})));
+    let mut got = [a.status(), b.status()];
+    got.sort();
+    assert_eq!(got, [StatusCode::CREATED, StatusCode::CONFLICT]);
+    assert_eq!(app.list(&format!("/api/v1/filings?kind=lists&county_id={county}"), &city_mz).await.as_array().unwrap().len(), 2);
 
     // The lists change: the city sees it until the county files again.
     let r = app.post("/api/v1/lists/duty/items", &mz, json!({"code": "LZ-30", "title": "老年人能力评估协助", "keywords": ["老年人能力评估"],
@@ -79,7 +91,7 @@ async fn a_county_files_its_lists_and_decided_admissions_and_the_city_sees_what_
     assert_eq!(json_of(app.get("/api/v1/region", &city_mz).await, StatusCode::OK).await["below"][0]["lists_changed_since_filing"], true);
     json_of(app.post("/api/v1/lists/filing", &mz, json!({})).await, StatusCode::CREATED).await;
     assert_eq!(json_of(app.get("/api/v1/region", &city_mz).await, StatusCode::OK).await["below"][0]["lists_changed_since_filing"], false);
-    assert_eq!(app.list(&format!("/api/v1/filings?kind=lists&county_id={county}"), &city_mz).await.as_array().unwrap().len(), 2);
+    assert_eq!(app.list(&format!("/api/v1/filings?kind=lists&county_id={county}"), &city_mz).await.as_array().unwrap().len(), 3);
 
     // Scope: a county reads its own filings, not the city's; another county none of these.
     assert_error(app.get(&format!("/api/v1/filings?county_id={city}"), &mz).await, StatusCode::NOT_FOUND, "NOT_FOUND").await;
