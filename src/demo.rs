@@ -328,6 +328,15 @@ pub async fn load_procedure(db: &DatabaseConnection, templates: &[crate::contrac
     };
     let basis = crate::lists::ChangeBasis { reason: "发布本市城乡社区工作负面清单".into(), document: format!("示范市城乡社区治理领导小组〔{year}〕2号") };
     crate::lists::store::add_item(db, &city_reviewer, crate::lists::ListKind::Negative, fundraising, &basis).await?;
+    // 食品安全协管 gets a funding standard: assignments without a budget get 200 a month.
+    let food = crate::lists::store::current_items(db, reviewer.county_id, Some(crate::lists::ListKind::Assist))
+        .await?
+        .into_iter()
+        .find(|i| i.code == "XB-01")
+        .ok_or_else(|| AppError::internal("demo assist item XB-01 missing"))?;
+    let standard = crate::lists::funding::Funding { amount: Money::from_yuan(200), unit: crate::lists::funding::FundingUnit::Month };
+    let basis = crate::lists::ChangeBasis { reason: "核定食品安全协管工作经费".into(), document: format!("示范区财政局〔{year}〕3号") };
+    crate::lists::store::set_funding(db, &reviewer, food.id, Some(standard), &basis).await?;
     crate::region::store::file_lists(db, &reviewer).await?;
     tracing::info!("demo procedure loaded: funded assist work, an arbitration, this half's assessment, the city's baseline item and the county's filing");
     Ok(())

@@ -28,6 +28,10 @@ pub struct Model {
     /// Inherited from the baseline negative list published above the county: it cannot be
     /// cancelled or weakened here, only added to.
     pub baseline: bool,
+    /// An assist item's funding standard: the amount (fen) per `funding_unit`
+    /// (month | task). Set apart from the item's fields, so an import leaves it alone.
+    pub funding_fen: Option<i64>,
+    pub funding_unit: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

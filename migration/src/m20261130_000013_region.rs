@@ -3,6 +3,8 @@
 //!   same table with its own organisations, lists and procedure (one level up).
 //! - A county files (备案) its lists each year and its admissions as they are decided; the
 //!   filing keeps what was filed (content and its SHA-256) and when, for the level above.
+//! - An assist-list item may carry a funding standard (001 §二(三): assist work still needs
+//!   the department's funding): an amount per month of the work or per task.
 use sea_orm_migration::prelude::*;
 
 use crate::columns::{big, id, text, ts};
@@ -15,6 +17,13 @@ enum Counties {
     Table,
     ParentId,
     Level,
+}
+
+#[derive(DeriveIden)]
+enum ListItems {
+    Table,
+    FundingFen,
+    FundingUnit,
 }
 
 #[derive(DeriveIden)]
@@ -40,6 +49,9 @@ impl MigrationTrait for Migration {
         m.alter_table(Table::alter().table(Counties::Table).add_column(ColumnDef::new(Counties::ParentId).big_integer().null()).to_owned()).await?;
         // province | city | county
         m.alter_table(Table::alter().table(Counties::Table).add_column(ColumnDef::new(Counties::Level).string_len(16).not_null().default("county")).to_owned()).await?;
+        m.alter_table(Table::alter().table(ListItems::Table).add_column(ColumnDef::new(ListItems::FundingFen).big_integer().null()).to_owned()).await?;
+        // month | task
+        m.alter_table(Table::alter().table(ListItems::Table).add_column(ColumnDef::new(ListItems::FundingUnit).string_len(16).null()).to_owned()).await?;
         m.create_table(
             Table::create()
                 .table(Filings::Table)
@@ -71,6 +83,8 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table(Filings::Table).to_owned()).await?;
+        m.alter_table(Table::alter().table(ListItems::Table).drop_column(ListItems::FundingUnit).to_owned()).await?;
+        m.alter_table(Table::alter().table(ListItems::Table).drop_column(ListItems::FundingFen).to_owned()).await?;
         m.alter_table(Table::alter().table(Counties::Table).drop_column(Counties::Level).to_owned()).await?;
         m.alter_table(Table::alter().table(Counties::Table).drop_column(Counties::ParentId).to_owned()).await
     }

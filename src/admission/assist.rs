@@ -27,7 +27,8 @@ pub struct Assignment {
     pub guidance: String,
     /// Who does the work (人员安排).
     pub staffing: String,
-    /// The task's budget; the contract's amount if not given. Amendments stay within it.
+    /// The task's budget; if not given, what the item's funding standard gives for the
+    /// period, or else the contract's amount. Amendments stay within it.
     pub budget: Option<Money>,
 }
 
@@ -59,9 +60,14 @@ pub async fn prepare(
     if !assigns(item, &own) {
         return Err(AppError::invalid("assist_item_id", format!("协助事项“{}”的责任部门是{}，不能由本部门派单", item.title, item.department)));
     }
-    let budget = a.budget.unwrap_or(amount);
+    let standard = crate::lists::funding::Funding::of(item);
+    let budget = a.budget.or(standard.map(|f| f.budget(start, end))).unwrap_or(amount);
     if budget < amount {
-        return Err(AppError::invalid("budget", format!("派单经费{budget}少于合同金额{amount}")));
+        let why = match (a.budget, standard) {
+            (None, Some(f)) => format!("按该事项的经费标准（{}）核定的派单经费{budget}少于合同金额{amount}；请调低合同金额，或填写派单经费并说明", f.label()),
+            _ => format!("派单经费{budget}少于合同金额{amount}"),
+        };
+        return Err(AppError::invalid("budget", why));
     }
     let now = Utc::now();
     let m = admission::Model {

@@ -184,6 +184,8 @@ struct FormPage {
     f: DraftForm,
     task: String,
     budget_left: String,
+    /// The assist item's funding standard, in words.
+    funding: Option<String>,
     templates: Vec<(String, String, bool)>,
     communities: Vec<Choice>,
     vars: Vec<VarField>,
@@ -228,6 +230,7 @@ async fn form_render(
     status: StatusCode,
 ) -> PageResult {
     let names = admissions::org_names(&st.db, caller.county_id).await?;
+    let mut funding = None;
     let (task, budget_left, communities): (String, String, Vec<Choice>) = if f.assist_item_id > 0 {
         // Assist work goes to any community of the county; its budget is set here.
         let item = crate::lists::store::find_item(&st.db, caller.county_id, f.assist_item_id).await?;
@@ -237,6 +240,7 @@ async fn form_render(
             .filter(|o| o.kind == crate::orgs::OrgKind::Community.as_str())
             .map(|o| Choice { id: o.id, label: o.name, selected: o.id == f.community_id })
             .collect();
+        funding = crate::lists::funding::Funding::of(&item).map(|f| f.label());
         (format!("{}（协助事项 {}）", item.title, item.code), String::new(), communities)
     } else {
         let a = admissions::find(&st.db, caller, f.admission_id).await?;
@@ -256,6 +260,7 @@ async fn form_render(
         vars: var_fields(t, &f),
         task,
         budget_left,
+        funding,
         f: DraftForm { template_id: t.id.clone(), ..f },
         communities,
         preview,

@@ -38,6 +38,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(add_item))
         .routes(routes!(adjust_item))
         .routes(routes!(cancel_item))
+        .routes(routes!(set_funding))
         .routes(routes!(start_year))
         .routes(routes!(import))
         .layer(DefaultBodyLimit::max(10 * 1024 * 1024));
@@ -63,6 +64,8 @@ pub struct ListItemOut {
     /// Inherited from the baseline negative list above the county: cannot be cancelled or
     /// weakened, only added to.
     pub baseline: bool,
+    /// An assist item's funding standard: what an assignment gets when it names no budget.
+    pub funding: Option<super::funding::Funding>,
 }
 
 impl ListItemOut {
@@ -84,6 +87,7 @@ impl ListItemOut {
             negative_reason: f.negative_reason,
             status: ItemStatus::parse(&m.status),
             baseline: m.baseline,
+            funding: super::funding::Funding::of(m),
         }
     }
 }
@@ -245,7 +249,10 @@ pub async fn change_outs(st: &AppState, county_id: i64, changes: Vec<list_change
             let after: Snapshot = serde_json::from_str(&c.after).ok()?;
             let before: Option<Snapshot> = c.before.as_deref().and_then(|b| serde_json::from_str(b).ok());
             let action = ChangeAction::parse(&c.action)?;
-            let changed = before.as_ref().map(|b| b.fields.changed_fields(&after.fields)).unwrap_or_default();
+            let mut changed = before.as_ref().map(|b| b.fields.changed_fields(&after.fields)).unwrap_or_default();
+            if before.as_ref().is_some_and(|b| b.funding != after.funding) {
+                changed.push("经费标准");
+            }
             Some(ChangeOut {
                 id: c.id,
                 item_id: c.item_id,
@@ -323,6 +330,34 @@ async fn adjust_item(
 ) -> AppResult<Json<ListItemOut>> {
     // The code may be left out; a different one is refused (adjusting keeps the code).
     let m = store::adjust_item(&st.db, &caller, id, req.fields, &req.basis).await?;
+    let year = store::current_version(&st.db, caller.county_id).await?.map(|v| v.year).unwrap_or_default();
+    Ok(Json(ListItemOut::new(&m, year)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct FundingRequest {
+    /// Per unit; leave out (or null) to clear the standard.
+    #[serde(default)]
+    pub amount: Option<crate::money::Money>,
+    /// month | task
+    #[serde(default)]
+    pub unit: Option<super::funding::FundingUnit>,
+    #[serde(flatten)]
+    pub basis: ChangeBasis,
+}
+
+/// Sets or clears an assist item's funding standard (reviewer): an assignment of the item
+/// without a budget of its own gets the amount per month of its period, or per task.
+#[utoipa::path(put, path = "/lists/items/{id}/funding", tag = "lists", security(("bearer" = [])), request_body = FundingRequest,
+    responses((status = 200, body = ListItemOut), (status = 409, description = "LIST_VERSION_CLOSED | ITEM_CANCELLED", body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn set_funding(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(req): ApiJson<FundingRequest>) -> AppResult<Json<ListItemOut>> {
+    let funding = match (req.amount, req.unit) {
+        (Some(amount), Some(unit)) => Some(super::funding::Funding { amount, unit }),
+        (None, None) => None,
+        (Some(_), None) => return Err(AppError::invalid("unit", "请选择经费标准的单位：month（每月）或 task（每项任务）")),
+        (None, Some(_)) => return Err(AppError::invalid("amount", "请填写经费标准的金额")),
+    };
+    let m = store::set_funding(&st.db, &caller, id, funding, &req.basis).await?;
     let year = store::current_version(&st.db, caller.county_id).await?.map(|v| v.year).unwrap_or_default();
     Ok(Json(ListItemOut::new(&m, year)))
 }

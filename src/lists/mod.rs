@@ -5,6 +5,7 @@
 //! fewer items). Plain types and functions; storage in `store.rs`, Excel in `workbook.rs`.
 pub mod api;
 pub mod baseline;
+pub mod funding;
 pub mod demo;
 pub mod pages;
 pub mod pdf;

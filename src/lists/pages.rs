@@ -35,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/lists/new", get(new_form).post(new_submit))
         .route("/lists/items/{id}/adjust", post(adjust_submit))
         .route("/lists/items/{id}/cancel", post(cancel_submit))
+        .route("/lists/items/{id}/funding", post(funding_submit))
         .route("/lists/versions/start", post(start_year_submit))
         .route("/lists/import", get(import_form).post(import_submit))
         .layer(DefaultBodyLimit::max(10 * 1024 * 1024));
@@ -268,6 +269,7 @@ async fn item_page(State(st): State<AppState>, caller: Caller, Path(id): Path<i6
         Some("add") => Some("已新增事项"),
         Some("adjust") => Some("已调整事项"),
         Some("cancel") => Some("已取消事项，往年版本和本页仍可查阅"),
+        Some("funding") => Some("已更新经费标准"),
         _ => None,
     };
     item_render(&st, &caller, id, StatusCode::OK, None, vec![], notice).await
@@ -279,6 +281,44 @@ async fn adjust_submit(State(st): State<AppState>, caller: Caller, Path(id): Pat
         Err(e) => {
             let errors = form_errors(e)?;
             item_render(&st, &caller, id, StatusCode::UNPROCESSABLE_ENTITY, Some(f), errors, None).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct FundingForm {
+    /// Blank clears the standard.
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    document: String,
+}
+
+async fn funding_submit(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, Form(f): Form<FundingForm>) -> PageResult {
+    let basis = ChangeBasis { reason: f.reason, document: f.document };
+    let funding = match f.amount.trim() {
+        "" => Ok(None),
+        a => a
+            .parse::<crate::money::Money>()
+            .map_err(|e| AppError::invalid("amount", e.to_string()))
+            .and_then(|amount| {
+                let unit = super::funding::FundingUnit::parse(&f.unit).ok_or_else(|| AppError::invalid("unit", "请选择经费标准的单位"))?;
+                Ok(Some(super::funding::Funding { amount, unit }))
+            }),
+    };
+    let result = match funding {
+        Ok(funding) => store::set_funding(&st.db, &caller, id, funding, &basis).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/lists/items/{id}?done=funding")).into_response()),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            item_render(&st, &caller, id, StatusCode::UNPROCESSABLE_ENTITY, None, errors, None).await
         }
     }
 }

@@ -44,11 +44,14 @@ pub struct Snapshot {
     pub status: ItemStatus,
     #[serde(flatten)]
     pub fields: ItemFields,
+    /// An assist item's funding standard (absent from older entries and other items).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub funding: Option<super::funding::Funding>,
 }
 
 fn snapshot(m: &list_item::Model) -> String {
-    serde_json::to_string(&Snapshot { kind: kind_of(m), status: ItemStatus::parse(&m.status), fields: fields_of(m) })
-        .expect("snapshot serialises")
+    let s = Snapshot { kind: kind_of(m), status: ItemStatus::parse(&m.status), fields: fields_of(m), funding: super::funding::Funding::of(m) };
+    serde_json::to_string(&s).expect("snapshot serialises")
 }
 
 pub async fn versions(db: &impl ConnectionTrait, county_id: i64) -> AppResult<Vec<list_version::Model>> {
@@ -366,6 +369,46 @@ pub async fn adjust_item(
     Ok(item)
 }
 
+async fn set_funding_of(db: &impl ConnectionTrait, item: list_item::Model, f: Option<super::funding::Funding>) -> AppResult<list_item::Model> {
+    let mut am: list_item::ActiveModel = item.into();
+    am.funding_fen = Set(f.map(|f| f.amount.fen()));
+    am.funding_unit = Set(f.map(|f| f.unit.as_str().to_string()));
+    am.updated_at = Set(Utc::now());
+    Ok(am.update(db).await?)
+}
+
+/// Civil affairs sets (or clears) the funding standard of an assist item in force, with a
+/// reason and document like any change; it stays through imports and is carried into the
+/// next year.
+pub async fn set_funding(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    caller: &Caller,
+    id: i64,
+    funding: Option<super::funding::Funding>,
+    basis: &ChangeBasis,
+) -> AppResult<list_item::Model> {
+    if caller.role != crate::orgs::Role::Reviewer {
+        return Err(AppError::forbidden());
+    }
+    basis.check().map_err(AppError::validation)?;
+    if funding.is_some_and(|f| !f.amount.is_positive()) {
+        return Err(AppError::invalid("amount", "经费标准须大于零"));
+    }
+    let txn = begin_write(db).await?;
+    let item = changeable(&txn, caller, id).await?;
+    if kind_of(&item) != ListKind::Assist {
+        return Err(AppError::invalid("", "只有协助办理事项清单中的事项有经费标准"));
+    }
+    if super::funding::Funding::of(&item) == funding {
+        return Err(AppError::invalid("", "经费标准没有变化"));
+    }
+    let before = snapshot(&item);
+    let item = set_funding_of(&txn, item, funding).await?;
+    log_change(&txn, caller, &item, ChangeAction::Adjust, basis, Some(before)).await?;
+    txn.commit(vec![]).await?;
+    Ok(item)
+}
+
 /// 取消: the item leaves the lists in force; it stays readable with its history.
 pub async fn cancel_item(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, id: i64, basis: &ChangeBasis) -> AppResult<list_item::Model> {
     basis.check().map_err(AppError::validation)?;
@@ -415,7 +458,10 @@ pub async fn start_year(db: &(impl ConnectionTrait + TransactionTrait), caller: 
     if let Some(c) = current {
         for item in items_of(&txn, caller.county_id, c.id, None).await? {
             if item.status == ItemStatus::Active.as_str() {
-                insert_item(&txn, caller, v.id, kind_of(&item), &fields_of(&item), item.baseline).await?;
+                let copy = insert_item(&txn, caller, v.id, kind_of(&item), &fields_of(&item), item.baseline).await?;
+                if let Some(f) = super::funding::Funding::of(&item) {
+                    set_funding_of(&txn, copy, Some(f)).await?;
+                }
             }
         }
     }

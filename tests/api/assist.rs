@@ -154,3 +154,36 @@ async fn a_community_refuses_assist_work_that_came_without_money_and_it_counts_l
     let summary: Value = app.list("/api/v1/reports/summary", &app.token("ducha").await).await;
     assert_eq!(summary, json!([{"department_id": dept, "department": "区市场监督管理局", "confirmed": 1}]));
 }
+
+/// The item's funding standard gives an assignment without a budget of its own its money:
+/// per month of the period (or per task); a contract above it needs an explicit budget.
+#[tokio::test]
+async fn an_assignment_without_a_budget_gets_what_the_items_funding_standard_gives() {
+    let app = spawn_app().await;
+    budget(&app, "区市场监督管理局").await;
+    let xb01 = item(&app, "assist", "XB-01").await;
+    let xingfu = app.org_id("幸福社区").await;
+    let (sj, mz) = (app.token("shijian").await, app.token("minzheng").await);
+    let standard = json!({"amount": "600.00", "unit": "month", "reason": "核定协管经费", "document": "示范区财政局〔2026〕3号"});
+    assert_error(app.put(&format!("/api/v1/lists/items/{xb01}/funding"), &sj, standard.clone()).await, StatusCode::FORBIDDEN, "FORBIDDEN").await;
+    assert_eq!(app.put(&format!("/api/v1/lists/items/{xb01}/funding"), &mz, standard).await.status(), StatusCode::OK);
+    let before = counts(&app).await;
+    // March and April: 1,200 by the standard, less than the contract's 1,500: refused, nothing saved.
+    let e = assert_error(app.post("/api/v1/contracts", &sj, assignment(xb01, xingfu, "1500.00")).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    assert!(e.to_string().contains("经费标准"), "{e}");
+    assert_eq!(counts(&app).await, before);
+    // Within it: the assignment's budget is the standard's.
+    let c: Value = app.post("/api/v1/contracts", &sj, assignment(xb01, xingfu, "1000.00")).await.json().await.unwrap();
+    let a: Value = app.get(&format!("/api/v1/admissions/{}", c["admission_id"]), &sj).await.json().await.unwrap();
+    assert_eq!(a["budget"], "1200.00");
+    // A budget the department gives itself wins over the standard.
+    let mut own = assignment(xb01, xingfu, "1500.00");
+    own["budget"] = json!("2000.00");
+    let c: Value = app.post("/api/v1/contracts", &sj, own).await.json().await.unwrap();
+    let a: Value = app.get(&format!("/api/v1/admissions/{}", c["admission_id"]), &sj).await.json().await.unwrap();
+    assert_eq!(a["budget"], "2000.00");
+    // The drafting page states the standard.
+    let page = app.page_login("shijian").await;
+    let html = page.get(app.url(&format!("/contracts/new?assist_item_id={xb01}"))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("该事项的经费标准") && html.contains("每月¥600.00"), "{html}");
+}

@@ -479,3 +479,43 @@ async fn a_county_cannot_cancel_or_weaken_the_baseline_negative_list() {
     let next: Vec<&Value> = neg["items"].as_array().unwrap().iter().filter(|i| i["baseline"] == true && i["status"] == "active").collect();
     assert_eq!((neg["year"].as_i64(), next.len()), (Some(2027), 8));
 }
+
+/// An assist item's funding standard is set apart from the item's fields: a workbook import
+/// that adjusts the item leaves it, the next year carries it over, the change log shows it.
+#[tokio::test]
+async fn an_assist_items_funding_standard_survives_imports_and_the_next_year() {
+    let app = spawn_app().await;
+    let (_, token) = app.second_county_reviewer().await;
+    assert_eq!(app.import(&token, workbook(&good_sheets()), false).await.status(), StatusCode::OK);
+    let assist = list(&app, &token, "/api/v1/lists/assist").await;
+    let a1 = item(&assist, "A1")["id"].as_i64().unwrap();
+    let r = app.put(&format!("/api/v1/lists/items/{a1}/funding"), &token, json!({"amount": "600.00", "unit": "month", "reason": "核定协管经费", "document": "邻县财政局〔2026〕3号"})).await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    // Changed by an import: the fields follow the sheet, the standard stays.
+    let mut sheets = good_sheets();
+    sheets[1].1[0][2] = "食品安全信息报告及宣传";
+    let r = app.import(&token, workbook(&sheets), false).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.json::<Value>().await.unwrap()["adjusted"], 1);
+    let detail = list(&app, &token, &format!("/api/v1/lists/items/{a1}")).await;
+    assert_eq!(detail["item"]["description"], "食品安全信息报告及宣传");
+    assert_eq!(detail["item"]["funding"], json!({"amount": "600.00", "unit": "month"}));
+    let logged: Vec<Vec<String>> = detail["history"].as_array().unwrap().iter().map(|c| serde_json::from_value(c["changed"].clone()).unwrap()).collect();
+    assert!(logged.iter().any(|c| c == &vec!["经费标准".to_string()]), "{logged:?}");
+    // The next year starts with it.
+    let year = chrono::Datelike::year(&chrono::Utc::now()) + 1;
+    assert_eq!(app.post("/api/v1/lists/versions", &token, json!({"year": year})).await.status(), StatusCode::CREATED);
+    let next = list(&app, &token, "/api/v1/lists/assist").await;
+    assert_eq!(item(&next, "A1")["funding"], json!({"amount": "600.00", "unit": "month"}));
+    // Only assist items have one; half a standard, a zero one and an unchanged one are refused.
+    let l1 = item(&list(&app, &token, "/api/v1/lists/duty").await, "L1")["id"].as_i64().unwrap();
+    let basis = |v: Value| { let mut v = v; v["reason"] = json!("核定"); v["document"] = json!("邻县〔2027〕1号"); v };
+    assert_error(app.put(&format!("/api/v1/lists/items/{l1}/funding"), &token, basis(json!({"amount": "100.00", "unit": "task"}))).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    let a1 = item(&next, "A1")["id"].as_i64().unwrap();
+    for bad in [json!({"amount": "100.00"}), json!({"unit": "month"}), json!({"amount": "0.00", "unit": "month"}), json!({"amount": "600.00", "unit": "month"})] {
+        assert_error(app.put(&format!("/api/v1/lists/items/{a1}/funding"), &token, basis(bad)).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    }
+    // Cleared: the item has none.
+    assert_eq!(app.put(&format!("/api/v1/lists/items/{a1}/funding"), &token, basis(json!({}))).await.status(), StatusCode::OK);
+    assert!(list(&app, &token, &format!("/api/v1/lists/items/{a1}")).await["item"]["funding"].is_null());
+}
