@@ -182,8 +182,17 @@ async fn an_assignment_without_a_budget_gets_what_the_items_funding_standard_giv
     let c: Value = app.post("/api/v1/contracts", &sj, own).await.json().await.unwrap();
     let a: Value = app.get(&format!("/api/v1/admissions/{}", c["admission_id"]), &sj).await.json().await.unwrap();
     assert_eq!(a["budget"], "2000.00");
+    // Civil affairs changes it on the item page; the item page shows it.
+    let reviewer = app.page_login("minzheng").await;
+    let html = reviewer.get(app.url(&format!("/lists/items/{xb01}"))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("每月¥600.00") && html.contains("funding-form"), "{html}");
+    let form = [("amount", "800.00"), ("unit", "task"), ("reason", "改按任务核定"), ("document", "示范区财政局〔2026〕4号"), ("_csrf", &crate::helpers::csrf_of(&html))];
+    let r = reviewer.post(app.url(&format!("/lists/items/{xb01}/funding"))).form(&form).send().await.unwrap();
+    assert_eq!(r.headers()["location"], format!("/lists/items/{xb01}?done=funding"));
+    let html = reviewer.get(app.url(&format!("/lists/items/{xb01}?done=funding"))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("每项任务¥800.00") && html.contains("已更新经费标准"), "{html}");
     // The drafting page states the standard.
     let page = app.page_login("shijian").await;
     let html = page.get(app.url(&format!("/contracts/new?assist_item_id={xb01}"))).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("该事项的经费标准") && html.contains("每月¥600.00"), "{html}");
+    assert!(html.contains("该事项的经费标准") && html.contains("每项任务¥800.00"), "{html}");
 }
