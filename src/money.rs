@@ -19,6 +19,7 @@ pub enum MoneyError {
     NotANumber,
     TooManyDecimals,
     TooLarge,
+    Negative,
 }
 
 impl fmt::Display for MoneyError {
@@ -27,6 +28,7 @@ impl fmt::Display for MoneyError {
             MoneyError::NotANumber => "金额须为数字，如 3000.00",
             MoneyError::TooManyDecimals => "金额最多两位小数（到分）",
             MoneyError::TooLarge => "金额超出系统允许的最大值",
+            MoneyError::Negative => "金额不能为负数",
         })
     }
 }
@@ -94,6 +96,19 @@ impl FromStr for Money {
         }
         let d = Decimal::from_str(s).map_err(|_| MoneyError::TooLarge)?;
         Money::from_decimal(d)
+    }
+}
+
+impl Money {
+    /// An amount a clerk enters (a budget, a contract or instalment amount, a payment):
+    /// parsed like any money, and never negative. The one gate for such input, so a draft
+    /// holds only values that could be submitted.
+    pub fn parse_amount(s: &str) -> Result<Money, MoneyError> {
+        let m: Money = s.parse()?;
+        if m.0 < 0 {
+            return Err(MoneyError::Negative);
+        }
+        Ok(m)
     }
 }
 
@@ -234,6 +249,15 @@ mod tests {
         assert_eq!("0.001".parse::<Money>(), Err(MoneyError::TooManyDecimals));
         assert_eq!("100000000000.00".parse::<Money>(), Err(MoneyError::TooLarge));
         assert_eq!("99999999999999999999999999999".parse::<Money>(), Err(MoneyError::TooLarge));
+    }
+
+    #[test]
+    fn an_amount_entered_is_never_negative() {
+        assert_eq!(Money::parse_amount("-0.01"), Err(MoneyError::Negative));
+        assert_eq!(Money::parse_amount("0").unwrap(), Money::ZERO);
+        assert_eq!(Money::parse_amount("0.001"), Err(MoneyError::TooManyDecimals));
+        assert_eq!(Money::parse_amount("1e15"), Err(MoneyError::NotANumber));
+        assert_eq!(Money::parse_amount("1000000000000000"), Err(MoneyError::TooLarge));
     }
 
     #[test]

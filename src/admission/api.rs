@@ -120,7 +120,7 @@ impl ApplicationIn {
         let budget = match &self.budget {
             None | Some(serde_json::Value::Null) => None,
             Some(serde_json::Value::String(s)) if s.trim().is_empty() => None,
-            Some(serde_json::Value::String(s)) => match s.parse::<Money>() {
+            Some(serde_json::Value::String(s)) => match Money::parse_amount(s) {
                 Ok(m) => Some(m),
                 Err(e) => {
                     errs.push(FieldError { field: "budget".into(), message: e.to_string() });

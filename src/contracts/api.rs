@@ -325,7 +325,7 @@ pub struct ContractIn {
 /// Money from JSON: a decimal string, never a number.
 pub fn money_field(field: &str, v: &serde_json::Value) -> AppResult<Money> {
     match v {
-        serde_json::Value::String(s) => s.parse::<Money>().map_err(|e| AppError::invalid(field, e.to_string())),
+        serde_json::Value::String(s) => Money::parse_amount(s).map_err(|e| AppError::invalid(field, e.to_string())),
         _ => Err(AppError::invalid(field, "金额须以字符串表示，如 \"3000.00\"")),
     }
 }

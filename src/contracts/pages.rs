@@ -140,7 +140,7 @@ impl DraftForm {
                 item_id: self.assist_item_id,
                 guidance: self.guidance.clone(),
                 staffing: self.staffing.clone(),
-                budget: if budget.is_empty() { None } else { Some(budget.parse::<Money>().map_err(|e| AppError::invalid("budget", e.to_string()))?) },
+                budget: if budget.is_empty() { None } else { Some(Money::parse_amount(budget).map_err(|e| AppError::invalid("budget", e.to_string()))?) },
             })
         } else {
             Source::Admission(self.admission_id)
@@ -149,7 +149,7 @@ impl DraftForm {
             source,
             community_id: self.community_id,
             template_id: self.template_id.clone(),
-            amount: self.amount.parse::<Money>().map_err(|e| AppError::invalid("amount", e.to_string()))?,
+            amount: Money::parse_amount(&self.amount).map_err(|e| AppError::invalid("amount", e.to_string()))?,
             period_start: date("period_start", &self.period_start)?,
             period_end: date("period_end", &self.period_end)?,
             variables: self

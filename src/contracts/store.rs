@@ -407,6 +407,13 @@ async fn check_assignment(
         Some(e) => e,
         None => NaiveDate::from_ymd_opt(start.year(), 12, 31).ok_or_else(|| AppError::invalid("period_start", "日期无效"))?,
     };
+    // The window every date of the system keeps (a year -1 here once broke the registers).
+    if let Err(e) = crate::platform::input::check_date(start) {
+        return Err(AppError::invalid("period_start", e));
+    }
+    if let Err(e) = crate::platform::input::check_date(end) {
+        return Err(AppError::invalid("period_end", e));
+    }
     if (end - start).num_days() > crate::platform::input::MAX_PERIOD_DAYS {
         return Err(AppError::invalid("period_end", "协助事项派单期限不得超过5年，请按年度派单"));
     }

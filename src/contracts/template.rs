@@ -59,7 +59,7 @@ impl Variable {
                 Ok(d) => crate::platform::input::check_date(d).map(|d| d.to_string()),
                 Err(_) => bad("日期（YYYY-MM-DD）"),
             },
-            VarType::Money => v.parse::<Money>().map(|m| m.to_string()).or_else(|_| bad("金额，如 3000.00")),
+            VarType::Money => Money::parse_amount(v).map(|m| m.to_string()).or_else(|_| bad("金额，如 3000.00")),
             VarType::Integer => v.parse::<i64>().map(|i| i.to_string()).or_else(|_| bad("整数")),
             VarType::Choice => {
                 if self.choices.iter().any(|c| c == v) {

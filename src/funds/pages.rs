@@ -120,7 +120,7 @@ struct BudgetForm {
 }
 
 async fn set_budget(State(st): State<AppState>, caller: Caller, Form(f): Form<BudgetForm>) -> PageResult {
-    let r = match f.amount.parse::<Money>() {
+    let r = match Money::parse_amount(&f.amount) {
         Ok(a) => store::set_budget(&st.db, &caller, f.department_id, f.year, a, &f.reason).await.map(|_| ()),
         Err(e) => Err(AppError::invalid("amount", e.to_string())),
     };
@@ -143,7 +143,7 @@ struct PayForm {
 /// Pays from the contract page; the form carries its own idempotency key, so pressing
 /// the button twice or resubmitting the page pays once.
 async fn pay(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, Form(f): Form<PayForm>) -> PageResult {
-    let r = match f.amount.parse::<Money>() {
+    let r = match Money::parse_amount(&f.amount) {
         Ok(a) => store::disburse(&st.db, &caller, &f.key, id, f.milestone_id, a, |d| d.id.to_string()).await.map(|_| ()),
         Err(e) => Err(AppError::invalid("amount", e.to_string())),
     };

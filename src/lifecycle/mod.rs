@@ -516,7 +516,10 @@ pub fn audit(s: &Snapshot) -> Vec<Breach> {
     for a in &s.admissions {
         let hs = holdings.get(&a.id).map(Vec::as_slice).unwrap_or(&[]);
         let room = admission_room(a.budget, hs);
-        if room < 0 {
+        // A record that holds no money breaches nothing: a draft's odd budget (say -0.01)
+        // must not keep the county's money check red and hide a real breach (issue 28).
+        let holds = a.budget.fen() - room;
+        if room < 0 && holds > 0 {
             out.push(breach(
                 "contracts ≤ admission budget",
                 format!("admission {}: contracts hold {} more than its budget {}", a.id, Money::from_fen(-room), a.budget),
@@ -747,6 +750,12 @@ mod tests {
         fresh.instalments = [(1, y(3000))].into();
         s.contracts.push(fresh);
         assert_eq!(rules(&s), ["contracts ≤ admission budget"]);
+        // An admission whose contracts hold nothing breaches nothing, whatever its budget
+        // says (a draft saved with -0.01 before budgets were bounded).
+        let mut s = clean.clone();
+        s.admissions.push(admission(2, 0, AdmissionStatus::Draft, vec![]));
+        s.admissions[1].budget = Money::from_fen(-1);
+        assert!(rules(&s).is_empty(), "{:?}", rules(&s));
         // Paid after a rejection.
         let mut s = clean.clone();
         s.admissions[0] = admission(1, 3000, AdmissionStatus::Rejected, vec![(at(1), AdmissionStatus::Reviewed), (at(2) - chrono::Duration::hours(1), AdmissionStatus::Rejected)]);

@@ -7,7 +7,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::Json;
 use chrono::Utc;
-use entity::{admission, contract, contract_milestone, disbursement};
+use entity::{admission, contract, contract_milestone, contract_version, disbursement};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 
 use super::{ContractFacts, Ctx, Payment};
 use crate::money::Money;
-use crate::platform::db::{by_id_in_county, in_county};
+use crate::platform::db::in_county;
 use crate::platform::error::{AppError, AppResult, ErrorBody};
 use crate::platform::page::{self, PageQuery};
 use crate::AppState;
@@ -24,8 +24,20 @@ pub fn public_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(county_releases)).routes(routes!(contract_releases)).routes(routes!(contract_record)).routes(routes!(public_pdf))
 }
 
-/// Contracts the public sees: signed by both parties at least once.
-const PUBLIC_STATUSES: [&str; 4] = ["active", "completed", "closed", "terminated"];
+/// Contracts the public sees: signed by both parties at least once. The status alone
+/// never says so: a draft that was terminated, or that ended with its admission, is
+/// `terminated` without a signature (issue 28), so a version signed by both must exist.
+fn public_contracts(county_id: i64) -> sea_orm::Select<contract::Entity> {
+    use sea_orm::sea_query::Query;
+    let signed = Query::select()
+        .column(contract_version::Column::ContractId)
+        .from(contract_version::Entity)
+        .and_where(contract_version::Column::CountyId.eq(county_id))
+        .and_where(contract_version::Column::DepartmentSignedAt.is_not_null())
+        .and_where(contract_version::Column::CommunitySignedAt.is_not_null())
+        .to_owned();
+    in_county::<contract::Entity>(county_id).filter(contract::Column::Status.is_in(["active", "completed", "closed", "terminated"])).filter(contract::Column::Id.in_subquery(signed))
+}
 
 /// The server's address as the client reached it (for the absolute URIs OCDS wants). Only
 /// host characters are taken from the header; anything else falls back to localhost.
@@ -79,7 +91,7 @@ fn rationale(a: &admission::Model) -> String {
 }
 
 async fn public_contract(db: &impl ConnectionTrait, county_id: i64, id: i64) -> AppResult<contract::Model> {
-    by_id_in_county::<contract::Entity>(county_id, id).filter(contract::Column::Status.is_in(PUBLIC_STATUSES)).one(db).await?.ok_or_else(AppError::not_found)
+    public_contracts(county_id).filter(contract::Column::Id.eq(id)).one(db).await?.ok_or_else(AppError::not_found)
 }
 
 async fn one_contract(st: &AppState, county_id: i64, id: i64, headers: &HeaderMap) -> AppResult<(Ctx, String, Vec<Value>)> {
@@ -101,7 +113,7 @@ async fn one_contract(st: &AppState, county_id: i64, id: i64, headers: &HeaderMa
 async fn county_releases(State(st): State<AppState>, Path(county_id): Path<i64>, Query(pq): Query<PageQuery>, headers: HeaderMap) -> AppResult<Json<Value>> {
     let req = pq.parse()?;
     let ctx = ctx(&st.db, county_id, &headers).await?;
-    let q = in_county::<contract::Entity>(county_id).filter(contract::Column::Status.is_in(PUBLIC_STATUSES));
+    let q = public_contracts(county_id);
     let p = page::fetch(&st.db, q, contract::Column::Id, req, |c| c.id).await?;
     let releases: Vec<Value> = facts(&st.db, county_id, p.items).await?.iter().flat_map(|f| super::releases(f, &ctx)).collect();
     let here = format!("{}/api/v1/public/{county_id}/ocds/releases", ctx.base);

@@ -34,6 +34,13 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("日期“{s}”格式应为 YYYY-MM-DD")).and_then(check_date)
 }
 
+/// Invisible characters that reorder how text is shown (U+202A–U+202E embeddings and
+/// overrides, U+2066–U+2069 isolates): a text shown reversed reads one way to a clerk
+/// and another to the screening (issue 28), so no text field takes them.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Walks a JSON body: every string at most `MAX_TEXT_CHARS`, every array at most
 /// `MAX_ITEMS`. (Dates are checked where they are parsed: `parse_date`, the template's
 /// date variables, and contract periods that must lie inside their admission's.)
@@ -53,6 +60,8 @@ fn walk(v: &Value, path: String, errs: &mut Vec<FieldError>) {
         Value::String(s) => {
             if s.chars().count() > MAX_TEXT_CHARS {
                 errs.push(FieldError { field: path, message: format!("内容过长：不超过{MAX_TEXT_CHARS}个字符") });
+            } else if s.chars().any(is_bidi_control) {
+                errs.push(FieldError { field: path, message: "内容含有改变文字显示方向的不可见控制字符，请删除后重新输入".into() });
             }
         }
         Value::Array(a) => {
@@ -94,6 +103,14 @@ mod tests {
         let fields: Vec<String> = e.details.iter().map(|d| d["field"].as_str().unwrap().to_string()).collect();
         assert_eq!(fields, ["items", "title", "variables.scope"]);
         assert!(check_json(&serde_json::json!({"title": "a".repeat(MAX_TEXT_CHARS), "items": vec![1; MAX_ITEMS]})).is_ok());
+    }
+
+    #[test]
+    fn texts_that_reorder_themselves_are_refused() {
+        let e = check_json(&serde_json::json!({"title": "社区\u{202E}法执管城\u{202C}", "items": [{"clause": "按时\u{2067}报送"}]})).unwrap_err();
+        let fields: Vec<String> = e.details.iter().map(|d| d["field"].as_str().unwrap().to_string()).collect();
+        assert_eq!(fields, ["items[0].clause", "title"]);
+        assert!(check_json(&serde_json::json!({"title": "社区环境卫生宣传"})).is_ok());
     }
 }
 

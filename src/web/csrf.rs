@@ -37,6 +37,18 @@ fn body_carries(body: &[u8], token: &str) -> bool {
     urlencoded || body.windows(part.len()).any(|w| w == part.as_bytes())
 }
 
+/// Whether a urlencoded form body carries a bidi control (`platform::input::is_bidi_control`),
+/// raw or percent-encoded: the pages' counterpart of the JSON check.
+fn carries_bidi_control(body: &[u8]) -> bool {
+    let raw = body.windows(3).any(|w| w[0] == 0xE2 && ((w[1] == 0x80 && (0xAA..=0xAE).contains(&w[2])) || (w[1] == 0x81 && (0xA6..=0xA9).contains(&w[2]))));
+    let upper = body.to_ascii_uppercase();
+    let encoded = upper.windows(9).any(|w| {
+        let (a, b, c) = (&w[0..3], &w[3..6], &w[6..9]);
+        a == b"%E2" && ((b == b"%80" && [&b"%AA"[..], b"%AB", b"%AC", b"%AD", b"%AE"].contains(&c)) || (b == b"%81" && [&b"%A6"[..], b"%A7", b"%A8", b"%A9"].contains(&c)))
+    });
+    raw || encoded
+}
+
 fn refused() -> Response {
     PageError(AppError::new(StatusCode::FORBIDDEN, "CSRF_FAILED", "页面已过期或来源不明，请刷新页面后重试")).into_response()
 }
@@ -51,7 +63,10 @@ pub async fn protect(req: Request, next: Next) -> Response {
     let req = if writes {
         let Some(expected) = expected.as_deref() else { return refused() };
         let by_header = req.headers().get(HEADER).is_some_and(|v| v.as_bytes() == expected.as_bytes());
-        if by_header {
+        // Only urlencoded forms are read for text: a multipart body carries photos, whose
+        // bytes may be anything.
+        let urlencoded = req.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/x-www-form-urlencoded"));
+        if by_header && !urlencoded {
             req
         } else {
             let (parts, body) = req.into_parts();
@@ -59,8 +74,12 @@ pub async fn protect(req: Request, next: Next) -> Response {
                 return PageError(AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", "提交的内容过大（附件不超过 5 MB）"))
                     .into_response();
             };
-            if !body_carries(&bytes, expected) {
+            if !by_header && !body_carries(&bytes, expected) {
                 return refused();
+            }
+            if urlencoded && carries_bidi_control(&bytes) {
+                let msg = "提交的内容含有改变文字显示方向的不可见控制字符，请删除后重新输入";
+                return PageError(AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED", msg)).into_response();
             }
             Request::from_parts(parts, Body::from(bytes))
         }
@@ -142,6 +161,14 @@ mod tests {
         let out = add_token(html, "abc");
         assert_eq!(out.matches("name=\"_csrf\"").count(), 1);
         assert!(out.contains(r#"id="f"><input type="hidden" name="_csrf" value="abc">"#));
+    }
+
+    #[test]
+    fn forms_with_bidi_controls_are_caught_raw_or_encoded() {
+        assert!(carries_bidi_control("title=社区\u{202E}法执管城".as_bytes()));
+        assert!(carries_bidi_control(b"title=%e7%a4%be%E2%80%AE%e6%b3%95"));
+        assert!(carries_bidi_control(b"title=a%e2%81%a7b"));
+        assert!(!carries_bidi_control("title=社区环境卫生&x=%E2%80%94".as_bytes()));
     }
 
     #[test]

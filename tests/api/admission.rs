@@ -72,7 +72,6 @@ async fn precheck_explains_each_finding_and_saves_nothing() {
         (with("needs_enforcement_authority", json!(true)), "NEEDS_ENFORCEMENT_AUTHORITY"),
         (with("budget", json!("0")), "NO_BUDGET"),
         (with("budget", json!(null)), "NO_BUDGET"),
-        (with("budget", json!("-5.00")), "NO_BUDGET"),
         (with("basis", json!("")), "MISSING_BASIS"),
         (with("period_end", json!("2026-02-01")), "INVALID_PERIOD"),
         (with("period_start", json!(null)), "INVALID_PERIOD"),
@@ -101,6 +100,11 @@ async fn precheck_explains_each_finding_and_saves_nothing() {
     assert_eq!(b["error"]["details"][0]["field"], "budget");
     let r = app.post("/api/v1/admissions/precheck", &token, with("period_start", json!("2026/03/01"))).await;
     assert_error(r, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    // A negative budget is not a budget at all (issue 28: a draft holding one kept
+    // verify-ledger red): refused as input, not explained as a finding.
+    let r = app.post("/api/v1/admissions/precheck", &token, with("budget", json!("-5.00"))).await;
+    let b = assert_error(r, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    assert!(b["error"]["details"][0]["message"].as_str().unwrap().contains("负数"));
     let r = app.post("/api/v1/admissions/precheck", &token, with("target_community_ids", json!([]))).await;
     assert_error(r, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
 

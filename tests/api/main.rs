@@ -1,5 +1,6 @@
 //! Integration tests: the real server over HTTP, on SQLite and (with DATABASE_URL) on
 //! PostgreSQL. One binary, one module per capability.
+mod abuse;
 mod admission;
 mod assist;
 mod audit;
