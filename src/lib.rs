@@ -89,6 +89,7 @@ pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
 
 pub fn router(state: AppState) -> Router {
     let (api, openapi) = api(&state);
+    let trusted = std::sync::Arc::new(state.config.trusted_proxies.clone());
     Router::new()
         .merge(api)
         .route("/api/{*rest}", axum::routing::any(api_not_found))
@@ -96,7 +97,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .merge(web::router(&state))
         .layer(axum::middleware::from_fn(web::csrf::headers))
-        .layer(axum::middleware::from_fn(platform::audit::request_context))
+        .layer(axum::middleware::from_fn(move |req, next| platform::audit::request_context(trusted.clone(), req, next)))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

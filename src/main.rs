@@ -35,6 +35,10 @@ enum Command {
         /// A folder of contract templates instead of the ones built into the binary.
         #[arg(long, env = "ZHUNRU_TEMPLATES")]
         templates: Option<std::path::PathBuf>,
+        /// Addresses of the reverse proxies in front of zhunru, comma-separated: only from
+        /// them is `X-Forwarded-For` believed (login throttle, audit trail).
+        #[arg(long, env = "ZHUNRU_TRUSTED_PROXIES", value_delimiter = ',')]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -137,7 +141,8 @@ async fn main() -> anyhow::Result<()> {
             txn.commit(vec![entry]).await.map_err(err)?;
             println!("created county {} (id {}) with admin {}", county.name, county.id, admin.username);
         }
-        Command::Serve { demo, bind, session_hours, secure_cookies, templates } => {
+        Command::Serve { demo, bind, session_hours, secure_cookies, templates, trusted_proxies } => {
+            config.trusted_proxies = trusted_proxies;
             config.session_ttl = Duration::from_secs(session_hours * 3600);
             config.secure_cookies = secure_cookies;
             config.templates_dir = templates;

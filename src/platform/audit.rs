@@ -56,9 +56,22 @@ pub fn current() -> RequestMeta {
     REQUEST.try_with(|m| m.clone()).unwrap_or_default()
 }
 
+/// The client of a request: the peer, or, when the peer is a trusted proxy, the last
+/// address in `X-Forwarded-For` that is not itself a trusted proxy (each proxy appends the
+/// address it saw, so entries left of it are the client's own word and may be forged).
+pub fn client_of(peer: Option<std::net::IpAddr>, forwarded: Option<&str>, trusted: &[std::net::IpAddr]) -> Option<std::net::IpAddr> {
+    let peer = peer?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let hops: Vec<std::net::IpAddr> = forwarded.unwrap_or("").split(',').filter_map(|h| h.trim().parse().ok()).collect();
+    Some(hops.iter().rev().find(|h| !trusted.contains(h)).or(hops.first()).copied().unwrap_or(peer))
+}
+
 /// Gives each request an id (a sane `X-Request-Id` from a proxy, else a fresh one),
-/// remembers the client address for the audit trail and echoes the id in the answer.
-pub async fn request_context(req: Request, next: Next) -> Response {
+/// remembers the client address (`client_of`) for the audit trail and the login
+/// throttle, and echoes the id in the answer.
+pub async fn request_context(trusted: std::sync::Arc<Vec<std::net::IpAddr>>, req: Request, next: Next) -> Response {
     let request_id = req
         .headers()
         .get("x-request-id")
@@ -66,7 +79,9 @@ pub async fn request_context(req: Request, next: Next) -> Response {
         .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
         .map(str::to_string)
         .unwrap_or_else(|| hex::encode(rand::random::<[u8; 12]>()));
-    let client_addr = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    let client_addr = client_of(peer, forwarded, &trusted).map(|ip| ip.to_string());
     let meta = RequestMeta { request_id: request_id.clone(), client_addr };
     let mut res = REQUEST.scope(meta, next.run(req)).await;
     if let Ok(v) = HeaderValue::from_str(&request_id) {

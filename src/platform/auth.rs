@@ -30,6 +30,10 @@ use crate::AppState;
 pub const MAX_FAILED_LOGINS: u32 = 5;
 /// Failures from one address (whatever the accounts) before the address is slowed down.
 pub const MAX_FAILURES_PER_ADDRESS: u32 = 20;
+/// At a slowed-down address each account gets one attempt per this long (accounts that
+/// logged in from it before are not slowed): guessing costs the guesser time, and nobody
+/// behind the address is locked out.
+pub const ADDRESS_PACE: std::time::Duration = std::time::Duration::from_secs(1);
 /// Failures for one account from all addresses together before it is locked for all.
 pub const MAX_FAILURES_PER_ACCOUNT: u32 = 100;
 
@@ -130,27 +134,31 @@ pub struct Login {
 /// goes on once they have succeeded — an office of clerks behind one address logging in
 /// at nine o'clock is not an attack). Locking the pair (account, address) first means an
 /// attacker from one address locks only themself out; only a flood from many addresses
-/// locks an account for everyone, and then only for the window. Unknown usernames are
-/// counted like known ones, so a 429 says nothing about which usernames exist.
+/// locks an account for everyone, and then only for the window. An address is never
+/// locked (behind an office NAT or a proxy it is everyone's): one that failed too often
+/// is paced to one attempt per account and `ADDRESS_PACE`, and accounts that logged in
+/// from it before pass without waiting. Unknown usernames are counted like known ones, so a 429 says
+/// nothing about which usernames exist.
 pub struct Throttle {
     window: Duration,
     counts: std::sync::Mutex<std::collections::HashMap<String, Count>>,
+    /// Pairs (account, address) that logged in: the office's own clerks.
+    known: std::sync::Mutex<std::collections::HashSet<String>>,
 }
-
-/// Where the (account, address) pair stands in `Throttle::keys`.
-const PAIR: usize = 1;
 
 #[derive(Default)]
 struct Count {
     failures: u32,
     since: chrono::DateTime<Utc>,
     in_flight: u32,
+    /// A paced address: when its next attempt may start.
+    next_slot: Option<chrono::DateTime<Utc>>,
 }
 
 pub enum Refusal {
     /// The account is locked for this address (or for everyone).
     Locked,
-    /// The address has failed too often.
+    /// The address has failed too often and its turn did not come in time.
     Throttled,
 }
 
@@ -166,8 +174,17 @@ impl Attempt<'_> {
     pub fn finish(mut self, failed: bool) {
         self.done = true;
         let now = Utc::now();
+        if !failed {
+            if let Some(pair) = self.keys.iter().find(|k| k.starts_with("pair:")) {
+                let mut known = self.throttle.known.lock().expect("throttle");
+                if known.len() > 100_000 {
+                    known.clear();
+                }
+                known.insert(pair.clone());
+            }
+        }
         let mut counts = self.throttle.counts.lock().expect("throttle");
-        for (i, k) in self.keys.iter().enumerate() {
+        for k in &self.keys {
             if let Some(c) = counts.get_mut(k) {
                 c.in_flight = c.in_flight.saturating_sub(1);
                 if failed {
@@ -175,7 +192,7 @@ impl Attempt<'_> {
                         (c.failures, c.since) = (0, now);
                     }
                     c.failures += 1;
-                } else if i == PAIR {
+                } else if k.starts_with("pair:") {
                     c.failures = 0; // the right password: the pair starts afresh
                 }
             }
@@ -198,7 +215,7 @@ impl Drop for Attempt<'_> {
 
 impl Throttle {
     pub fn new(window: std::time::Duration) -> Throttle {
-        Throttle { window: Duration::from_std(window).unwrap_or(Duration::minutes(15)), counts: Default::default() }
+        Throttle { window: Duration::from_std(window).unwrap_or(Duration::minutes(15)), counts: Default::default(), known: Default::default() }
     }
 
     /// Per address, per (account, address), per account: in this order.
@@ -214,8 +231,14 @@ impl Throttle {
     /// Starts an attempt, or refuses it when a limit is reached (waiting while attempts in
     /// flight could still go either way).
     pub async fn attempt(&self, username: &str, addr: &str) -> Result<Attempt<'_>, Refusal> {
-        let keys = Self::keys(username, addr);
+        let mut keys = Self::keys(username, addr).to_vec();
+        // An account that logged in from this address is not what a flood from it is
+        // about: the address's limit does not apply to it (its pair's limit does).
+        if self.known.lock().expect("throttle").contains(&keys[1].0) {
+            keys.remove(0);
+        }
         let give_up = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let pace = Duration::from_std(ADDRESS_PACE).expect("a short pace");
         loop {
             {
                 let now = Utc::now();
@@ -225,17 +248,33 @@ impl Throttle {
                     counts.retain(|_, c| c.in_flight > 0 || c.since + window > now);
                 }
                 let mut busy = false;
-                for (i, (key, limit)) in keys.iter().enumerate() {
+                let mut hot = false;
+                for (key, limit) in &keys {
                     let c = counts.entry(key.clone()).or_insert_with(|| Count { since: now, ..Default::default() });
                     if c.since + self.window <= now {
-                        (c.failures, c.since) = (0, now);
+                        (c.failures, c.since, c.next_slot) = (0, now, None);
                     }
-                    if c.failures >= *limit {
-                        return Err(if i == 0 { Refusal::Throttled } else { Refusal::Locked });
+                    if key.starts_with("addr:") {
+                        // Never locked, never waited on for attempts in flight (sixty
+                        // clerks logging in at nine): only paced once it failed too often.
+                        hot = c.failures >= *limit;
+                    } else if c.failures >= *limit {
+                        return Err(Refusal::Locked);
+                    } else {
+                        busy |= c.failures + c.in_flight >= *limit;
                     }
-                    busy |= c.failures + c.in_flight >= *limit;
+                }
+                // A hot address is paced per account: each (account, address) pair gets one
+                // attempt per `ADDRESS_PACE`. The guesser pays a turn per guess; a clerk
+                // behind the same address waits for no one else's turn.
+                let pair = &keys.iter().find(|(k, _)| k.starts_with("pair:")).expect("a pair key").0;
+                if hot {
+                    busy |= counts.get(pair).and_then(|c| c.next_slot).is_some_and(|t| t > now);
                 }
                 if !busy {
+                    if hot {
+                        counts.get_mut(pair).expect("inserted above").next_slot = Some(now + pace);
+                    }
                     for (key, _) in &keys {
                         counts.get_mut(key).expect("inserted above").in_flight += 1;
                     }

@@ -15,6 +15,9 @@ pub struct Config {
     pub secure_cookies: bool,
     /// A folder of contract templates; none: the ones built into the binary.
     pub templates_dir: Option<std::path::PathBuf>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`ZHUNRU_TRUSTED_PROXIES`).
+    /// From any other peer the header is ignored, so it cannot be forged.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// The default database: an SQLite file in the working directory, created if missing.
@@ -29,6 +32,7 @@ impl Default for Config {
             login_lock: Duration::from_secs(15 * 60),
             secure_cookies: false,
             templates_dir: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }

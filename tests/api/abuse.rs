@@ -161,3 +161,71 @@ async fn text_that_reorders_itself_is_refused_in_every_field() {
     assert!(html.contains("控制字符"), "{html}");
     assert_eq!(app.list("/api/v1/admissions", &sj).await.as_array().unwrap().len(), before, "nothing saved");
 }
+
+/// Issue 28: twenty failed logins with made-up names from one address used to lock every
+/// account behind it (an office NAT, the TLS proxy) for fifteen minutes. The address is
+/// now paced, not locked: the guesser waits for each turn, the clerks who logged in from
+/// there before pass at once, and a newcomer gets in after a turn.
+#[tokio::test]
+async fn a_flood_of_failed_logins_cannot_lock_the_office_out() {
+    let app = spawn_app().await;
+    // 和谐社区's clerk logged in from this address before the flood.
+    app.token("hexie").await;
+    for i in 0..25 {
+        let r = app.login_response(&format!("made-up-{i}"), "guess").await;
+        assert!(matches!(r.status(), StatusCode::UNAUTHORIZED | StatusCode::TOO_MANY_REQUESTS), "{}", r.status());
+    }
+    // The flood goes on in parallel while the clerks log in.
+    let flood: Vec<_> = (0..30)
+        .map(|i| {
+            let (client, url) = (app.api.clone(), app.url("/api/v1/auth/login"));
+            tokio::spawn(async move { client.post(url).json(&json!({"username": format!("flood-{i}"), "password": "guess"})).send().await.unwrap().status() })
+        })
+        .collect();
+    assert_eq!(app.login_response("hexie", crate::helpers::PASSWORD).await.status(), StatusCode::OK, "a known clerk passes at once");
+    assert_eq!(app.login_response("xingfu", crate::helpers::PASSWORD).await.status(), StatusCode::OK, "a newcomer gets a turn");
+    let (mut checked, mut refused) = (0, 0);
+    for t in flood {
+        match t.await.unwrap() {
+            StatusCode::UNAUTHORIZED => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => refused += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    // At the hot address one account is guessed once a turn: the guesser pays the time.
+    let c = app.api.clone();
+    let guess = |pw: &str| c.post(app.url("/api/v1/auth/login")).json(&json!({"username": "shijian", "password": pw})).send();
+    let (a, b) = tokio::join!(guess("guess-a"), guess("guess-b"));
+    let mut answers = [a.unwrap().status(), b.unwrap().status()];
+    answers.sort();
+    assert_eq!(answers, [StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED], "both checked: paced, not refused");
+    println!("login flood: 30 parallel guesses from a paced address, {checked} checked, {refused} refused; the office's clerks logged in");
+}
+
+/// Behind a trusted proxy each client is its own address; from anyone else a forged
+/// `X-Forwarded-For` changes nothing.
+#[tokio::test]
+async fn the_client_address_comes_from_a_trusted_proxy_only() {
+    use zhunru::platform::config::Config;
+    let login = |app: &TestApp, forwarded: &str, password: &str| {
+        let req = app.api.post(app.url("/api/v1/auth/login")).header("x-forwarded-for", forwarded).json(&json!({"username": "hexie", "password": password}));
+        async move { req.send().await.unwrap().status() }
+    };
+    let proxied = crate::helpers::spawn_app_with(Config { trusted_proxies: vec!["127.0.0.1".parse().unwrap()], ..Config::default() }).await;
+    for _ in 0..5 {
+        assert_eq!(login(&proxied, "198.51.100.7, 203.0.113.9", "wrong").await, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(login(&proxied, "198.51.100.7, 203.0.113.9", crate::helpers::PASSWORD).await, StatusCode::TOO_MANY_REQUESTS, "that client is locked");
+    // The client's own entries (left of what the proxy appended) do not matter.
+    assert_eq!(login(&proxied, "10.9.9.9, 203.0.113.9", crate::helpers::PASSWORD).await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(login(&proxied, "203.0.113.10", crate::helpers::PASSWORD).await, StatusCode::OK, "another client behind the proxy is not");
+    let trail: Value = proxied.get("/api/v1/audit?limit=500&action=auth.login", &proxied.token("ducha").await).await.json().await.unwrap();
+    let addrs: Vec<&str> = trail["items"].as_array().unwrap().iter().filter_map(|e| e["client_addr"].as_str()).collect();
+    assert!(addrs.contains(&"203.0.113.10"), "the trail names the client: {addrs:?}");
+
+    let direct = spawn_app().await;
+    for i in 0..5 {
+        assert_eq!(login(&direct, &format!("198.51.100.{i}"), "wrong").await, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(login(&direct, "203.0.113.10", crate::helpers::PASSWORD).await, StatusCode::TOO_MANY_REQUESTS, "a forged header is ignored");
+}
