@@ -83,6 +83,11 @@ async fn an_assignment_keeps_the_date_window_and_the_registers_keep_answering() 
     ledger_ok(&app).await;
 }
 
+async fn terminate(app: &TestApp, token: &str, c: &Value, code: &str) {
+    let r: Value = app.post(&format!("/api/v1/contracts/{}/terminate", c["id"]), token, json!({"reason_code": code, "reason": "测试终止"})).await.json().await.unwrap();
+    assert_eq!(r["status"], "terminated", "{r}");
+}
+
 #[tokio::test]
 async fn a_contract_nobody_signed_never_becomes_public_whatever_its_status() {
     let app = spawn_app().await;
@@ -90,24 +95,12 @@ async fn a_contract_nobody_signed_never_becomes_public_whatever_its_status() {
     let sj = app.token("shijian").await;
     let a = admitted(&app, "企业摸底", "6000.00", "2026-03-01", "2026-04-30").await;
     let unsigned = draft(&app, survey_contract(a, app.org_id("和谐社区").await, "3000.00")).await;
-    let r: Value = app
-        .post(&format!("/api/v1/contracts/{}/terminate", unsigned["id"]), &sj, json!({"reason_code": "TASK_WITHDRAWN", "reason": "任务取消"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(r["status"], "terminated", "{r}");
+    terminate(&app, &sj, &unsigned, "TASK_WITHDRAWN").await;
     // Signed by the community, not by the department: still nobody's contract.
     let half = draft(&app, survey_contract(a, app.org_id("幸福社区").await, "1000.00")).await;
     assert_eq!(crate::lifecycle::sign(&app, "xingfu", &half["id"]).await.status(), StatusCode::OK);
     let signed = sign_both(&app, &draft(&app, survey_contract(a, app.org_id("幸福社区").await, "2000.00")).await["id"]).await;
-    let r: Value = app
-        .post(&format!("/api/v1/contracts/{}/terminate", signed["id"]), &sj, json!({"reason_code": "MUTUAL_AGREEMENT", "reason": "双方协商"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(r["status"], "terminated", "{r}");
+    terminate(&app, &sj, &signed, "MUTUAL_AGREEMENT").await;
 
     let anon = reqwest::Client::new();
     let get = |path: String| {
