@@ -137,8 +137,8 @@ pub struct Login {
 /// locks an account for everyone, and then only for the window. An address is never
 /// locked (behind an office NAT or a proxy it is everyone's): one that failed too often
 /// is paced to one attempt per account and `ADDRESS_PACE`, and accounts that logged in
-/// from it before pass without waiting. Unknown usernames are counted like known ones, so a 429 says
-/// nothing about which usernames exist.
+/// from it before pass without waiting. Unknown usernames are counted like known ones, so
+/// a 429 says nothing about which usernames exist.
 pub struct Throttle {
     window: Duration,
     counts: std::sync::Mutex<std::collections::HashMap<String, Count>>,
@@ -151,7 +151,7 @@ struct Count {
     failures: u32,
     since: chrono::DateTime<Utc>,
     in_flight: u32,
-    /// A paced address: when its next attempt may start.
+    /// Of a pair at a paced address: when its next attempt may start.
     next_slot: Option<chrono::DateTime<Utc>>,
 }
 
@@ -232,10 +232,11 @@ impl Throttle {
     /// flight could still go either way).
     pub async fn attempt(&self, username: &str, addr: &str) -> Result<Attempt<'_>, Refusal> {
         let mut keys = Self::keys(username, addr).to_vec();
+        let pair = keys[1].0.clone();
         // An account that logged in from this address is not what a flood from it is
         // about: the address's limit does not apply to it (its pair's limit does).
-        if self.known.lock().expect("throttle").contains(&keys[1].0) {
-            keys.remove(0);
+        if self.known.lock().expect("throttle").contains(&pair) {
+            keys.retain(|(k, _)| !k.starts_with("addr:"));
         }
         let give_up = std::time::Instant::now() + std::time::Duration::from_secs(10);
         let pace = Duration::from_std(ADDRESS_PACE).expect("a short pace");
@@ -267,13 +268,12 @@ impl Throttle {
                 // A hot address is paced per account: each (account, address) pair gets one
                 // attempt per `ADDRESS_PACE`. The guesser pays a turn per guess; a clerk
                 // behind the same address waits for no one else's turn.
-                let pair = &keys.iter().find(|(k, _)| k.starts_with("pair:")).expect("a pair key").0;
                 if hot {
-                    busy |= counts.get(pair).and_then(|c| c.next_slot).is_some_and(|t| t > now);
+                    busy |= counts.get(&pair).and_then(|c| c.next_slot).is_some_and(|t| t > now);
                 }
                 if !busy {
                     if hot {
-                        counts.get_mut(pair).expect("inserted above").next_slot = Some(now + pace);
+                        counts.get_mut(&pair).expect("inserted above").next_slot = Some(now + pace);
                     }
                     for (key, _) in &keys {
                         counts.get_mut(key).expect("inserted above").in_flight += 1;

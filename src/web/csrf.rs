@@ -37,16 +37,10 @@ fn body_carries(body: &[u8], token: &str) -> bool {
     urlencoded || body.windows(part.len()).any(|w| w == part.as_bytes())
 }
 
-/// Whether a urlencoded form body carries a bidi control (`platform::input::is_bidi_control`),
-/// raw or percent-encoded: the pages' counterpart of the JSON check.
+/// Whether a urlencoded form body carries a bidi control in any name or value: the
+/// pages' counterpart of the JSON check (`platform::input::is_bidi_control`).
 fn carries_bidi_control(body: &[u8]) -> bool {
-    let raw = body.windows(3).any(|w| w[0] == 0xE2 && ((w[1] == 0x80 && (0xAA..=0xAE).contains(&w[2])) || (w[1] == 0x81 && (0xA6..=0xA9).contains(&w[2]))));
-    let upper = body.to_ascii_uppercase();
-    let encoded = upper.windows(9).any(|w| {
-        let (a, b, c) = (&w[0..3], &w[3..6], &w[6..9]);
-        a == b"%E2" && ((b == b"%80" && [&b"%AA"[..], b"%AB", b"%AC", b"%AD", b"%AE"].contains(&c)) || (b == b"%81" && [&b"%A6"[..], b"%A7", b"%A8", b"%A9"].contains(&c)))
-    });
-    raw || encoded
+    form_urlencoded::parse(body).any(|(k, v)| k.chars().chain(v.chars()).any(crate::platform::input::is_bidi_control))
 }
 
 fn refused() -> Response {

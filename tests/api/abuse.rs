@@ -188,11 +188,16 @@ async fn a_flood_of_failed_logins_cannot_lock_the_office_out() {
     // At the hot address one account is guessed once a turn: the guesser pays the time.
     let c = app.api.clone();
     let guess = |pw: &str| c.post(app.url("/api/v1/auth/login")).json(&json!({"username": "shijian", "password": pw})).send();
+    let started = std::time::Instant::now();
     let (a, b) = tokio::join!(guess("guess-a"), guess("guess-b"));
     let mut answers = [a.unwrap().status(), b.unwrap().status()];
     answers.sort();
     assert_eq!(answers, [StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED], "both checked: paced, not refused");
-    println!("login flood: 30 parallel guesses from a paced address, {checked} checked, {refused} refused; the office's clerks logged in");
+    // A lower bound the pacing sets, not a speed: the second guess cannot start before the
+    // first one's turn has passed, however fast the machine.
+    let paced = started.elapsed();
+    assert!(paced >= zhunru::platform::auth::ADDRESS_PACE - std::time::Duration::from_millis(50), "two guesses answered in {paced:?}");
+    println!("login flood: 30 parallel guesses from a paced address, {checked} checked, {refused} refused; the office's clerks logged in; two guesses on one account took {paced:?}");
 }
 
 /// Behind a trusted proxy each client is its own address; from anyone else a forged
