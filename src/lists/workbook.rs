@@ -2,7 +2,7 @@
 //! named after it, with a header row in Chinese. Reading is all-or-nothing: every bad
 //! row is reported with its sheet and row number, and nothing is imported.
 use std::collections::HashMap;
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 
 use calamine::{open_workbook_from_rs, Reader, Xlsx};
 use rust_xlsxwriter::{Format, Workbook};
@@ -75,9 +75,76 @@ pub const MAX_ROWS: u32 = 5_000;
 pub const MAX_COLS: u32 = 50;
 pub const MAX_SHEETS: usize = 10;
 
+/// An .xlsx file is a zip archive: a small upload can unpack to gigabytes (a compression
+/// bomb), and calamine holds the whole shared-strings table in memory. So the archive is
+/// unpacked once into a counting sink, never into memory, and refused before calamine
+/// sees it when it is larger than any county's lists could be: the limits sit far above a
+/// real workbook (a few hundred items unpack to well under 1 MB) and keep the memory an
+/// import can take to a few tens of MB.
+pub const MAX_ENTRIES: usize = 200;
+pub const MAX_UNPACKED: u64 = 64 << 20;
+pub const MAX_PART: u64 = 32 << 20;
+pub const MAX_SHARED_STRINGS: u64 = 16 << 20;
+/// More distinct strings than cells a workbook may have are of no use to anyone.
+pub const MAX_STRINGS: u64 = (MAX_ROWS * MAX_COLS) as u64;
+
+/// Bytes and `<si>` elements (shared strings) seen by a sink; the last bytes of the previous
+/// chunk are kept so that an element split across two writes is still counted once.
+#[derive(Default)]
+struct Counter {
+    bytes: u64,
+    strings: u64,
+    tail: Vec<u8>,
+}
+
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.bytes += buf.len() as u64;
+        let mut window = std::mem::take(&mut self.tail);
+        window.extend_from_slice(buf);
+        self.strings += memchr::memmem::find_iter(&window, b"</si>").count() as u64;
+        let keep = window.len().min(4);
+        self.tail = window[window.len() - keep..].to_vec();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Refuses an archive that unpacks beyond the limits, reading it as a stream.
+fn check_archive(bytes: &[u8]) -> Result<(), String> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| e.to_string())?;
+    if zip.len() > MAX_ENTRIES {
+        return Err(format!("文件内含部件过多（超过{MAX_ENTRIES}个），不像清单工作簿"));
+    }
+    let too_big = || format!("文件解压后过大（上限{} MB），请只保留三张清单工作表后重新导出", MAX_UNPACKED >> 20);
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).map_err(|e| e.to_string())?;
+        let shared = part.name().is_ok_and(|n| n.ends_with("sharedStrings.xml"));
+        let cap = if shared { MAX_SHARED_STRINGS } else { MAX_PART };
+        // The declared size may lie; it is only a first, cheap refusal.
+        if part.size() > cap || total + part.size() > MAX_UNPACKED {
+            return Err(too_big());
+        }
+        let mut sink = Counter::default();
+        std::io::copy(&mut part.by_ref().take(cap + 1), &mut sink).map_err(|e| e.to_string())?;
+        total += sink.bytes;
+        if sink.bytes > cap || total > MAX_UNPACKED {
+            return Err(too_big());
+        }
+        if shared && sink.strings > MAX_STRINGS {
+            return Err(format!("文件内的文字条目过多（超过{MAX_STRINGS}条），不像清单工作簿"));
+        }
+    }
+    Ok(())
+}
+
 /// Reads the cells of every sheet of an .xlsx file.
 pub fn read(bytes: &[u8]) -> Result<Vec<RawSheet>, RowError> {
     let unreadable = |e: String| RowError { sheet: String::new(), row: 0, message: format!("无法读取 Excel 文件（须为 .xlsx）：{e}") };
+    check_archive(bytes).map_err(unreadable)?;
     let mut wb: Xlsx<_> =
         open_workbook_from_rs(Cursor::new(bytes)).map_err(|e: calamine::XlsxError| unreadable(e.to_string()))?;
     let names = wb.sheet_names();
@@ -334,6 +401,50 @@ mod tests {
         let back = parse(&read(&bytes).unwrap()).unwrap();
         let back: Vec<_> = back.into_iter().map(|i| (i.kind, i.fields)).collect();
         assert_eq!(back, items);
+    }
+
+    /// A good workbook with one part replaced by `body` repeated `times` (compressed).
+    fn with_part(name: &str, head: &str, body: &str, times: usize) -> Vec<u8> {
+        use std::io::Write;
+        let good = write(&[]).unwrap();
+        let mut src = zip::ZipArchive::new(Cursor::new(good)).unwrap();
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        for i in 0..src.len() {
+            let part = src.by_index(i).unwrap();
+            if part.name().unwrap() != name {
+                out.raw_copy_file(part).unwrap();
+            }
+        }
+        out.start_file(name, opts).unwrap();
+        out.write_all(head.as_bytes()).unwrap();
+        for _ in 0..times {
+            out.write_all(body.as_bytes()).unwrap();
+        }
+        out.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_compression_bomb_is_refused_before_it_is_unpacked_into_memory() {
+        // 40 MB of shared strings in about 40 KB.
+        let bomb = with_part("xl/sharedStrings.xml", "<sst>", &"<si><t>a</t></si>".repeat(1024), 2400);
+        assert!(bomb.len() < 200_000, "{}", bomb.len());
+        let e = read(&bomb).err().unwrap();
+        assert!(e.message.contains("解压后过大"), "{}", e.message);
+        // A worksheet part that unpacks beyond the limit, whatever its declared size.
+        let sheet = with_part("xl/worksheets/sheet1.xml", "<worksheet>", &" ".repeat(1 << 20), 40);
+        assert!(read(&sheet).err().unwrap().message.contains("解压后过大"));
+    }
+
+    #[test]
+    fn more_shared_strings_than_cells_are_refused() {
+        // Within the byte limit (about 5 MB) but 300,000 strings for at most 250,000 cells.
+        let many = with_part("xl/sharedStrings.xml", "<sst>", &"<si><t>a</t></si>".repeat(1000), 300);
+        let e = read(&many).err().unwrap();
+        assert!(e.message.contains("文字条目过多"), "{}", e.message);
+        // One fewer thousand than the limit passes the check (and reads as an empty workbook).
+        let fewer = with_part("xl/sharedStrings.xml", "<sst>", &"<si><t>a</t></si>".repeat(1000), 250);
+        assert!(check_archive(&fewer).is_ok());
     }
 
     #[test]

@@ -227,3 +227,76 @@ async fn the_client_address_comes_from_a_trusted_proxy_only() {
     }
     assert_eq!(login(&direct, "203.0.113.10", crate::helpers::PASSWORD).await, StatusCode::TOO_MANY_REQUESTS, "a forged header is ignored");
 }
+
+// ---------------------------------------------------------------------------------------
+// A workbook that unpacks to hundreds of megabytes
+
+/// The peak resident memory (VmHWM) of a process, in kB.
+fn peak_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc/<pid>/status");
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).expect("VmHWM");
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// A list workbook whose shared-strings table holds `n` one-letter strings: the way a
+/// compression bomb hides in an .xlsx (each 17-byte string compresses to almost nothing,
+/// and a reader keeps every one in memory).
+fn workbook_with_strings(n: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    wb.add_worksheet().set_name("协助办理事项清单").unwrap().write_string(0, 0, "编号").unwrap();
+    let good = wb.save_to_buffer().unwrap();
+    let mut src = zip::ZipArchive::new(std::io::Cursor::new(good)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..src.len() {
+        let part = src.by_index(i).unwrap();
+        if !part.name().unwrap().ends_with("sharedStrings.xml") {
+            out.raw_copy_file(part).unwrap();
+        }
+    }
+    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    out.start_file("xl/sharedStrings.xml", opts).unwrap();
+    write!(out, r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>编号</t></si>"#).unwrap();
+    let chunk = "<si><t>a</t></si>".repeat(4096);
+    for _ in 0..n / 4096 {
+        out.write_all(chunk.as_bytes()).unwrap();
+    }
+    out.write_all(b"</sst>").unwrap();
+    out.finish().unwrap().into_inner()
+}
+
+/// Issue 28: a 200 KB workbook took the server to 873 MB. The real binary is started and its
+/// peak resident memory read before and after the upload.
+#[tokio::test]
+async fn a_workbook_bomb_is_refused_without_taking_the_servers_memory() {
+    let (db_url, _guard) = crate::helpers::fresh_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let server = crate::crash::Server::start(&db_url, &dir.path().join("serve.log"), true).await;
+    let login = server.client.post(format!("{}/api/v1/auth/login", server.base)).json(&json!({"username": "minzheng", "password": crate::helpers::PASSWORD}));
+    let token = login.send().await.unwrap().json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string();
+    let upload = |bytes: Vec<u8>| {
+        let form = reqwest::multipart::Form::new()
+            .part("file", reqwest::multipart::Part::bytes(bytes).file_name("lists.xlsx"))
+            .text("reason", "按年度梳理结果导入")
+            .text("document", "区社区建设领导小组〔2026〕1号");
+        server.client.post(format!("{}/api/v1/lists/import?dry_run=true", server.base)).bearer_auth(&token).multipart(form).send()
+    };
+    let pid = server.child.id();
+    let before = peak_kb(pid);
+    // 12 million strings, 200 MB unpacked.
+    let bomb = workbook_with_strings(12_000_000);
+    let r = upload(bomb.clone()).await.unwrap();
+    let status = r.status();
+    let body: Value = r.json().await.unwrap();
+    let after = peak_kb(pid);
+    println!("bomb of {} KB: server peak RSS {} MB before, {} MB after", bomb.len() / 1024, before / 1024, after / 1024);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "IMPORT_INVALID", "{body}");
+    assert!(body["error"]["details"][0]["message"].as_str().unwrap().contains("解压后过大"), "{body}");
+    assert!(after < before + 48 * 1024, "the upload took the peak from {before} kB to {after} kB");
+    // The same sheet with a real-sized string table is read (and found without its columns).
+    let r = upload(workbook_with_strings(4096)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = r.json().await.unwrap();
+    assert!(body["error"]["details"][0]["message"].as_str().unwrap().contains("表头缺少列"), "{body}");
+}

@@ -43,15 +43,15 @@ const USERS: [&str; 7] = ["admin", "shijian", "caizheng", "xingfu", "hexie", "mi
 // ---------------------------------------------------------------------------------------
 // The server process and the CLI
 
-struct Server {
-    child: Child,
-    base: String,
-    client: Client,
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) base: String,
+    pub(crate) client: Client,
 }
 
 impl Server {
     /// Starts `zhunru serve` on a free port and waits until `/healthz` answers.
-    async fn start(db_url: &str, log: &Path, demo: bool) -> Server {
+    pub(crate) async fn start(db_url: &str, log: &Path, demo: bool) -> Server {
         for attempt in 1.. {
             let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
             let out = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
