@@ -28,19 +28,19 @@ const ACCOUNT_ROUTES: [&str; 4] = ["POST /api/v1/auth/login", "POST /api/v1/auth
 // ---------------------------------------------------------------------------------------
 // The table
 
-struct Row {
-    method: String,
-    path: String,
+pub(crate) struct Row {
+    pub(crate) method: String,
+    pub(crate) path: String,
     cells: BTreeMap<String, String>,
     line: usize,
 }
 
 impl Row {
-    fn key(&self) -> String {
+    pub(crate) fn key(&self) -> String {
         format!("{} {}", self.method, self.path)
     }
 
-    fn cell(&self, column: &str) -> &str {
+    pub(crate) fn cell(&self, column: &str) -> &str {
         self.cells.get(column).unwrap_or_else(|| panic!("tests/authz.md has no column {column:?}"))
     }
 }
@@ -50,7 +50,7 @@ fn split_cells(line: &str) -> Vec<String> {
 }
 
 /// The rows of the table under `| method | path | ...` in tests/authz.md.
-fn matrix() -> Vec<Row> {
+pub(crate) fn matrix() -> Vec<Row> {
     let mut lines = MATRIX.lines().enumerate().skip_while(|(_, l)| !l.starts_with("| method | path |"));
     let (_, header) = lines.next().expect("tests/authz.md has a table starting `| method | path |`");
     let columns = split_cells(header);
@@ -102,32 +102,32 @@ fn the_supervisor_is_read_only_in_the_matrix() {
 // ---------------------------------------------------------------------------------------
 // The records the calls are about
 
-struct Fx {
-    county: i64,
-    xingfu: i64,
-    dept_org: i64,
-    dept_user: i64,
+pub(crate) struct Fx {
+    pub(crate) county: i64,
+    pub(crate) xingfu: i64,
+    pub(crate) dept_org: i64,
+    pub(crate) dept_user: i64,
     /// Admitted, for 幸福社区 only.
-    admitted: i64,
+    pub(crate) admitted: i64,
     /// Submitted, with a doubtful finding overridden by civil affairs.
-    submitted: i64,
+    pub(crate) submitted: i64,
     /// Active, 区市场监督管理局 with 幸福社区.
-    contract: i64,
+    pub(crate) contract: i64,
     /// A draft of the same two.
-    draft: i64,
+    pub(crate) draft: i64,
     /// Accepted.
-    deliverable: i64,
+    pub(crate) deliverable: i64,
     /// A file of `deliverable`.
-    attachment: i64,
+    pub(crate) attachment: i64,
     /// Paid and confirmed.
-    payment: i64,
+    pub(crate) payment: i64,
     /// The department's evaluation of `contract`.
-    evaluation: i64,
+    pub(crate) evaluation: i64,
     /// 幸福社区 about 区市场监督管理局, not yet handled.
-    report: i64,
-    term: i64,
-    item: i64,
-    list_year: i64,
+    pub(crate) report: i64,
+    pub(crate) term: i64,
+    pub(crate) item: i64,
+    pub(crate) list_year: i64,
 }
 
 async fn ok(r: reqwest::Response, want: StatusCode, what: &str) -> Value {
@@ -145,7 +145,7 @@ fn application(title: &str, description: &str, xingfu: i64) -> Value {
     })
 }
 
-async fn fixtures(app: &TestApp) -> Fx {
+pub(crate) async fn fixtures(app: &TestApp) -> Fx {
     let (sj, mz, ld, cz, xf) = (app.token("shijian").await, app.token("minzheng").await, app.token("lingdao").await, app.token("caizheng").await, app.token("xingfu").await);
     let xingfu = app.org_id("幸福社区").await;
     let dept_org = app.org_id("区市场监督管理局").await;
@@ -345,7 +345,7 @@ fn record_for(method: &str, path: &str, fx: &Fx) -> i64 {
 }
 
 /// The URL of a route with its parameters filled in (`unknown`: ids that do not exist).
-fn url_for(method: &str, path: &str, fx: &Fx, unknown: bool) -> String {
+pub(crate) fn url_for(method: &str, path: &str, fx: &Fx, unknown: bool) -> String {
     let mut url = path.to_string();
     while let Some(start) = url.find('{') {
         let end = start + url[start..].find('}').unwrap();
@@ -680,7 +680,7 @@ fn county_scoped_entities(db_rs: &str) -> BTreeSet<String> {
     db_rs[start..end].split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+pub(crate) fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
     entries.sort();
     for p in entries {

@@ -11,6 +11,7 @@ mod contracts;
 mod disputes;
 mod crash;
 mod evaluation;
+mod extremes;
 mod funds;
 mod helpers;
 mod inbox;
