@@ -167,7 +167,12 @@ fn sheet(wb: &mut Workbook, r: &Register) -> Result<(), XlsxError> {
             match cell {
                 Cell::Text(s) => ws.write_string_with_format(row, c, s, &text)?,
                 Cell::Money(m) => ws.write_number_with_format(row, c, money_number(*m), &money)?,
-                Cell::Date(d) => ws.write_datetime_with_format(row, c, rust_xlsxwriter::ExcelDateTime::from_ymd(d.year_u16(), d.month_u8(), d.day_u8())?, &date)?,
+                // A date Excel cannot hold (before 1900: a row saved before dates were
+                // bounded) is written as text, so one old row never breaks the register.
+                Cell::Date(d) => match excel_date(d) {
+                    Some(x) => ws.write_datetime_with_format(row, c, x, &date)?,
+                    None => ws.write_string_with_format(row, c, d.to_string(), &text)?,
+                },
                 Cell::Int(n) => ws.write_number_with_format(row, c, *n as f64, &int)?,
                 Cell::Empty => ws.write_blank(row, c, &text)?,
             };
@@ -213,6 +218,9 @@ pub fn csv(r: &Register) -> Result<Vec<u8>, csv::Error> {
 
 fn cell_text(c: &Cell) -> String {
     match c {
+        // A text starting like a formula would be run by a spreadsheet that opens the CSV
+        // (an application titled `=1+2…`): a leading apostrophe keeps it text (OWASP).
+        Cell::Text(s) if s.starts_with(['=', '+', '-', '@', '\t', '\r']) => format!("'{s}"),
         Cell::Text(s) => s.clone(),
         Cell::Money(m) => m.to_string(),
         Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
@@ -221,21 +229,11 @@ fn cell_text(c: &Cell) -> String {
     }
 }
 
-trait YmdParts {
-    fn year_u16(&self) -> u16;
-    fn month_u8(&self) -> u8;
-    fn day_u8(&self) -> u8;
-}
-impl YmdParts for NaiveDate {
-    fn year_u16(&self) -> u16 {
-        chrono::Datelike::year(self) as u16
-    }
-    fn month_u8(&self) -> u8 {
-        chrono::Datelike::month(self) as u8
-    }
-    fn day_u8(&self) -> u8 {
-        chrono::Datelike::day(self) as u8
-    }
+/// The date as Excel holds it, or None for one it cannot (before 1900).
+fn excel_date(d: &NaiveDate) -> Option<rust_xlsxwriter::ExcelDateTime> {
+    use chrono::Datelike;
+    let year = u16::try_from(d.year()).ok().filter(|y| (1900..=9999).contains(y))?;
+    rust_xlsxwriter::ExcelDateTime::from_ymd(year, d.month() as u8, d.day() as u8).ok()
 }
 
 #[cfg(test)]
@@ -269,6 +267,30 @@ mod tests {
         assert_eq!(lines[1], "示范区购服〔2026〕1号,3000.00,2026-03-01,3");
         assert_eq!(lines[2], "\"含,逗号\"\"引号\",0.01,,1");
         assert_eq!(lines[3], "合计,3000.01,,");
+    }
+
+    #[test]
+    fn csv_keeps_a_formula_like_text_as_text() {
+        let mut r = sample();
+        r.rows = vec![
+            vec!["=1+2".into(), Money::from_fen(1).into(), Cell::Empty, 1i64.into()],
+            vec!["@SUM(A1)".into(), Money::from_fen(1).into(), Cell::Empty, 1i64.into()],
+            vec!["社区=居委会".into(), Money::from_fen(1).into(), Cell::Empty, 1i64.into()],
+        ];
+        let text = String::from_utf8(csv(&r).unwrap()[3..].to_vec()).unwrap();
+        let first: Vec<&str> = text.lines().skip(1).take(3).map(|l| l.split(',').next().unwrap()).collect();
+        assert_eq!(first, ["'=1+2", "'@SUM(A1)", "社区=居委会"]);
+    }
+
+    #[test]
+    fn a_date_excel_cannot_hold_is_written_as_text_and_the_rest_stays_typed() {
+        use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+        let mut r = sample();
+        r.rows[1][2] = NaiveDate::from_ymd_opt(-1, 1, 1).into();
+        let mut wb: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(xlsx(&r).unwrap())).unwrap();
+        let range = wb.worksheet_range("合同台账").unwrap();
+        assert_eq!(range.get_value((4, 2)), Some(&Data::String("-0001-01-01".into())));
+        assert!(matches!(range.get_value((3, 2)), Some(Data::DateTime(_))));
     }
 
     #[test]
