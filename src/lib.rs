@@ -18,6 +18,7 @@ pub mod ocds;
 pub mod orgs;
 pub mod pdf;
 pub mod registers;
+pub mod repair;
 pub mod region;
 pub mod reports;
 pub mod screening;
@@ -96,6 +97,7 @@ pub fn router(state: AppState) -> Router {
         .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi))
         .route("/healthz", get(healthz))
         .merge(web::router(&state))
+        .layer(axum::middleware::from_fn(web::csrf::query_text))
         .layer(axum::middleware::from_fn(web::csrf::headers))
         .layer(axum::middleware::from_fn(move |req, next| platform::audit::request_context(trusted.clone(), req, next)))
         .layer(TraceLayer::new_for_http())

@@ -44,6 +44,15 @@ enum Command {
     Migrate,
     /// Check every ledger invariant; exits non-zero when one is broken.
     VerifyLedger,
+    /// Find rows saved before input was bounded (a draft's negative budget, dates outside
+    /// 2000–2100, bidi control characters) and, with `--apply`, repair those that hold no
+    /// money and no signature, each with an audit entry. Exits non-zero when a row is left
+    /// for a person to decide.
+    Repair {
+        /// Write the repairs (without it, only print what would be done).
+        #[arg(long)]
+        apply: bool,
+    },
     /// Walk the audit trail's hash chains; exits non-zero on any edited, removed, inserted
     /// or reordered entry, and prints each county's head hash (keep it elsewhere).
     VerifyAudit,
@@ -93,6 +102,23 @@ async fn main() -> anyhow::Result<()> {
                     println!("BREACH {}: {}", b.rule, b.detail);
                 }
                 anyhow::bail!("{} ledger breach(es)", breaches.len());
+            }
+        }
+        Command::Repair { apply } => {
+            let db = zhunru::platform::db::connect(&config.database_url).await?;
+            zhunru::platform::db::migrate(&db).await?;
+            let found = zhunru::repair::run(&db, apply).await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            let verb = if apply { "已修复" } else { "将修复" };
+            for f in &found {
+                match &f.fix {
+                    Some(fix) => println!("{verb} {} {} (county {}): {}；{fix}", f.entity, f.id, f.county_id, f.problem),
+                    None => println!("须人工处理 {} {} (county {}): {}（已签署或已拨付，未改动）", f.entity, f.id, f.county_id, f.problem),
+                }
+            }
+            let left = found.iter().filter(|f| f.fix.is_none()).count();
+            println!("repair: {} row(s) outside the bounds, {} {}, {left} left for a person", found.len(), found.len() - left, if apply { "repaired" } else { "repairable (run with --apply)" });
+            if left > 0 {
+                anyhow::bail!("{left} row(s) need a person");
             }
         }
         Command::VerifyAudit => {

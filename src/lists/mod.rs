@@ -169,9 +169,17 @@ impl ItemFields {
         if self.keywords.iter().any(|k| split_keywords(k).len() != 1) {
             err("keywords", "关键词不能含空格或、，；等分隔符");
         }
+        // A workbook brings text past the JSON gate (`_x0000_` is a NUL to calamine).
+        let fields = [("code", &self.code), ("title", &self.title), ("description", &self.description), ("basis", &self.basis), ("department", &self.department), ("category", &self.category), ("negative_reason", &self.negative_reason)];
+        for (field, value) in fields.into_iter().chain(self.keywords.iter().map(|k| ("keywords", k))) {
+            if let Some(why) = crate::platform::input::hidden_characters(value) {
+                err(field, why);
+            }
+        }
         // Published lists are printed (上墙公示): every character must print.
         let text = [&self.title, &self.description, &self.basis, &self.department, &self.category, &self.negative_reason].map(|s| s.as_str()).concat();
-        let lacking = crate::pdf::missing(&text);
+        let text: String = text.chars().filter(|c| !crate::platform::input::is_bidi_control(*c) && !crate::platform::input::is_c0_control(*c)).collect();
+        let lacking = crate::pdf::missing(&text); // hidden characters are named above
         if !lacking.is_empty() {
             errs.push(FieldError { field: "title".into(), message: format!("以下字符无法打印：{}", lacking.iter().collect::<String>()) });
         }

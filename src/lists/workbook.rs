@@ -343,6 +343,23 @@ mod tests {
     }
 
     #[test]
+    fn a_hidden_character_in_a_cell_is_named_with_its_row() {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        for (name, row) in [("依法履职事项清单", ["D1", "居民\u{0}会议"]), ("协助办理事项清单", ["A1", "人口监测"]), ("工作负面事项清单", ["N1", "行政\u{202E}执法"])] {
+            let ws = wb.add_worksheet().set_name(name).unwrap();
+            ws.write_string(0, 0, "编号").unwrap();
+            ws.write_string(0, 1, "事项名称").unwrap();
+            ws.write_string(0, 2, "列入负面清单理由").unwrap();
+            ws.write_string(1, 0, row[0]).unwrap();
+            ws.write_string(1, 1, row[1]).unwrap();
+            ws.write_string(1, 2, "社区不具有执法主体资格").unwrap();
+        }
+        let errors = parse(&read(&wb.save_to_buffer().unwrap()).unwrap()).unwrap_err();
+        let found: Vec<(&str, usize, bool)> = errors.iter().map(|e| (e.sheet.as_str(), e.row, e.message.contains("控制字符"))).collect();
+        assert_eq!(found, [("依法履职事项清单", 2, true), ("工作负面事项清单", 2, true)], "{errors:?}");
+    }
+
+    #[test]
     fn reports_every_bad_row_with_sheet_and_row() {
         let mut wb = good();
         wb[0].rows.push(vec!["D2".into(), "".into(), "否".into(), "否".into(), "".into()]);

@@ -41,6 +41,23 @@ pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Control characters other than tab and line breaks (NUL above all: PostgreSQL refuses
+/// it in text, so it must be a 422 before any store sees it).
+pub fn is_c0_control(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) && (c < '\u{80}')
+}
+
+/// Why a text is refused for the invisible characters it carries, if it is.
+pub fn hidden_characters(s: &str) -> Option<&'static str> {
+    if s.chars().any(is_bidi_control) {
+        Some("内容含有改变文字显示方向的不可见控制字符，请删除后重新输入")
+    } else if s.chars().any(is_c0_control) {
+        Some("内容含有不可见的控制字符（如空字符），请删除后重新输入")
+    } else {
+        None
+    }
+}
+
 /// Walks a JSON body: every string at most `MAX_TEXT_CHARS`, every array at most
 /// `MAX_ITEMS`. (Dates are checked where they are parsed: `parse_date`, the template's
 /// date variables, and contract periods that must lie inside their admission's.)
@@ -60,8 +77,8 @@ fn walk(v: &Value, path: String, errs: &mut Vec<FieldError>) {
         Value::String(s) => {
             if s.chars().count() > MAX_TEXT_CHARS {
                 errs.push(FieldError { field: path, message: format!("内容过长：不超过{MAX_TEXT_CHARS}个字符") });
-            } else if s.chars().any(is_bidi_control) {
-                errs.push(FieldError { field: path, message: "内容含有改变文字显示方向的不可见控制字符，请删除后重新输入".into() });
+            } else if let Some(why) = hidden_characters(s) {
+                errs.push(FieldError { field: path, message: why.into() });
             }
         }
         Value::Array(a) => {
@@ -111,6 +128,14 @@ mod tests {
         let fields: Vec<String> = e.details.iter().map(|d| d["field"].as_str().unwrap().to_string()).collect();
         assert_eq!(fields, ["items[0].clause", "title"]);
         assert!(check_json(&serde_json::json!({"title": "社区环境卫生宣传"})).is_ok());
+    }
+
+    #[test]
+    fn a_nul_or_other_control_character_is_refused_and_line_breaks_are_not() {
+        let e = check_json(&serde_json::json!({"basis": "\u{0}", "title": "a\u{1b}[31m", "plan": "第一步\r\n\t第二步"})).unwrap_err();
+        let fields: Vec<String> = e.details.iter().map(|d| d["field"].as_str().unwrap().to_string()).collect();
+        assert_eq!(fields, ["basis", "title"]);
+        assert!(e.details[0]["message"].as_str().unwrap().contains("控制字符"));
     }
 }
 

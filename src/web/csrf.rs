@@ -37,10 +37,11 @@ fn body_carries(body: &[u8], token: &str) -> bool {
     urlencoded || body.windows(part.len()).any(|w| w == part.as_bytes())
 }
 
-/// Whether a urlencoded form body carries a bidi control in any name or value: the
-/// pages' counterpart of the JSON check (`platform::input::is_bidi_control`).
-fn carries_bidi_control(body: &[u8]) -> bool {
-    form_urlencoded::parse(body).any(|(k, v)| k.chars().chain(v.chars()).any(crate::platform::input::is_bidi_control))
+/// Why a urlencoded form body is refused for a hidden character (a bidi control, NUL …)
+/// in any name or value: the pages' counterpart of the JSON check
+/// (`platform::input::hidden_characters`).
+fn hidden_characters(body: &[u8]) -> Option<&'static str> {
+    form_urlencoded::parse(body).find_map(|(k, v)| crate::platform::input::hidden_characters(&k).or(crate::platform::input::hidden_characters(&v)))
 }
 
 fn refused() -> Response {
@@ -71,8 +72,8 @@ pub async fn protect(req: Request, next: Next) -> Response {
             if !by_header && !body_carries(&bytes, expected) {
                 return refused();
             }
-            if urlencoded && carries_bidi_control(&bytes) {
-                let msg = "提交的内容含有改变文字显示方向的不可见控制字符，请删除后重新输入";
+            if let Some(why) = urlencoded.then(|| hidden_characters(&bytes)).flatten() {
+                let msg = format!("提交的{why}");
                 return PageError(AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED", msg)).into_response();
             }
             Request::from_parts(parts, Body::from(bytes))
@@ -131,6 +132,21 @@ pub fn add_token(html: &str, token: &str) -> String {
 /// still common on government intranets, beside CSP's frame-ancestors), no referrer sent
 /// elsewhere, nothing with money or names kept in caches, HSTS when the request came over
 /// TLS.
+/// Refuses a query string with a hidden character (NUL, a bidi control …) in any name or
+/// value, for the API and the pages alike: a search for `%00` would otherwise reach
+/// PostgreSQL, which refuses NUL in text, as a 500.
+pub async fn query_text(req: Request, next: Next) -> Response {
+    let hidden = req.uri().query().and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .find_map(|(k, v)| crate::platform::input::hidden_characters(&k).or(crate::platform::input::hidden_characters(&v)).map(|why| (k.into_owned(), why)))
+    });
+    match hidden {
+        Some((field, why)) if req.uri().path().starts_with("/api/") => AppError::invalid(&field, why).into_response(),
+        Some((_, why)) => PageError(AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED", format!("查询条件{why}"))).into_response(),
+        None => next.run(req).await,
+    }
+}
+
 pub async fn headers(req: Request, next: Next) -> Response {
     let tls = req.headers().get("x-forwarded-proto").is_some_and(|v| v.as_bytes() == b"https");
     let mut res = next.run(req).await;
@@ -159,10 +175,12 @@ mod tests {
 
     #[test]
     fn forms_with_bidi_controls_are_caught_raw_or_encoded() {
-        assert!(carries_bidi_control("title=社区\u{202E}法执管城".as_bytes()));
-        assert!(carries_bidi_control(b"title=%e7%a4%be%E2%80%AE%e6%b3%95"));
-        assert!(carries_bidi_control(b"title=a%e2%81%a7b"));
-        assert!(!carries_bidi_control("title=社区环境卫生&x=%E2%80%94".as_bytes()));
+        assert!(hidden_characters("title=社区\u{202E}法执管城".as_bytes()).is_some());
+        assert!(hidden_characters(b"title=%e7%a4%be%E2%80%AE%e6%b3%95").is_some());
+        assert!(hidden_characters(b"title=a%e2%81%a7b").is_some());
+        assert!(hidden_characters(b"basis=%00").unwrap().contains("控制字符"));
+        assert!(hidden_characters(b"plan=a%0D%0Ab%09c").is_none(), "line breaks and tabs are text");
+        assert!(hidden_characters("title=社区环境卫生&x=%E2%80%94".as_bytes()).is_none());
     }
 
     #[test]

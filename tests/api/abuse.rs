@@ -300,3 +300,75 @@ async fn a_workbook_bomb_is_refused_without_taking_the_servers_memory() {
     let body: Value = r.json().await.unwrap();
     assert!(body["error"]["details"][0]["message"].as_str().unwrap().contains("表头缺少列"), "{body}");
 }
+
+async fn sql(app: &TestApp, sql: String) {
+    app.db.execute(Statement::from_string(app.db.get_database_backend(), sql)).await.unwrap();
+}
+
+async fn budget_of(app: &TestApp, id: &Value) -> Value {
+    let a: Value = app.get(&format!("/api/v1/admissions/{id}"), &app.token("shijian").await).await.json().await.unwrap();
+    a["budget"].clone()
+}
+
+/// A database from before the bounds: rows forced in as an older release saved them.
+/// `zhunru repair` reports them, changes nothing without `--apply`, and with it repairs
+/// what holds no money and no signature (one audit entry each) and leaves the rest.
+#[tokio::test]
+async fn repair_brings_old_rows_inside_the_bounds_and_leaves_signed_ones_to_a_person() {
+    let app = spawn_app().await;
+    let sj = app.token("shijian").await;
+    let mut body = application("100.00");
+    body["target_community_ids"] = json!([app.org_id("幸福社区").await]);
+    let a: Value = app.post("/api/v1/admissions", &sj, body).await.json().await.unwrap();
+    sql(&app, format!("UPDATE admissions SET budget_fen = -1, title = 'A\u{202E}B', period_end = '2101-01-01' WHERE id = {}", a["id"])).await;
+
+    let items = app.list("/api/v1/lists/assist", &sj).await;
+    let xb01 = items.as_array().unwrap().iter().find(|i| i["code"] == "XB-01").unwrap()["id"].as_i64().unwrap();
+    let assignment = json!({"assist_item_id": xb01, "community_id": app.org_id("幸福社区").await, "template_id": "short-term-task", "amount": "100.00",
+        "period_start": "2026-03-01", "period_end": "2026-04-30", "guidance": "每月指导一次", "staffing": "协管员1名",
+        "variables": {"scope": "辖区餐饮门店食品安全信息收集", "delivery_date": "2026-04-25"}});
+    let assigned = draft(&app, assignment).await;
+    sql(&app, format!("UPDATE admissions SET period_start = '1899-12-31' WHERE id = {}", assigned["admission_id"])).await;
+    sql(&app, format!("UPDATE contract_versions SET period_start = '1899-12-31' WHERE contract_id = {}", assigned["id"])).await;
+
+    let id = admitted(&app, "企业摸底", "3000.00", "2026-03-01", "2026-04-30").await;
+    let signed = sign_both(&app, &draft(&app, survey_contract(id, app.org_id("幸福社区").await, "3000.00")).await["id"]).await;
+    sql(&app, format!("UPDATE contract_versions SET period_end = '2101-01-01' WHERE contract_id = {}", signed["id"])).await;
+
+    // Every register still answers with such rows in it.
+    for path in ["/api/v1/registers/admissions?format=xlsx", "/api/v1/registers/contracts?format=xlsx"] {
+        assert_eq!(app.get(path, &app.token("minzheng").await).await.status(), StatusCode::OK, "{path}");
+    }
+
+    // The command line: a dry run lists all three and exits non-zero (one needs a person).
+    let out = crate::crash::cli(&app.database_url, "repair").unwrap_err();
+    assert!(out.contains("将修复 admission") && out.contains("须人工处理 contract") && out.contains("left for a person"), "{out}");
+    assert_eq!(budget_of(&app, &a["id"]).await, "-0.01", "a dry run changes nothing");
+
+    let found = zhunru::repair::run(&app.db, true).await.unwrap();
+    let key = |f: &zhunru::repair::Finding| (f.entity, f.id, f.fix.is_some());
+    let keys: Vec<_> = found.iter().map(key).collect();
+    let (draft_id, assigned_adm, assigned_id, signed_id) =
+        (a["id"].as_i64().unwrap(), assigned["admission_id"].as_i64().unwrap(), assigned["id"].as_i64().unwrap(), signed["id"].as_i64().unwrap());
+    for k in [("admission", draft_id, true), ("admission", assigned_adm, true), ("contract", assigned_id, true), ("contract", signed_id, false)] {
+        assert!(keys.contains(&k), "{k:?} in {found:?}");
+    }
+    assert_eq!(found.len(), 4, "{found:?}");
+
+    let repaired: Value = app.get(&format!("/api/v1/admissions/{}", a["id"]), &sj).await.json().await.unwrap();
+    assert_eq!((repaired["budget"].clone(), repaired["title"].clone(), repaired["period_end"].clone()), (Value::Null, json!("AB"), Value::Null), "{repaired}");
+    let c: Value = app.get(&format!("/api/v1/contracts/{}", assigned["id"]), &sj).await.json().await.unwrap();
+    assert_eq!(c["period_start"], "2000-01-01", "{c}");
+    let s: Value = app.get(&format!("/api/v1/contracts/{}", signed["id"]), &sj).await.json().await.unwrap();
+    assert_eq!(s["period_end"], "2101-01-01", "a signed contract is never rewritten: {s}");
+
+    let entries = app.db.query_all(Statement::from_string(app.db.get_database_backend(), "SELECT id FROM audit_log WHERE action = 'data.repair'")).await.unwrap();
+    assert_eq!(entries.len(), 3, "one entry per row changed (the draft, the assigned admission, its contract version)");
+    let audit: Value = app.get("/api/v1/admin/audit/verify", &app.token("admin").await).await.json().await.unwrap();
+    assert_eq!(audit["ok"], true, "{audit}");
+    ledger_ok(&app).await;
+
+    // Again: nothing left to repair, the signed one still reported.
+    let again = zhunru::repair::run(&app.db, true).await.unwrap();
+    assert_eq!(again.iter().map(key).collect::<Vec<_>>(), [("contract", signed_id, false)]);
+}

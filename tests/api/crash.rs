@@ -143,7 +143,7 @@ fn tail(log: &Path, lines: usize) -> String {
 }
 
 /// Runs `zhunru <subcommand>` against the database; Ok(output) when it exits 0.
-fn cli(db_url: &str, subcommand: &str) -> Result<String, String> {
+pub(crate) fn cli(db_url: &str, subcommand: &str) -> Result<String, String> {
     let out = Command::new(bin())
         .arg(subcommand)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
