@@ -323,6 +323,7 @@ pub struct AttachmentOut {
     request_body(content_type = "multipart/form-data", description = "file"),
     responses((status = 201, body = AttachmentOut), (status = 422, body = ErrorBody)))]
 async fn attach(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, mut mp: Multipart) -> AppResult<(StatusCode, Json<AttachmentOut>)> {
+    store::may_attach(&st.db, &caller, id).await?;
     while let Some(field) = mp.next_field().await.map_err(|e| AppError::invalid("file", format!("上传内容无法读取：{e}")))? {
         if field.name() == Some("file") {
             let name = field.file_name().unwrap_or("").to_string();

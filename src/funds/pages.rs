@@ -206,6 +206,7 @@ async fn submit_deliverable(State(st): State<AppState>, caller: Caller, Path(id)
     }
     let r = async {
         // The file is checked before anything is saved: no deliverable without its file.
+        store::may_deliver(&st.db, &caller, id).await?;
         if unreadable {
             return Err(AppError::invalid("file", format!("附件无法读取，请重新选择。{}", store::TOO_LARGE)));
         }

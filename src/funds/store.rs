@@ -663,9 +663,7 @@ pub async fn department_funds(db: &impl ConnectionTrait, county_id: i64, year: i
 pub async fn submit_deliverable(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, contract_id: i64, clause_id: i64, summary: &str) -> AppResult<deliverable::Model> {
     let txn = begin_write(db).await?;
     let c = contracts::find(&txn, caller, contract_id).await?;
-    if caller.role != Role::Community || c.community_id != caller.org_id {
-        return Err(AppError::forbidden());
-    }
+    delivering_party(caller, &c)?;
     if lifecycle::contract_status(&c)? != contracts::Status::Active {
         return Err(AppError::conflict("INVALID_STATE", "只有履行中的合同可以提交成果"));
     }
@@ -771,14 +769,33 @@ pub async fn prepare_upload(filename: &str, data: Vec<u8>) -> AppResult<Upload> 
     Ok(Upload { filename, content_type, stored })
 }
 
-pub async fn attach(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, deliverable_id: i64, upload: Upload) -> AppResult<entity::attachment::Model> {
-    let (d, c) = find_deliverable(db, caller, deliverable_id).await?;
+/// The contract's own community, the only party that delivers and attaches.
+fn delivering_party(caller: &Caller, c: &contract::Model) -> AppResult<()> {
     if caller.role != Role::Community || c.community_id != caller.org_id {
         return Err(AppError::forbidden());
     }
+    Ok(())
+}
+
+/// Whether the caller may deliver on the contract: asked before an upload is decoded, so
+/// that nobody but the party makes the server scale a photo.
+pub async fn may_deliver(db: &impl ConnectionTrait, caller: &Caller, contract_id: i64) -> AppResult<()> {
+    delivering_party(caller, &contracts::find(db, caller, contract_id).await?)
+}
+
+/// The deliverable the caller may attach a file to (its party's, still submitted): asked
+/// before the upload is decoded, and again when it is stored.
+pub async fn may_attach(db: &impl ConnectionTrait, caller: &Caller, deliverable_id: i64) -> AppResult<deliverable::Model> {
+    let (d, c) = find_deliverable(db, caller, deliverable_id).await?;
+    delivering_party(caller, &c)?;
     if d.status != "submitted" {
         return Err(AppError::conflict("INVALID_STATE", "已验收的成果不能再添加附件"));
     }
+    Ok(d)
+}
+
+pub async fn attach(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, deliverable_id: i64, upload: Upload) -> AppResult<entity::attachment::Model> {
+    let d = may_attach(db, caller, deliverable_id).await?;
     let Upload { filename, content_type, stored } = upload;
     let txn = begin_write(db).await?;
     let a = entity::attachment::ActiveModel {

@@ -372,3 +372,43 @@ async fn repair_brings_old_rows_inside_the_bounds_and_leaves_signed_ones_to_a_pe
     let again = zhunru::repair::run(&app.db, true).await.unwrap();
     assert_eq!(again.iter().map(key).collect::<Vec<_>>(), [("contract", signed_id, false)]);
 }
+
+/// Decoding a photo costs the server; only the contract's community may make it do so:
+/// anyone else is refused before the file is looked at (a broken photo would be a 422
+/// for the party, saying it cannot be read).
+#[tokio::test]
+async fn a_photo_is_decoded_only_for_the_party_that_delivers() {
+    let app = spawn_app().await;
+    let a = admitted(&app, "企业摸底", "3000.00", "2026-03-01", "2026-04-30").await;
+    let c = sign_both(&app, &draft(&app, survey_contract(a, app.org_id("幸福社区").await, "3000.00")).await["id"]).await;
+    let clause = c["milestones"][1]["clause_id"].clone();
+    let d: Value = app.post(&format!("/api/v1/contracts/{}/deliverables", c["id"]), &app.token("xingfu").await, json!({"clause_id": clause, "summary": "商户汇总表"})).await.json().await.unwrap();
+    let mut broken = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    broken.extend(std::iter::repeat_n(0x5A, 4096));
+    let form = || reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(broken.clone()).file_name("现场.jpg"));
+    let attach = |who: &'static str| {
+        let url = app.url(&format!("/api/v1/deliverables/{}/attachments", d["id"]));
+        let app = &app;
+        let form = form();
+        async move { app.api.post(url).bearer_auth(app.token(who).await).multipart(form).send().await.unwrap() }
+    };
+    for who in ["hexie", "shijian", "caizheng"] {
+        let r = attach(who).await;
+        assert!(matches!(r.status(), StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{who}: {} {}", r.status(), r.text().await.unwrap());
+    }
+    let b = assert_error(attach("xingfu").await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    assert!(b.to_string().contains("图片无法读取"), "{b}");
+
+    // The page's delivery form: the other community is refused before the photo is read.
+    let page = |who: &'static str| {
+        let app = &app;
+        let form = form().text("clause_id", clause.to_string()).text("summary", "现场照片");
+        let url = app.url(&format!("/contracts/{}/deliverables", c["id"]));
+        async move { app.page_login(who).await.post(url).multipart(form).send().await.unwrap() }
+    };
+    let r = page("hexie").await;
+    assert!(matches!(r.status(), StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{}", r.status());
+    let r = page("xingfu").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("图片无法读取"));
+}
