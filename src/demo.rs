@@ -276,7 +276,7 @@ pub async fn load_procedure(db: &DatabaseConnection, templates: &[crate::contrac
     vars.insert("scope".to_string(), "幸福社区辖区出生、死亡、迁移人口信息".to_string());
     vars.insert("delivery_date".to_string(), end.to_string());
     let new = NewContract {
-        source: Source::Assist(Assignment { item_id: monitoring.id, guidance: "卫健局每月到社区核对一次".into(), staffing: "社区人口信息员1名".into(), budget: None }),
+        source: Source::Assist(Assignment { item_id: monitoring.id, guidance: "卫健局每月到社区核对一次".into(), staffing: "社区人口信息员1名".into(), budget: None, budget_reason: String::new() }),
         community_id: xingfu.org_id,
         template_id: "short-term-task".into(),
         amount: Money::from_yuan(1_800),

@@ -38,6 +38,9 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// `application` or `assist` (an assignment of an assist-list item, needing no admission).
     pub origin: String,
+    /// An assist assignment's budget that differs from the item's funding standard: why.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub budget_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,6 +16,7 @@ mod m20261125_000010_scale;
 mod m20261130_000011_open_data;
 mod m20261130_000012_procedure;
 mod m20261130_000013_region;
+mod m20261203_000014_assist_budget;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000011_open_data::Migration),
             Box::new(m20261130_000012_procedure::Migration),
             Box::new(m20261130_000013_region::Migration),
+            Box::new(m20261203_000014_assist_budget::Migration),
         ]
     }
 }

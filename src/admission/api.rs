@@ -215,6 +215,9 @@ pub struct AdmissionOut {
     pub review_comment: Option<String>,
     pub opinions: Vec<Opinion>,
     pub decision_comment: Option<String>,
+    /// An assist assignment whose budget differs from the item's funding standard: the
+    /// department's reason.
+    pub budget_reason: Option<String>,
     /// The rule checks' findings: on the detail view and the answers to steps; left out
     /// of lists (they read the county's lists and every other active application).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -317,6 +320,7 @@ pub async fn admissions_out(db: &impl sea_orm::ConnectionTrait, county_id: i64, 
             review_comment: m.review_comment,
             opinions: serde_json::from_str(&m.opinions).unwrap_or_default(),
             decision_comment: m.decision_comment,
+            budget_reason: m.budget_reason,
             findings,
             history,
             created_at: m.created_at,

@@ -30,6 +30,8 @@ pub struct Assignment {
     /// The task's budget; if not given, what the item's funding standard gives for the
     /// period, or else the contract's amount. Amendments stay within it.
     pub budget: Option<Money>,
+    /// Why `budget` differs from what the item's funding standard gives; required then.
+    pub budget_reason: String,
 }
 
 /// Whether the organisation named `own` may assign this assist item: the item names it as
@@ -61,7 +63,20 @@ pub async fn prepare(
         return Err(AppError::invalid("assist_item_id", format!("协助事项“{}”的责任部门是{}，不能由本部门派单", item.title, item.department)));
     }
     let standard = crate::lists::funding::Funding::of(item);
-    let budget = a.budget.or(standard.map(|f| f.budget(start, end))).unwrap_or(amount);
+    let by_standard = standard.map(|f| f.budget(start, end));
+    let budget = a.budget.or(by_standard).unwrap_or(amount);
+    let reason = a.budget_reason.trim();
+    // The standard is civil affairs' figure: a department departing from it says why, and
+    // the reason stays on the task for civil affairs and the registers to read.
+    let departs = matches!((a.budget, by_standard), (Some(own), Some(std)) if own != std);
+    if departs && reason.is_empty() {
+        let f = standard.expect("a standard");
+        let std = by_standard.expect("a standard");
+        return Err(AppError::invalid("budget_reason", format!("派单经费{budget}与该事项经费标准（{}）核定的{std}不同，请说明理由", f.label())));
+    }
+    if reason.chars().count() > 500 {
+        return Err(AppError::invalid("budget_reason", "理由不超过500个字符"));
+    }
     if budget < amount {
         let why = match (a.budget, standard) {
             (None, Some(f)) => format!("按该事项的经费标准（{}）核定的派单经费{budget}少于合同金额{amount}；请调低合同金额，或填写派单经费并说明", f.label()),
@@ -101,6 +116,7 @@ pub async fn prepare(
         created_at: now,
         updated_at: now,
         origin: ORIGIN_ASSIST.into(),
+        budget_reason: departs.then(|| reason.to_string()),
     };
     let f = admissions::findings(db, caller.county_id, &admissions::application_of(&m), None).await?;
     admissions::refuse_if_blocked(&f)?;

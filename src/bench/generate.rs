@@ -364,6 +364,7 @@ pub async fn generate(db: &DatabaseConnection, scale: Scale, seed: u64, today: N
                 created_at: Set(created),
                 updated_at: Set(decided),
                 origin: Set("application".into()),
+                budget_reason: Set(None),
             });
             let steps = [
                 ("create", None, "draft", dept_user, 0),

@@ -310,6 +310,10 @@ pub struct ContractIn {
     /// Assist work: the task's budget, a decimal string; the contract's amount if absent.
     #[schema(value_type = Option<String>, example = "3000.00")]
     pub budget: Option<serde_json::Value>,
+    /// Assist work: why `budget` differs from what the item's funding standard gives for
+    /// the period; required then (`VALIDATION_FAILED` on `budget_reason`).
+    #[serde(default)]
+    pub budget_reason: String,
     pub community_id: i64,
     pub template_id: String,
     /// Decimal string, e.g. "3000.00".
@@ -365,6 +369,7 @@ async fn create(State(st): State<AppState>, caller: Caller, ApiJson(b): ApiJson<
             guidance: b.guidance.clone(),
             staffing: b.staffing.clone(),
             budget: b.budget.as_ref().filter(|v| !v.is_null()).map(|v| money_field("budget", v)).transpose()?,
+            budget_reason: b.budget_reason.clone(),
         }),
         (Some(_), Some(_)) => return Err(AppError::invalid("assist_item_id", "准入事项与协助事项只能选择其一")),
         (None, None) => return Err(AppError::invalid("admission_id", "请选择准入事项（或协助事项 assist_item_id）")),

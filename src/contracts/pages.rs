@@ -90,6 +90,7 @@ struct DraftForm {
     guidance: String,
     staffing: String,
     budget: String,
+    budget_reason: String,
     template_id: String,
     community_id: i64,
     amount: String,
@@ -109,6 +110,7 @@ impl DraftForm {
                 "guidance" => f.guidance = v,
                 "staffing" => f.staffing = v,
                 "budget" => f.budget = v,
+                "budget_reason" => f.budget_reason = v,
                 "community_id" => f.community_id = v.trim().parse().unwrap_or_default(),
                 "template_id" => f.template_id = v,
                 "amount" => f.amount = v,
@@ -141,6 +143,7 @@ impl DraftForm {
                 guidance: self.guidance.clone(),
                 staffing: self.staffing.clone(),
                 budget: if budget.is_empty() { None } else { Some(Money::parse_amount(budget).map_err(|e| AppError::invalid("budget", e.to_string()))?) },
+                budget_reason: self.budget_reason.clone(),
             })
         } else {
             Source::Admission(self.admission_id)

@@ -176,12 +176,28 @@ async fn an_assignment_without_a_budget_gets_what_the_items_funding_standard_giv
     let c: Value = app.post("/api/v1/contracts", &sj, assignment(xb01, xingfu, "1000.00")).await.json().await.unwrap();
     let a: Value = app.get(&format!("/api/v1/admissions/{}", c["admission_id"]), &sj).await.json().await.unwrap();
     assert_eq!(a["budget"], "1200.00");
-    // A budget the department gives itself wins over the standard.
+    // A budget the department gives itself departs from civil affairs' standard only with
+    // a reason, kept on the task (issue 28); the standard's own figure needs none.
     let mut own = assignment(xb01, xingfu, "1500.00");
     own["budget"] = json!("2000.00");
+    let before = counts(&app).await;
+    let e = assert_error(app.post("/api/v1/contracts", &sj, own.clone()).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    assert_eq!(e["error"]["details"][0]["field"], "budget_reason", "{e}");
+    assert!(e.to_string().contains("1200.00"), "the standard's figure is named: {e}");
+    own["budget_reason"] = json!("   ");
+    assert_error(app.post("/api/v1/contracts", &sj, own.clone()).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    assert_eq!(counts(&app).await, before, "nothing saved");
+    own["budget_reason"] = json!("两个月内需加派夜间巡查");
     let c: Value = app.post("/api/v1/contracts", &sj, own).await.json().await.unwrap();
+    let a: Value = app.get(&format!("/api/v1/admissions/{}", c["admission_id"]), &mz).await.json().await.unwrap();
+    assert_eq!((a["budget"].as_str(), a["budget_reason"].as_str()), (Some("2000.00"), Some("两个月内需加派夜间巡查")), "{a}");
+    let html = app.page_login("minzheng").await.get(app.url(&format!("/admissions/{}", c["admission_id"]))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("budget-reason") && html.contains("两个月内需加派夜间巡查"), "civil affairs reads the reason on the task");
+    let mut same = assignment(xb01, xingfu, "1000.00");
+    same["budget"] = json!("1200.00");
+    let c: Value = app.post("/api/v1/contracts", &sj, same).await.json().await.unwrap();
     let a: Value = app.get(&format!("/api/v1/admissions/{}", c["admission_id"]), &sj).await.json().await.unwrap();
-    assert_eq!(a["budget"], "2000.00");
+    assert_eq!((a["budget"].as_str(), &a["budget_reason"]), (Some("1200.00"), &Value::Null));
     // Civil affairs changes it on the item page; the item page shows it.
     let reviewer = app.page_login("minzheng").await;
     let html = reviewer.get(app.url(&format!("/lists/items/{xb01}"))).send().await.unwrap().text().await.unwrap();
