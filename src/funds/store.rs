@@ -359,21 +359,38 @@ async fn disburse_once(
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::invalid("milestone_id", "该付款节点不属于此合同的现行版本"))?;
+    // What was paid on this instalment under any version stays paid.
+    let paid_by_key = lifecycle::paid_by_key(&txn, &c).await?;
+    let paid_on_milestone = paid_by_key.get(&m.key).copied().unwrap_or_default();
+    let mut left = Money::from_fen(m.amount_fen - paid_on_milestone.fen());
     match m.clause_id {
         Some(clause_id) => {
-            if !clause_accepted(&txn, &c, clause_id).await? {
+            let Some(cover) = clause_cover(&txn, &c, clause_id).await? else {
                 return Err(AppError::conflict("MILESTONE_NOT_DUE", "该节点对应的履约条款成果尚未验收合格，不能拨付"));
+            };
+            let tied: Vec<i32> = in_county::<contract_milestone::Entity>(c.county_id)
+                .select_only()
+                .column(contract_milestone::Column::Key)
+                .filter(contract_milestone::Column::ContractId.eq(c.id))
+                .filter(contract_milestone::Column::Version.eq(c.current_version))
+                .filter(contract_milestone::Column::ClauseId.eq(clause_id))
+                .into_tuple()
+                .all(&txn)
+                .await?;
+            let clause_paid = Money::from_fen(tied.iter().filter_map(|k| paid_by_key.get(k)).map(|p| p.fen()).sum());
+            let due = super::clause_instalment_left(left, cover, clause_paid);
+            if due < left && amount > due {
+                return Err(AppError::conflict("MILESTONE_NOT_DUE", format!("该条款的金额经合同变更增加，增加部分须在该条款新提交的成果验收合格后拨付（已验收的成果现可拨付{due}元）")));
             }
+            left = due;
         }
         None if m.due > Utc::now().date_naive() => {
             return Err(AppError::conflict("MILESTONE_NOT_DUE", format!("该节点应付日期为{}，尚未到期", m.due)));
         }
         None => {}
     }
-    // What was paid on this instalment under any version stays paid.
-    let paid_on_milestone = lifecycle::paid_by_key(&txn, &c).await?.get(&m.key).copied().unwrap_or_default().fen();
     let b = book(&txn, c.county_id, &[super::commit(c.id)]).await?;
-    let lines = super::disburse(&b, c.id, Money::from_fen(m.amount_fen - paid_on_milestone), amount).map_err(funds_error)?;
+    let lines = super::disburse(&b, c.id, left, amount).map_err(funds_error)?;
     let e = post(&txn, caller, "disbursement", (Some(c.id), Some(c.department_id), None), &format!("拨付合同{}第{}期", c.number, m.seq), &lines).await?;
     let d = disbursement::ActiveModel {
         county_id: Set(c.county_id),
@@ -411,9 +428,32 @@ async fn disburse_once(
     }
 }
 
-/// A deliverable for the clause (by number, whatever version it was submitted under)
-/// has been accepted.
-async fn clause_accepted(db: &impl ConnectionTrait, c: &contract::Model, clause_id: i64) -> AppResult<bool> {
+/// What the clause's accepted deliverables cover: a deliverable accepted for the clause
+/// (by number, whatever version it was submitted under) covers what that version tied to
+/// the clause in all; the most any of them covers. None when none was accepted.
+async fn clause_cover(db: &impl ConnectionTrait, c: &contract::Model, clause_id: i64) -> AppResult<Option<Money>> {
+    let accepted = accepted_for_clause(db, c, clause_id).await?;
+    if accepted.is_empty() {
+        return Ok(None);
+    }
+    let tied: Vec<(i32, i64)> = in_county::<contract_milestone::Entity>(c.county_id)
+        .select_only()
+        .column(contract_milestone::Column::Version)
+        .column(contract_milestone::Column::AmountFen)
+        .filter(contract_milestone::Column::ContractId.eq(c.id))
+        .filter(contract_milestone::Column::ClauseId.is_in(accepted))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut per_version: std::collections::BTreeMap<i32, i64> = Default::default();
+    for (version, fen) in tied {
+        *per_version.entry(version).or_default() += fen;
+    }
+    Ok(Some(Money::from_fen(per_version.into_values().max().unwrap_or(0))))
+}
+
+/// The clauses (ids, any version) of the clause's number that have an accepted deliverable.
+async fn accepted_for_clause(db: &impl ConnectionTrait, c: &contract::Model, clause_id: i64) -> AppResult<Vec<i64>> {
     use sea_orm::sea_query::Query;
     // One statement: the clause's number, every clause of the contract with that number
     // (any version), an accepted deliverable for one of them.
@@ -429,12 +469,14 @@ async fn clause_accepted(db: &impl ConnectionTrait, c: &contract::Model, clause_
         .and_where(contract_clause::Column::Number.in_subquery(number))
         .to_owned();
     Ok(in_county::<deliverable::Entity>(c.county_id)
+        .select_only()
+        .column(deliverable::Column::ClauseId)
         .filter(deliverable::Column::ContractId.eq(c.id))
         .filter(deliverable::Column::ClauseId.in_subquery(same_number))
         .filter(deliverable::Column::Status.eq("accepted"))
-        .one(db)
-        .await?
-        .is_some())
+        .into_tuple()
+        .all(db)
+        .await?)
 }
 
 pub async fn find_disbursement(db: &impl ConnectionTrait, caller: &Caller, id: i64) -> AppResult<disbursement::Model> {

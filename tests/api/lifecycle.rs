@@ -533,3 +533,71 @@ async fn verify_ledger_reports_every_breach_forced_into_the_database() {
     let found = rules(&verify(&app).await);
     assert!(found.contains(&"commitment = amount in force − paid".to_string()), "{found:?}");
 }
+
+/// Issue 28: an amendment that raises an instalment whose clause's deliverable was already
+/// accepted does not make the rise payable on that old acceptance: the rise waits for a
+/// new deliverable under the amended clause; what the acceptance covered stays payable.
+#[tokio::test]
+async fn an_amendment_raising_an_accepted_instalment_pays_the_rise_only_after_a_new_deliverable() {
+    let app = spawn_app().await;
+    let (sj, xf) = (app.token("shijian").await, app.token("xingfu").await);
+    let a = admitted(&app, "企业摸底", "6000.00", "2026-03-01", "2026-04-30").await;
+    let c = sign_both(&app, &draft(&app, survey_contract(a, app.org_id("幸福社区").await, "3000.00")).await["id"]).await;
+    let last = c["milestones"].as_array().unwrap().iter().find(|m| !m["clause_id"].is_null()).unwrap().clone();
+    let deliver = |clause: Value| {
+        let (app, sj, xf, id) = (&app, sj.clone(), xf.clone(), c["id"].clone());
+        async move {
+            let d: Value = app.post(&format!("/api/v1/contracts/{id}/deliverables"), &xf, json!({"clause_id": clause, "summary": "商户汇总表"})).await.json().await.unwrap();
+            assert_eq!(app.post(&format!("/api/v1/deliverables/{}/accept", d["id"]), &sj, json!({})).await.status(), StatusCode::OK);
+        }
+    };
+    deliver(last["clause_id"].clone()).await;
+    assert_eq!(amend(&app, &c["id"], json!({"amount": "3500.00"})).await.status(), StatusCode::CREATED);
+    let v2 = sign_both(&app, &c["id"]).await;
+    let raised = v2["milestones"].as_array().unwrap().iter().find(|m| !m["clause_id"].is_null()).unwrap().clone();
+    let (before, after) = (last["amount"].as_str().unwrap().to_string(), raised["amount"].as_str().unwrap().to_string());
+    assert!(after.parse::<f64>().unwrap() > before.parse::<f64>().unwrap(), "the amendment raised the instalment: {before} → {after}");
+
+    let e = assert_error(pay(&app, "rise-all", &v2, &raised, &after).await, StatusCode::CONFLICT, "MILESTONE_NOT_DUE").await;
+    assert!(e.to_string().contains("增加部分"), "{e}");
+    assert_eq!(pay(&app, "covered", &v2, &raised, &before).await.status(), StatusCode::CREATED, "what the acceptance covered is paid");
+    assert_error(pay(&app, "rise-cent", &v2, &raised, "0.01").await, StatusCode::CONFLICT, "MILESTONE_NOT_DUE").await;
+    assert_clean(&app).await;
+
+    deliver(raised["clause_id"].clone()).await;
+    let rise = format!("{:.2}", after.parse::<f64>().unwrap() - before.parse::<f64>().unwrap());
+    assert_eq!(pay(&app, "rise", &v2, &raised, &rise).await.status(), StatusCode::CREATED, "the rise after the new deliverable");
+    let f = funds(&app, &c["id"]).await;
+    assert_eq!(f["disbursed"], after, "{f}");
+    assert_clean(&app).await;
+}
+
+/// The same when the instalment was paid in full first: the rise lands on a new
+/// instalment of the same clause and waits for a deliverable under the amended version.
+#[tokio::test]
+async fn a_rise_after_the_clause_was_paid_in_full_waits_for_a_new_deliverable() {
+    let app = spawn_app().await;
+    let (sj, xf) = (app.token("shijian").await, app.token("xingfu").await);
+    let a = admitted(&app, "企业摸底", "6000.00", "2026-03-01", "2026-04-30").await;
+    let c = sign_both(&app, &draft(&app, survey_contract(a, app.org_id("幸福社区").await, "3000.00")).await["id"]).await;
+    let tied = |v: &Value| v["milestones"].as_array().unwrap().iter().filter(|m| !m["clause_id"].is_null()).cloned().collect::<Vec<_>>();
+    let last = tied(&c)[0].clone();
+    let clause = last["clause_id"].clone();
+    let d: Value = app.post(&format!("/api/v1/contracts/{}/deliverables", c["id"]), &xf, json!({"clause_id": clause, "summary": "商户汇总表"})).await.json().await.unwrap();
+    assert_eq!(app.post(&format!("/api/v1/deliverables/{}/accept", d["id"]), &sj, json!({})).await.status(), StatusCode::OK);
+    assert_eq!(pay(&app, "full", &c, &last, last["amount"].as_str().unwrap()).await.status(), StatusCode::CREATED);
+    // The advance paid too: every slot is taken, so what the amendment adds falls on the
+    // clause's instalment (with an open advance it would be spread onto the advance).
+    let advance = c["milestones"].as_array().unwrap().iter().find(|m| m["clause_id"].is_null()).unwrap().clone();
+    assert_eq!(pay(&app, "advance", &c, &advance, advance["amount"].as_str().unwrap()).await.status(), StatusCode::CREATED);
+    assert_eq!(amend(&app, &c["id"], json!({"amount": "3500.00"})).await.status(), StatusCode::CREATED);
+    let v2 = sign_both(&app, &c["id"]).await;
+    let open: Vec<Value> = tied(&v2).into_iter().filter(|m| m["id"] != last["id"] && m["amount"] != last["amount"]).collect();
+    let rise = open.last().expect("the rise is an instalment of its own").clone();
+    let e = assert_error(pay(&app, "rise-early", &v2, &rise, rise["amount"].as_str().unwrap()).await, StatusCode::CONFLICT, "MILESTONE_NOT_DUE").await;
+    assert!(e.to_string().contains("增加部分"), "{e}");
+    let d: Value = app.post(&format!("/api/v1/contracts/{}/deliverables", c["id"]), &xf, json!({"clause_id": rise["clause_id"], "summary": "补充汇总表"})).await.json().await.unwrap();
+    assert_eq!(app.post(&format!("/api/v1/deliverables/{}/accept", d["id"]), &sj, json!({})).await.status(), StatusCode::OK);
+    assert_eq!(pay(&app, "rise", &v2, &rise, rise["amount"].as_str().unwrap()).await.status(), StatusCode::CREATED);
+    assert_clean(&app).await;
+}
