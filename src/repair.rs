@@ -15,7 +15,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoA
 use serde::Serialize;
 
 use crate::platform::audit::Entry;
-use crate::platform::db;
+use crate::platform::db::{self, in_county};
 use crate::platform::error::AppResult;
 use crate::platform::input::{is_bidi_control, max_date, min_date};
 
@@ -113,7 +113,7 @@ async fn admissions(txn: &crate::platform::audit::Tx, found: &mut Vec<Finding>) 
         }
         // An admitted assignment from the assist list with dates out of the window: its
         // dates move to the window's edge when none of its contracts is signed or paid.
-        let movable = !bad_budget && !bidi && bad_dates && untouched_contracts(txn, a.id).await?;
+        let movable = !bad_budget && !bidi && bad_dates && untouched_contracts(txn, a.county_id, a.id).await?;
         if movable {
             let mut m = a.clone().into_active_model();
             m.period_start = Set(a.period_start.map(clamp));
@@ -130,30 +130,30 @@ async fn admissions(txn: &crate::platform::audit::Tx, found: &mut Vec<Finding>) 
 }
 
 /// True when no contract of the admission has a signature on any version or a payment.
-async fn untouched_contracts(txn: &crate::platform::audit::Tx, admission_id: i64) -> AppResult<bool> {
-    for c in contract::Entity::find().filter(contract::Column::AdmissionId.eq(admission_id)).all(txn).await? {
-        if !untouched(txn, c.id).await? {
+async fn untouched_contracts(txn: &crate::platform::audit::Tx, county_id: i64, admission_id: i64) -> AppResult<bool> {
+    for c in in_county::<contract::Entity>(county_id).filter(contract::Column::AdmissionId.eq(admission_id)).all(txn).await? {
+        if !untouched(txn, county_id, c.id).await? {
             return Ok(false);
         }
     }
     Ok(true)
 }
 
-async fn untouched(txn: &crate::platform::audit::Tx, contract_id: i64) -> AppResult<bool> {
-    let signed = contract_version::Entity::find()
+async fn untouched(txn: &crate::platform::audit::Tx, county_id: i64, contract_id: i64) -> AppResult<bool> {
+    let signed = in_county::<contract_version::Entity>(county_id)
         .filter(contract_version::Column::ContractId.eq(contract_id))
         .all(txn)
         .await?
         .iter()
         .any(|v| v.department_signed_at.is_some() || v.community_signed_at.is_some());
-    let paid = disbursement::Entity::find().filter(disbursement::Column::ContractId.eq(contract_id)).one(txn).await?.is_some();
+    let paid = in_county::<disbursement::Entity>(county_id).filter(disbursement::Column::ContractId.eq(contract_id)).one(txn).await?.is_some();
     Ok(!signed && !paid)
 }
 
 async fn contracts(txn: &crate::platform::audit::Tx, found: &mut Vec<Finding>) -> AppResult<()> {
     for v in contract_version::Entity::find().all(txn).await? {
         let milestones =
-            contract_milestone::Entity::find().filter(contract_milestone::Column::ContractId.eq(v.contract_id)).filter(contract_milestone::Column::Version.eq(v.version)).all(txn).await?;
+            in_county::<contract_milestone::Entity>(v.county_id).filter(contract_milestone::Column::ContractId.eq(v.contract_id)).filter(contract_milestone::Column::Version.eq(v.version)).all(txn).await?;
         let bad_dates = out_of_window(v.period_start) || out_of_window(v.period_end);
         let bad_due: Vec<&contract_milestone::Model> = milestones.iter().filter(|m| out_of_window(m.due)).collect();
         let negative = v.amount_fen < 0 || milestones.iter().any(|m| m.amount_fen < 0);
@@ -169,7 +169,7 @@ async fn contracts(txn: &crate::platform::audit::Tx, found: &mut Vec<Finding>) -
         }
         let problem = problems.join("；");
         // Amounts are the parties' to enter again: a negative one is never guessed at.
-        if negative || !untouched(txn, v.contract_id).await? {
+        if negative || !untouched(txn, v.county_id, v.contract_id).await? {
             found.push(Finding { county_id: v.county_id, entity: "contract", id: v.contract_id, problem, fix: None });
             continue;
         }
