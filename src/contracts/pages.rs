@@ -299,6 +299,19 @@ async fn new_submit(State(st): State<AppState>, caller: Caller, Form(pairs): For
     }
 }
 
+/// An instalment with money left, as the finance bureau's pay form shows it.
+struct PayRow {
+    id: i64,
+    seq: i32,
+    due: NaiveDate,
+    left: Money,
+    /// What may be paid now (the form's amount); zero: no form, `held` says why.
+    now: Money,
+    held: Option<String>,
+    /// A fresh idempotency key for the form.
+    key: String,
+}
+
 #[derive(askama::Template)]
 #[template(path = "contracts/detail.html")]
 struct DetailPage {
@@ -316,8 +329,8 @@ struct DetailPage {
     /// Who may still evaluate: "department", "residents" or nothing.
     can_evaluate: Option<&'static str>,
     rule: &'static str,
-    /// Milestones with money left to pay: (id, seq, due, left, a fresh idempotency key).
-    payable: Vec<(i64, usize, NaiveDate, Money, String)>,
+    /// Instalments of the version in force with money left to pay.
+    payable: Vec<PayRow>,
     rationales: Vec<(&'static str, &'static str)>,
     errors: Vec<String>,
     notice: Option<&'static str>,
@@ -411,14 +424,14 @@ async fn detail_render_with(st: &AppState, caller: &Caller, id: i64, status: Sta
     let model = store::find(&st.db, caller, id).await?;
     let funds = crate::funds::store::contract_funds(&st.db, &model).await?;
     let ds = crate::funds::store::disbursements_of(&st.db, caller.county_id, id).await?;
-    let payable = c
-        .milestones
-        .iter()
-        .enumerate()
-        .filter_map(|(i, m)| {
-            let paid: i64 = ds.iter().filter(|d| d.milestone_id == m.id).map(|d| d.amount_fen).sum();
-            let left = Money::from_fen(m.amount.fen() - paid);
-            left.is_positive().then(|| (m.id, i + 1, m.due, left, crate::platform::auth::random_key()))
+    // The payment's own rule (`funds::schedule`), never restated here.
+    let schedule = crate::funds::store::schedule(&st.db, &model).await?;
+    let today = chrono::Utc::now().date_naive();
+    let payable = schedule
+        .current()
+        .filter_map(|i| {
+            let p = schedule.payable(i, today);
+            p.left.is_positive().then(|| PayRow { id: i.id, seq: i.seq, due: i.due, left: p.left, now: p.now, held: p.held, key: crate::platform::auth::random_key() })
         })
         .collect();
     let delivered = crate::funds::store::deliverables_of(&st.db, caller.county_id, id).await?;

@@ -16,6 +16,7 @@
 pub mod api;
 pub mod pages;
 pub mod photo;
+pub mod schedule;
 pub mod store;
 
 use std::collections::BTreeMap;
@@ -150,15 +151,6 @@ pub fn disburse(book: &Book, contract: i64, milestone_left: Money, amount: Money
     Ok(transfer(&commit(contract), &paid(contract), amount))
 }
 
-/// What an instalment tied to a clause may still be paid: what is left on it, but no more
-/// than its clause's accepted deliverables cover (what the version each was accepted under
-/// tied to the clause) less what was paid on the clause. An amendment that raises the
-/// clause's amount makes the rise payable only after a new deliverable is accepted, never
-/// at once on the old acceptance (issue 28).
-pub fn clause_instalment_left(left: Money, cover: Money, clause_paid: Money) -> Money {
-    Money::from_fen(left.fen().min(cover.fen() - clause_paid.fen()).max(0))
-}
-
 /// The community confirms a payment it received.
 pub fn confirm(contract: i64, amount: Money) -> Vec<Line> {
     transfer(&paid(contract), &received(contract), amount)
@@ -224,19 +216,6 @@ mod tests {
 
     fn m(y: i64) -> Money {
         Money::from_yuan(y)
-    }
-
-    #[test]
-    fn a_clause_pays_no_more_than_its_accepted_deliverables_cover() {
-        // Accepted for 2,100; amended up to 2,450 under a new key: 2,100 of it now.
-        assert_eq!(clause_instalment_left(m(2450), m(2100), m(0)), m(2100));
-        assert_eq!(clause_instalment_left(m(350), m(2100), m(2100)), m(0));
-        // Paid in full, then raised by 500 on a new instalment of the same clause: nothing
-        // until a deliverable under the new version covers 2,600.
-        assert_eq!(clause_instalment_left(m(500), m(2100), m(2100)), m(0));
-        assert_eq!(clause_instalment_left(m(500), m(2600), m(2100)), m(500));
-        // Amended down below what was covered: what is left on the instalment.
-        assert_eq!(clause_instalment_left(m(1500), m(2100), m(0)), m(1500));
     }
 
     #[test]

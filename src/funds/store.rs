@@ -352,43 +352,15 @@ async fn disburse_once(
         return Err(AppError::conflict("INVALID_STATE", "只有已生效的合同才能拨付"));
     }
     lifecycle::require_in_force(&a, Use::Pay)?;
-    let m = in_county::<contract_milestone::Entity>(c.county_id)
-        .filter(contract_milestone::Column::Id.eq(milestone_id))
-        .filter(contract_milestone::Column::ContractId.eq(c.id))
-        .filter(contract_milestone::Column::Version.eq(c.current_version))
-        .one(&txn)
-        .await?
-        .ok_or_else(|| AppError::invalid("milestone_id", "该付款节点不属于此合同的现行版本"))?;
-    // What was paid on this instalment under any version stays paid.
-    let paid_by_key = lifecycle::paid_by_key(&txn, &c).await?;
-    let paid_on_milestone = paid_by_key.get(&m.key).copied().unwrap_or_default();
-    let mut left = Money::from_fen(m.amount_fen - paid_on_milestone.fen());
-    match m.clause_id {
-        Some(clause_id) => {
-            let Some(cover) = clause_cover(&txn, &c, clause_id).await? else {
-                return Err(AppError::conflict("MILESTONE_NOT_DUE", "该节点对应的履约条款成果尚未验收合格，不能拨付"));
-            };
-            let tied: Vec<i32> = in_county::<contract_milestone::Entity>(c.county_id)
-                .select_only()
-                .column(contract_milestone::Column::Key)
-                .filter(contract_milestone::Column::ContractId.eq(c.id))
-                .filter(contract_milestone::Column::Version.eq(c.current_version))
-                .filter(contract_milestone::Column::ClauseId.eq(clause_id))
-                .into_tuple()
-                .all(&txn)
-                .await?;
-            let clause_paid = Money::from_fen(tied.iter().filter_map(|k| paid_by_key.get(k)).map(|p| p.fen()).sum());
-            let due = super::clause_instalment_left(left, cover, clause_paid);
-            if due < left && amount > due {
-                return Err(AppError::conflict("MILESTONE_NOT_DUE", format!("该条款的金额经合同变更增加，增加部分须在该条款新提交的成果验收合格后拨付（已验收的成果现可拨付{due}元）")));
-            }
-            left = due;
+    let s = schedule(&txn, &c).await?;
+    let m = s.current().find(|i| i.id == milestone_id).cloned().ok_or_else(|| AppError::invalid("milestone_id", "该付款节点不属于此合同的现行版本"))?;
+    let p = s.payable(&m, Utc::now().date_naive());
+    if let Some(why) = p.held {
+        if !p.now.is_positive() || amount > p.now {
+            return Err(AppError::conflict("MILESTONE_NOT_DUE", why));
         }
-        None if m.due > Utc::now().date_naive() => {
-            return Err(AppError::conflict("MILESTONE_NOT_DUE", format!("该节点应付日期为{}，尚未到期", m.due)));
-        }
-        None => {}
     }
+    let left = p.now;
     let b = book(&txn, c.county_id, &[super::commit(c.id)]).await?;
     let lines = super::disburse(&b, c.id, left, amount).map_err(funds_error)?;
     let e = post(&txn, caller, "disbursement", (Some(c.id), Some(c.department_id), None), &format!("拨付合同{}第{}期", c.number, m.seq), &lines).await?;
@@ -428,55 +400,52 @@ async fn disburse_once(
     }
 }
 
-/// What the clause's accepted deliverables cover: a deliverable accepted for the clause
-/// (by number, whatever version it was submitted under) covers what that version tied to
-/// the clause in all; the most any of them covers. None when none was accepted.
-async fn clause_cover(db: &impl ConnectionTrait, c: &contract::Model, clause_id: i64) -> AppResult<Option<Money>> {
-    let accepted = accepted_for_clause(db, c, clause_id).await?;
-    if accepted.is_empty() {
-        return Ok(None);
-    }
-    let tied: Vec<(i32, i64)> = in_county::<contract_milestone::Entity>(c.county_id)
+/// The contract's schedule as the payment rule reads it (`funds::schedule`): every
+/// version's instalments, its clauses' numbers, the clauses with an accepted deliverable
+/// and what was paid on each instalment key. Four statements.
+pub async fn schedule(db: &impl ConnectionTrait, c: &contract::Model) -> AppResult<super::schedule::Schedule> {
+    let ms = in_county::<contract_milestone::Entity>(c.county_id).filter(contract_milestone::Column::ContractId.eq(c.id)).all(db).await?;
+    let clauses: Vec<(i64, i32)> = in_county::<contract_clause::Entity>(c.county_id)
         .select_only()
-        .column(contract_milestone::Column::Version)
-        .column(contract_milestone::Column::AmountFen)
-        .filter(contract_milestone::Column::ContractId.eq(c.id))
-        .filter(contract_milestone::Column::ClauseId.is_in(accepted))
+        .column(contract_clause::Column::Id)
+        .column(contract_clause::Column::Number)
+        .filter(contract_clause::Column::ContractId.eq(c.id))
         .into_tuple()
         .all(db)
         .await?;
-    let mut per_version: std::collections::BTreeMap<i32, i64> = Default::default();
-    for (version, fen) in tied {
-        *per_version.entry(version).or_default() += fen;
-    }
-    Ok(Some(Money::from_fen(per_version.into_values().max().unwrap_or(0))))
-}
-
-/// The clauses (ids, any version) of the clause's number that have an accepted deliverable.
-async fn accepted_for_clause(db: &impl ConnectionTrait, c: &contract::Model, clause_id: i64) -> AppResult<Vec<i64>> {
-    use sea_orm::sea_query::Query;
-    // One statement: the clause's number, every clause of the contract with that number
-    // (any version), an accepted deliverable for one of them.
-    let number = Query::select().column(contract_clause::Column::Number).from(contract_clause::Entity)
-        .and_where(contract_clause::Column::Id.eq(clause_id))
-        .and_where(contract_clause::Column::ContractId.eq(c.id))
-        .to_owned();
-    let same_number = Query::select()
-        .column(contract_clause::Column::Id)
-        .from(contract_clause::Entity)
-        .and_where(contract_clause::Column::CountyId.eq(c.county_id))
-        .and_where(contract_clause::Column::ContractId.eq(c.id))
-        .and_where(contract_clause::Column::Number.in_subquery(number))
-        .to_owned();
-    Ok(in_county::<deliverable::Entity>(c.county_id)
+    let accepted: Vec<i64> = in_county::<deliverable::Entity>(c.county_id)
         .select_only()
         .column(deliverable::Column::ClauseId)
         .filter(deliverable::Column::ContractId.eq(c.id))
-        .filter(deliverable::Column::ClauseId.in_subquery(same_number))
         .filter(deliverable::Column::Status.eq("accepted"))
         .into_tuple()
         .all(db)
-        .await?)
+        .await?;
+    let paid: Vec<(i64, i64)> = in_county::<disbursement::Entity>(c.county_id)
+        .select_only()
+        .column(disbursement::Column::MilestoneId)
+        .column(disbursement::Column::AmountFen)
+        .filter(disbursement::Column::ContractId.eq(c.id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(schedule_of(c.current_version, &ms, clauses, accepted, paid))
+}
+
+/// A schedule from rows already read (the inbox reads them for many contracts at once).
+pub fn schedule_of(current_version: i32, ms: &[contract_milestone::Model], clauses: Vec<(i64, i32)>, accepted: Vec<i64>, paid: Vec<(i64, i64)>) -> super::schedule::Schedule {
+    let key_of: std::collections::HashMap<i64, i32> = ms.iter().map(|m| (m.id, m.key)).collect();
+    let mut paid_by_key: std::collections::HashMap<i32, Money> = Default::default();
+    for (milestone, fen) in paid {
+        let e = paid_by_key.entry(key_of.get(&milestone).copied().unwrap_or(-1)).or_default();
+        *e = Money::from_fen(e.fen() + fen);
+    }
+    let mut instalments: Vec<super::schedule::Instalment> = ms
+        .iter()
+        .map(|m| super::schedule::Instalment { id: m.id, version: m.version, key: m.key, seq: m.seq, due: m.due, amount: Money::from_fen(m.amount_fen), clause_id: m.clause_id })
+        .collect();
+    instalments.sort_by_key(|i| (i.version, i.seq));
+    super::schedule::Schedule { current_version, instalments, clause_numbers: clauses.into_iter().collect(), accepted: accepted.into_iter().collect(), paid_by_key }
 }
 
 pub async fn find_disbursement(db: &impl ConnectionTrait, caller: &Caller, id: i64) -> AppResult<disbursement::Model> {

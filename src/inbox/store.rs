@@ -271,37 +271,43 @@ async fn pay_items(db: &impl ConnectionTrait, caller: &Caller, today: NaiveDate,
     if ids.is_empty() {
         return Ok(());
     }
+    // The rows the payment rule reads (`funds::schedule`), for all these contracts at once.
     let mut cs: HashMap<i64, contract::Model> = HashMap::new();
-    let (mut paid, mut accepted): (HashMap<(i64, i32), i64>, HashSet<(i64, i32)>) = Default::default();
-    let mut number_of: HashMap<i64, i32> = HashMap::new();
+    let mut ms: HashMap<i64, Vec<contract_milestone::Model>> = HashMap::new();
+    let mut clauses: HashMap<i64, Vec<(i64, i32)>> = HashMap::new();
+    let mut accepted: HashMap<i64, Vec<i64>> = HashMap::new();
+    let mut paid: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
     for chunk in ids.chunks(500) {
         let chunk = chunk.to_vec();
         cs.extend(in_county::<contract::Entity>(county).filter(contract::Column::Id.is_in(chunk.clone())).all(db).await?.into_iter().map(|c| (c.id, c)));
-        // What was paid against each instalment, whatever version it was paid under.
-        let keys: HashMap<i64, (i64, i32)> =
-            in_county::<contract_milestone::Entity>(county).filter(contract_milestone::Column::ContractId.is_in(chunk.clone())).all(db).await?.into_iter().map(|m| (m.id, (m.contract_id, m.key))).collect();
-        for p in in_county::<disbursement::Entity>(county).filter(disbursement::Column::ContractId.is_in(chunk.clone())).all(db).await? {
-            if let Some(k) = keys.get(&p.milestone_id) {
-                *paid.entry(*k).or_default() += p.amount_fen;
-            }
+        for m in in_county::<contract_milestone::Entity>(county).filter(contract_milestone::Column::ContractId.is_in(chunk.clone())).all(db).await? {
+            ms.entry(m.contract_id).or_default().push(m);
         }
-        let clauses = in_county::<contract_clause::Entity>(county).filter(contract_clause::Column::ContractId.is_in(chunk.clone())).all(db).await?;
-        number_of.extend(clauses.iter().map(|k| (k.id, k.number)));
+        for p in in_county::<disbursement::Entity>(county).filter(disbursement::Column::ContractId.is_in(chunk.clone())).all(db).await? {
+            paid.entry(p.contract_id).or_default().push((p.milestone_id, p.amount_fen));
+        }
+        for k in in_county::<contract_clause::Entity>(county).filter(contract_clause::Column::ContractId.is_in(chunk.clone())).all(db).await? {
+            clauses.entry(k.contract_id).or_default().push((k.id, k.number));
+        }
         for d in in_county::<deliverable::Entity>(county).filter(deliverable::Column::ContractId.is_in(chunk)).filter(deliverable::Column::Status.eq("accepted")).all(db).await? {
-            if let Some(n) = number_of.get(&d.clause_id) {
-                accepted.insert((d.contract_id, *n));
-            }
+            accepted.entry(d.contract_id).or_default().push(d.clause_id);
         }
     }
+    let mut schedules: HashMap<i64, crate::funds::schedule::Schedule> = HashMap::new();
     for m in &due {
         let Some(c) = cs.get(&m.contract_id) else { continue };
         if m.version != c.current_version {
             continue;
         }
-        let left = m.amount_fen - paid.get(&(m.contract_id, m.key)).copied().unwrap_or(0);
-        let releasable = m.clause_id.is_none_or(|k| number_of.get(&k).is_some_and(|n| accepted.contains(&(m.contract_id, *n))));
-        if left > 0 && releasable {
-            let title = format!("拨付：{} 第{}期 {}", c.number, m.seq, crate::money::Money::from_fen(left).grouped());
+        let s = schedules.entry(c.id).or_insert_with(|| {
+            let (k, a, p) = (clauses.remove(&c.id), accepted.remove(&c.id), paid.remove(&c.id));
+            crate::funds::store::schedule_of(c.current_version, ms.get(&c.id).map(Vec::as_slice).unwrap_or(&[]), k.unwrap_or_default(), a.unwrap_or_default(), p.unwrap_or_default())
+        });
+        let Some(i) = s.current().find(|i| i.id == m.id).cloned() else { continue };
+        // Announced a week ahead: as payable on that day.
+        let now = s.payable(&i, plus(today, PAY_AHEAD_DAYS)).now;
+        if now.is_positive() {
+            let title = format!("拨付：{} 第{}期 {}", c.number, m.seq, now.grouped());
             out.push(Item::due(Kind::Pay, m.id, &title, format!("/contracts/{}", c.id), m.due, today));
         }
     }

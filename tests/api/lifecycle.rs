@@ -601,3 +601,58 @@ async fn a_rise_after_the_clause_was_paid_in_full_waits_for_a_new_deliverable() 
     assert_eq!(pay(&app, "rise", &v2, &rise, rise["amount"].as_str().unwrap()).await.status(), StatusCode::CREATED);
     assert_clean(&app).await;
 }
+
+/// The pay forms of the contract page: (milestone id, amount offered) and the hints of
+/// instalments whose money waits.
+fn pay_forms(html: &str) -> (Vec<(i64, String)>, Vec<String>) {
+    let Some(start) = html.find(r#"id="payable""#) else { return (vec![], vec![]) };
+    let table = &html[start..start + html[start..].find("</table>").unwrap()];
+    let value_after = |s: &str, name: &str| -> Option<String> {
+        let at = s.find(&format!(r#"name="{name}" value=""#))? + name.len() + 15;
+        Some(s[at..at + s[at..].find('"')?].to_string())
+    };
+    let forms = table.split("<form").skip(1).filter_map(|f| Some((value_after(f, "milestone_id")?.parse().ok()?, value_after(f, "amount")?))).collect();
+    let held = table.split(r#"class="hint held">"#).skip(1).map(|h| h[..h.find('<').unwrap()].to_string()).collect();
+    (forms, held)
+}
+
+/// Issue 27: the page offers exactly what the payment accepts. After an amendment the paid
+/// advance is carried under a new id (same key): no pay form for it; the raised clause
+/// instalment offers what its accepted deliverable covers and says why the rest waits;
+/// every form offered goes through.
+#[tokio::test]
+async fn the_contract_page_offers_exactly_the_payments_the_store_accepts() {
+    let app = spawn_app().await;
+    let (sj, xf) = (app.token("shijian").await, app.token("xingfu").await);
+    let a = admitted(&app, "企业摸底", "6000.00", "2026-03-01", "2026-04-30").await;
+    let c = sign_both(&app, &draft(&app, survey_contract(a, app.org_id("幸福社区").await, "3000.00")).await["id"]).await;
+    let advance = c["milestones"].as_array().unwrap().iter().find(|m| m["clause_id"].is_null()).unwrap().clone();
+    let last = c["milestones"].as_array().unwrap().iter().find(|m| !m["clause_id"].is_null()).unwrap().clone();
+    assert_eq!(pay(&app, "advance", &c, &advance, advance["amount"].as_str().unwrap()).await.status(), StatusCode::CREATED);
+    let d: Value = app.post(&format!("/api/v1/contracts/{}/deliverables", c["id"]), &xf, json!({"clause_id": last["clause_id"], "summary": "商户汇总表"})).await.json().await.unwrap();
+    assert_eq!(app.post(&format!("/api/v1/deliverables/{}/accept", d["id"]), &sj, json!({})).await.status(), StatusCode::OK);
+    assert_eq!(amend(&app, &c["id"], json!({"amount": "3500.00"})).await.status(), StatusCode::CREATED);
+    let v2 = sign_both(&app, &c["id"]).await;
+    let carried = v2["milestones"].as_array().unwrap().iter().find(|m| m["clause_id"].is_null()).unwrap().clone();
+    let raised = v2["milestones"].as_array().unwrap().iter().find(|m| !m["clause_id"].is_null()).unwrap().clone();
+    assert_ne!(carried["id"], advance["id"], "the amendment carries the paid advance as a new row");
+
+    let finance = app.page_login("caizheng").await;
+    let page = |finance: reqwest::Client| {
+        let url = app.url(&format!("/contracts/{}", c["id"]));
+        async move { finance.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let (forms, held) = pay_forms(&page(finance.clone()).await);
+    assert_eq!(forms, [(raised["id"].as_i64().unwrap(), last["amount"].as_str().unwrap().to_string())], "only what the acceptance covers: {forms:?}");
+    assert!(held.iter().any(|h| h.contains("增加部分")), "{held:?}");
+    for (milestone, amount) in &forms {
+        let form = [("milestone_id", milestone.to_string()), ("amount", amount.clone()), ("key", format!("page-{milestone}"))];
+        let r = finance.post(app.url(&format!("/contracts/{}/pay", c["id"]))).form(&form).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "the form offered goes through: {}", r.text().await.unwrap());
+    }
+    let (forms, held) = pay_forms(&page(finance).await);
+    assert!(forms.is_empty(), "nothing more is payable until a new deliverable: {forms:?}");
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert_error(pay(&app, "carried", &v2, &carried, "0.01").await, StatusCode::CONFLICT, "MILESTONE_ALREADY_PAID").await;
+    assert_clean(&app).await;
+}
