@@ -20,6 +20,16 @@ fn date(d: Option<chrono::DateTime<chrono::Utc>>) -> String {
     d.map(|d| d.format("%Y年%m月%d日").to_string()).unwrap_or_else(|| "____年__月__日".into())
 }
 
+/// The task's ground: an admission's approval number, an emergency entry still awaiting
+/// it, or (assist-list work, which needs no admission) the list it was assigned from.
+fn ground(c: &ContractOut) -> (String, String) {
+    match &c.approval_number {
+        _ if c.origin == crate::admission::ORIGIN_ASSIST => ("派单依据".into(), crate::admission::assist::GROUND.into()),
+        Some(n) => ("准入批准文号".into(), n.clone()),
+        None => ("准入批准文号".into(), "先进后批，待批准".into()),
+    }
+}
+
 pub fn contract_doc(c: &ContractOut) -> Doc {
     let mut blocks = vec![
         Block::Title("政府购买服务合同".into()),
@@ -29,13 +39,14 @@ pub fn contract_doc(c: &ContractOut) -> Doc {
             ("甲方（购买方）".into(), c.department.clone()),
             ("乙方（承接方）".into(), c.community.clone()),
             ("服务事项".into(), c.task.clone()),
-            ("准入批准文号".into(), c.approval_number.clone().unwrap_or_else(|| "先进后批，待批准".into())),
+            ground(c),
             ("合同金额".into(), format!("{}（{}）", c.amount.grouped(), c.amount_capitals)),
             ("服务期限".into(), format!("{} 至 {}", c.period_start, c.period_end)),
         ]),
-        Block::Paragraph(
-            "依据《城乡社区工作事项准入备案制度》，甲方以政府购买服务的形式委托乙方承担上述经准入审批的事项，经费随事项下沉（费随事转）。双方协商一致，订立本合同。".into(),
-        ),
+        Block::Paragraph(format!(
+            "依据《城乡社区工作事项准入备案制度》，甲方以政府购买服务的形式委托乙方承担上述{}的事项，经费随事项下沉（费随事转）。双方协商一致，订立本合同。",
+            if c.origin == crate::admission::ORIGIN_ASSIST { "列入协助办理事项清单" } else { "经准入审批" }
+        )),
     ];
     for k in &c.clauses {
         let mark = if k.performance { "（履约条款）" } else { "" };

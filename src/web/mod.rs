@@ -186,11 +186,39 @@ pub fn percent_encode(s: &str, keep_slash: bool) -> String {
         .collect()
 }
 
+/// The plain `filename=` for clients that ignore `filename*` (curl -OJ): the name's ASCII
+/// letters, digits and dashes with its extension, never a hidden file (`合同台账.xlsx` alone
+/// would be `.xlsx`): `zhunru.xlsx` then.
+fn ascii_filename(filename: &str) -> String {
+    let (stem, ext) = match filename.rsplit_once('.') {
+        Some((stem, ext)) => (stem, Some(ext)),
+        None => (filename, None),
+    };
+    let keep = |s: &str| s.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect::<String>();
+    let stem = keep(stem);
+    let stem = if stem.chars().any(|c| c.is_ascii_alphanumeric()) { stem } else { "zhunru".to_string() };
+    match ext.map(keep).filter(|e| !e.is_empty()) {
+        Some(ext) => format!("{stem}.{ext}"),
+        None => stem,
+    }
+}
+
+#[cfg(test)]
+mod filename_tests {
+    #[test]
+    fn the_plain_filename_is_never_hidden_nor_empty() {
+        assert_eq!(super::ascii_filename("合同台账.xlsx"), "zhunru.xlsx");
+        assert_eq!(super::ascii_filename("示范区购服〔2026〕1号.pdf"), "20261.pdf");
+        assert_eq!(super::ascii_filename("contracts-2026.csv"), "contracts-2026.csv");
+        assert_eq!(super::ascii_filename("报告"), "zhunru");
+        assert_eq!(super::ascii_filename("../../etc/passwd"), "zhunru.etcpasswd");
+    }
+}
+
 /// A file as an answer: its type, and its name (in UTF-8, RFC 6266) for the browser to
 /// show (`inline`, PDFs) or save (`attachment`).
 pub fn file_download(body: Vec<u8>, content_type: &str, filename: &str, inline: bool) -> Response {
-    let ascii: String = filename.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-').collect();
-    let ascii = if ascii.trim_start_matches('.').is_empty() { "download".to_string() } else { ascii };
+    let ascii = ascii_filename(filename);
     let kind = if inline { "inline" } else { "attachment" };
     let disposition = format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{}", percent_encode(filename, false));
     ([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, disposition)], body).into_response()

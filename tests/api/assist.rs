@@ -51,6 +51,21 @@ async fn assist_work_is_assigned_with_money_signed_paid_and_confirmed() {
     // Signed, paid instalment by instalment, each receipt confirmed: the same path as admitted work.
     let c = sign_both(&app, &c["id"]).await;
     assert_eq!(c["status"], "active");
+    // Its document names the list it was assigned from, never an emergency entry's
+    // "awaiting approval" (issue 26): also the public PDF the open data links to.
+    let county: Value = app.get("/api/v1/me", &sj).await.json().await.unwrap();
+    let county = county["user"]["county_id"].as_i64().or_else(|| county["county_id"].as_i64()).unwrap();
+    for (path, token) in [(format!("/api/v1/contracts/{}/pdf", c["id"]), Some(sj.as_str())), (format!("/api/v1/public/{county}/contracts/{}/pdf", c["id"]), None)] {
+        let mut req = app.api.get(app.url(&path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        let text: String = pdf_extract::extract_text_from_mem(&r.bytes().await.unwrap()).unwrap().chars().filter(|c| !c.is_whitespace()).collect();
+        assert!(text.contains("派单依据") && text.contains("列入协助办理事项清单"), "{path}: {text}");
+        assert!(!text.contains("先进后批") && !text.contains("经准入审批的事项"), "{path}: {text}");
+    }
     let xf = app.token("xingfu").await;
     let advance = c["milestones"].as_array().unwrap().iter().find(|m| m["clause_id"].is_null()).unwrap().clone();
     let rest = c["milestones"].as_array().unwrap().iter().find(|m| !m["clause_id"].is_null()).unwrap().clone();

@@ -233,6 +233,23 @@ async fn health_docs_and_unknown_paths() {
         assert!(doc["paths"].get(path).is_some(), "{path} documented");
     }
     assert!(doc["components"]["securitySchemes"].get("bearer").is_some());
+    // What openapi-spec-validator and client generators need (issue 26): one operationId
+    // per operation, and a documented 401 on every operation behind the token.
+    let mut ids = std::collections::HashMap::new();
+    let mut undocumented = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path} has an operationId")).to_string();
+            if let Some(other) = ids.insert(id.clone(), format!("{method} {path}")) {
+                panic!("operationId {id} of {method} {path} is also {other}'s");
+            }
+            if op["security"].as_array().is_some_and(|s| !s.is_empty()) && op["responses"].get("401").is_none() {
+                undocumented.push(format!("{method} {path}"));
+            }
+        }
+    }
+    assert!(undocumented.is_empty(), "secured operations without a 401: {undocumented:?}");
+    assert!(ids.len() > 100, "{}", ids.len());
     let docs = app.api.get(app.url("/api/docs/")).send().await.unwrap();
     assert_eq!(docs.status(), StatusCode::OK);
     assert!(docs.text().await.unwrap().contains("swagger"));

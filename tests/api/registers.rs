@@ -251,3 +251,38 @@ async fn a_terminated_contract_counts_in_the_register_as_in_the_funds_views() {
         "register totals against the funds summary {county}"
     );
 }
+
+/// Issue 26: a text that starts like a formula (an application titled `=1+2…`, a
+/// violation report's task `@SUM(…)`) reaches no register CSV as a formula a spreadsheet
+/// would run; in the workbook it stays a plain string.
+#[tokio::test]
+async fn no_register_csv_carries_a_formula() {
+    let app = spawn_app().await;
+    let sj = app.token("shijian").await;
+    let title = "=1+2 居民信息核对";
+    let body = json!({"title": title, "description": "入户核对", "basis": "示范区〔2026〕1号", "work_plan": "按户开展",
+        "target_community_ids": [app.org_id("幸福社区").await], "period_start": "2026-03-01", "period_end": "2026-04-30", "staffing": "网格员", "budget": "100.00"});
+    let a: Value = app.post("/api/v1/admissions", &sj, body).await.json().await.unwrap();
+    assert_eq!(app.post(&format!("/api/v1/admissions/{}/submit", a["id"]), &sj, json!({})).await.status(), StatusCode::OK);
+    let r = app.post("/api/v1/reports", &app.token("xingfu").await, json!({"department_id": app.org_id("区市场监督管理局").await, "task": "@SUM(1+1) 要求社区代收费用", "occurred_on": "2026-11-01", "evidence": "+通知截图"})).await;
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+    let mz = app.token("minzheng").await;
+    let mut seen = 0;
+    for name in ["admissions", "contracts", "funds", "violations", "evaluations"] {
+        let r = app.get(&format!("/api/v1/registers/{name}?format=csv"), &mz).await;
+        assert_eq!(r.status(), StatusCode::OK, "{name}");
+        let text = r.text().await.unwrap();
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        for record in reader.records() {
+            for cell in record.unwrap().iter() {
+                assert!(!cell.starts_with(['=', '+', '@']), "{name}: a cell a spreadsheet would run: {cell}");
+                if cell.starts_with('\'') && (cell.contains("=1+2") || cell.contains("@SUM")) {
+                    seen += 1;
+                }
+            }
+        }
+    }
+    assert!(seen >= 2, "both texts are in the registers, kept as text ({seen})");
+    let rows = sheet(&app, "/api/v1/registers/admissions?format=xlsx", &mz).await;
+    assert!(rows.iter().flatten().any(|c| *c == Data::String(title.into())), "the workbook keeps the title as it was written");
+}
