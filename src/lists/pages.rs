@@ -19,6 +19,7 @@ use crate::AppState;
 
 pub fn public_routes() -> Router<AppState> {
     Router::new()
+        .route("/public/{county_id}", get(portal))
         .route("/public/{county_id}/lists", get(public_page))
         .route("/public/{county_id}/lists.xlsx", get(public_xlsx))
         .route("/public/{county_id}/lists.pdf", get(public_pdf))
@@ -487,6 +488,22 @@ struct PublicPage {
     county_id: i64,
     year: Option<i32>,
     sections: Vec<PublicSection>,
+}
+
+#[derive(Template)]
+#[template(path = "lists/portal.html")]
+struct PortalPage {
+    layout: Layout,
+    county: String,
+    county_id: i64,
+}
+
+/// The county's public entry page: what is published, where, and the publication policy
+/// (the open data's `publicationPolicy` points here).
+async fn portal(State(st): State<AppState>, Path(county_id): Path<i64>) -> PageResult {
+    let county = api::county_name(&st, county_id).await?;
+    let title = format!("{county}城乡社区工作事项公开");
+    render(StatusCode::OK, &PortalPage { layout: Layout { title, user: None }, county, county_id })
 }
 
 /// 上墙公示: the county's lists in force, without login, laid out for printing.

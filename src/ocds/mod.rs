@@ -175,7 +175,16 @@ fn snapshot(facts: &ContractFacts, ctx: &Ctx, ocid: &str, at: DateTime<Utc>, e: 
             let key = facts.milestone_keys.get(&m.id).copied().unwrap_or(i as i32 + 1);
             let of_key: Vec<&&Payment> = paid.iter().filter(|p| p.milestone_key == key).collect();
             let got: i64 = of_key.iter().map(|p| p.amount.fen()).sum();
-            let status = if got >= m.amount.fen() && got > 0 { "met" } else if got > 0 { "partiallyMet" } else { "scheduled" };
+            // A contract that ended leaves an instalment never paid `notMet`, not scheduled for ever.
+            let status = if got >= m.amount.fen() && got > 0 {
+                "met"
+            } else if got > 0 {
+                "partiallyMet"
+            } else if ended {
+                "notMet"
+            } else {
+                "scheduled"
+            };
             let mut out = json!({
                 "id": format!("instalment-{key}"),
                 "title": format!("第{}期付款 {}", i + 1, m.amount.grouped()),
@@ -280,7 +289,7 @@ pub fn release_package(ctx: &Ctx, uri: String, releases: Vec<Value>, now: DateTi
         "version": VERSION,
         "publishedDate": instant(now),
         "publisher": publisher(ctx),
-        "publicationPolicy": format!("{}/public", ctx.base),
+        "publicationPolicy": format!("{}/public/{}#policy", ctx.base, ctx.county_id),
         "releases": releases,
     });
     // Pagination as the OCDS guidance on APIs describes it.
@@ -298,6 +307,7 @@ pub fn record_package(ctx: &Ctx, uri: String, package_uri: String, ocid: &str, r
         "version": VERSION,
         "publishedDate": instant(now),
         "publisher": publisher(ctx),
+        "publicationPolicy": format!("{}/public/{}#policy", ctx.base, ctx.county_id),
         "packages": [package_uri],
         "records": [{"ocid": ocid, "releases": releases, "compiledRelease": compiled}],
     })

@@ -234,6 +234,25 @@ async fn amendments_payments_and_termination_become_releases_and_drafts_stay_pri
     assert_eq!(yuan(&tx[0]["value"]["amount"]), 90_000);
     assert_eq!(tx[0]["payer"]["name"], "区市场监督管理局");
     assert_eq!(tx[0]["payee"]["name"], "幸福社区");
+    // Ended: the instalment paid is met, the one never paid notMet, none scheduled for
+    // ever (issue 26); before the end it was scheduled.
+    let statuses: Vec<&str> = k["milestones"].as_array().unwrap().iter().map(|m| m["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["met", "notMet"], "{}", k["milestones"]);
+    let before_end: Vec<&str> = releases[2]["contracts"][0]["milestones"].as_array().unwrap().iter().map(|m| m["status"].as_str().unwrap()).collect();
+    assert!(before_end.contains(&"scheduled"), "{before_end:?}");
+    // The publication policy the package points to is a page that answers, and each of
+    // its links to what is published answers too.
+    let policy = rec["publicationPolicy"].as_str().unwrap().split('#').next().unwrap().to_string();
+    let page = app.api.get(&policy).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK, "{policy}");
+    let html = page.text().await.unwrap();
+    assert!(html.contains(r#"id="policy""#) && html.contains("公开政策"), "{html}");
+    for id in ["portal-lists", "portal-admissions", "portal-notices", "portal-ocds"] {
+        let at = html.find(&format!(r#"id="{id}""#)).unwrap_or_else(|| panic!("{id}"));
+        let href_at = html[..at].rfind("href=\"").unwrap() + 6;
+        let href = &html[href_at..href_at + html[href_at..].find('"').unwrap()];
+        assert_eq!(app.api.get(app.url(href)).send().await.unwrap().status(), StatusCode::OK, "{id}: {href}");
+    }
     // The payment release already showed the first milestone met.
     let met: Vec<&Value> = releases[1]["contracts"][0]["milestones"].as_array().unwrap().iter().filter(|m| m["status"] == "met").collect();
     assert_eq!(met.len(), 1);
