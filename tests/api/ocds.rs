@@ -221,7 +221,9 @@ async fn amendments_payments_and_termination_become_releases_and_drafts_stay_pri
     let tags: Vec<&str> = releases.iter().map(|r| r["tag"][0].as_str().unwrap()).collect();
     assert_eq!(tags, ["award", "implementation", "contractAmendment", "contractTermination"]);
     let dates: Vec<&str> = releases.iter().map(|r| r["date"].as_str().unwrap()).collect();
-    assert!(dates.windows(2).all(|w| w[0] <= w[1]), "oldest first: {dates:?}");
+    // Oldest first, and distinct though made within seconds (to the microsecond).
+    let instants: Vec<chrono::DateTime<chrono::FixedOffset>> = dates.iter().map(|d| chrono::DateTime::parse_from_rfc3339(d).unwrap()).collect();
+    assert!(instants.windows(2).all(|w| w[0] < w[1]), "oldest first, none sharing a date: {dates:?}");
     let k = &rec["records"][0]["compiledRelease"]["contracts"][0];
     assert_eq!(k["status"], "terminated");
     assert_eq!(yuan(&k["value"]["amount"]), 250_000, "the amended value");
