@@ -39,6 +39,10 @@ enum Command {
         /// them is `X-Forwarded-For` believed (login throttle, audit trail).
         #[arg(long, env = "ZHUNRU_TRUSTED_PROXIES", value_delimiter = ',')]
         trusted_proxies: Vec<std::net::IpAddr>,
+        /// The address the public reaches zhunru at, e.g. `https://zhunru.example.gov.cn`:
+        /// the open data's links are built from it instead of the request's Host header.
+        #[arg(long, env = "ZHUNRU_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -167,8 +171,12 @@ async fn main() -> anyhow::Result<()> {
             txn.commit(vec![entry]).await.map_err(err)?;
             println!("created county {} (id {}) with admin {}", county.name, county.id, admin.username);
         }
-        Command::Serve { demo, bind, session_hours, secure_cookies, templates, trusted_proxies } => {
+        Command::Serve { demo, bind, session_hours, secure_cookies, templates, trusted_proxies, public_url } => {
             config.trusted_proxies = trusted_proxies;
+            if let Some(url) = &public_url {
+                anyhow::ensure!(url.starts_with("https://") || url.starts_with("http://"), "--public-url must start with https:// or http://");
+            }
+            config.public_url = public_url;
             config.session_ttl = Duration::from_secs(session_hours * 3600);
             config.secure_cookies = secure_cookies;
             config.templates_dir = templates;

@@ -39,17 +39,21 @@ fn public_contracts(county_id: i64) -> sea_orm::Select<contract::Entity> {
     in_county::<contract::Entity>(county_id).filter(contract::Column::Id.in_subquery(signed))
 }
 
-/// The server's address as the client reached it (for the absolute URIs OCDS wants). Only
-/// host characters are taken from the header; anything else falls back to localhost.
-pub fn base_url(headers: &HeaderMap) -> String {
+/// The server's public address, for the absolute URIs OCDS wants: `ZHUNRU_PUBLIC_URL`
+/// when set (then no request header can rewrite the links), else as the client reached
+/// it: only host characters are taken from the header, anything else is localhost.
+pub fn base_url(public_url: Option<&str>, headers: &HeaderMap) -> String {
+    if let Some(url) = public_url {
+        return url.trim_end_matches('/').to_string();
+    }
     let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))).unwrap_or("localhost");
     let https = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()) == Some("https");
     format!("{}://{host}", if https { "https" } else { "http" })
 }
 
-pub async fn ctx(db: &impl ConnectionTrait, county_id: i64, headers: &HeaderMap) -> AppResult<Ctx> {
+pub async fn ctx(db: &impl ConnectionTrait, public_url: Option<&str>, county_id: i64, headers: &HeaderMap) -> AppResult<Ctx> {
     let county = entity::county::Entity::find_by_id(county_id).one(db).await?.ok_or_else(AppError::not_found)?;
-    Ok(Ctx { prefix: county.ocid_prefix.unwrap_or_else(|| super::DEFAULT_PREFIX.to_string()), base: base_url(headers), county_id, county: county.name })
+    Ok(Ctx { prefix: county.ocid_prefix.unwrap_or_else(|| super::DEFAULT_PREFIX.to_string()), base: base_url(public_url, headers), county_id, county: county.name })
 }
 
 /// The facts behind each contract's releases, in a fixed number of queries.
@@ -95,7 +99,7 @@ async fn public_contract(db: &impl ConnectionTrait, county_id: i64, id: i64) -> 
 }
 
 async fn one_contract(st: &AppState, county_id: i64, id: i64, headers: &HeaderMap) -> AppResult<(Ctx, String, Vec<Value>)> {
-    let ctx = ctx(&st.db, county_id, headers).await?;
+    let ctx = ctx(&st.db, st.config.public_url.as_deref(), county_id, headers).await?;
     let c = public_contract(&st.db, county_id, id).await?;
     let f = facts(&st.db, county_id, vec![c]).await?.pop().ok_or_else(AppError::not_found)?;
     let releases = super::releases(&f, &ctx);
@@ -112,7 +116,7 @@ async fn one_contract(st: &AppState, county_id: i64, id: i64, headers: &HeaderMa
     responses((status = 200, description = "OCDS 1.1 release package", body = Object), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn county_releases(State(st): State<AppState>, Path(county_id): Path<i64>, Query(pq): Query<PageQuery>, headers: HeaderMap) -> AppResult<Json<Value>> {
     let req = pq.parse()?;
-    let ctx = ctx(&st.db, county_id, &headers).await?;
+    let ctx = ctx(&st.db, st.config.public_url.as_deref(), county_id, &headers).await?;
     let q = public_contracts(county_id);
     let p = page::fetch(&st.db, q, contract::Column::Id, req, |c| c.id).await?;
     let releases: Vec<Value> = facts(&st.db, county_id, p.items).await?.iter().flat_map(|f| super::releases(f, &ctx)).collect();

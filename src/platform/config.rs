@@ -18,6 +18,10 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` names the client (`ZHUNRU_TRUSTED_PROXIES`).
     /// From any other peer the header is ignored, so it cannot be forged.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The address the public reaches zhunru at (`ZHUNRU_PUBLIC_URL`, e.g.
+    /// `https://zhunru.example.gov.cn`): the open data's links are built from it, not from
+    /// the request's Host header.
+    pub public_url: Option<String>,
 }
 
 /// The default database: an SQLite file in the working directory, created if missing.
@@ -33,6 +37,7 @@ impl Default for Config {
             secure_cookies: false,
             templates_dir: None,
             trusted_proxies: Vec::new(),
+            public_url: None,
         }
     }
 }

@@ -306,3 +306,23 @@ async fn a_generated_county_is_valid_ocds_page_by_page() {
     assert!(ocids.len() >= 30, "most generated contracts are signed: {}", ocids.len());
     assert!(releases.iter().any(|r| r["tag"][0] == "implementation"), "payments become releases");
 }
+
+/// Issue 26: with `ZHUNRU_PUBLIC_URL` set, the open data's links are built from it; a
+/// forged Host header rewrites none of them.
+#[tokio::test]
+async fn links_come_from_the_configured_public_address_not_the_host_header() {
+    let config = zhunru::platform::config::Config { public_url: Some("https://zhunru.example.gov.cn/".into()), ..Default::default() };
+    let app = crate::helpers::spawn_app_with(config).await;
+    let (c, _) = signed_survey(&app).await;
+    let me: Value = app.get("/api/v1/me", &app.token("shijian").await).await.json().await.unwrap();
+    let county = me["user"]["county_id"].as_i64().or_else(|| me["county_id"].as_i64()).unwrap();
+    for path in [format!("/api/v1/public/{county}/ocds/releases"), format!("/api/v1/public/{county}/ocds/records/{}", c["id"])] {
+        let r = app.api.get(app.url(&path)).header("host", "evil.example").header("x-forwarded-proto", "http").send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        let text = r.text().await.unwrap();
+        assert!(!text.contains("evil.example"), "{path}: a forged Host is in the links");
+        let doc: Value = serde_json::from_str(&text).unwrap();
+        assert!(doc["uri"].as_str().unwrap().starts_with("https://zhunru.example.gov.cn/api/v1/public/"), "{}", doc["uri"]);
+        assert_eq!(doc["publicationPolicy"], format!("https://zhunru.example.gov.cn/public/{county}#policy"));
+    }
+}
