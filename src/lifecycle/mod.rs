@@ -339,49 +339,51 @@ pub struct Planned {
 /// keeps its key and becomes exactly what was paid on it (so it can never be paid
 /// again); its slot in the fresh schedule (the same month for a monthly schedule, the
 /// same position otherwise) is taken; the rest of the amount is spread over the open
-/// slots in the proportions of the fresh schedule, under new keys from `next_key`.
-/// With nothing paid, the keys are 1, 2, … in order, as for a first version.
+/// slots in the proportions of the fresh schedule. An open slot keeps the key of the
+/// unpaid instalment of the version in force in the same slot (so open data names it
+/// `instalment-2` in every version, issue 26); a slot that had none gets a new key from
+/// `next_key`. With nothing in force, the keys are `next_key`, … in order.
 pub fn carry_plan(fresh: &[Instalment], settled: &[Settled], next_key: i32, monthly: bool) -> Result<Vec<Planned>, Refusal> {
     let total: i64 = fresh.iter().map(|i| i.amount.fen()).sum();
     let kept: Vec<&Settled> = settled.iter().filter(|s| s.paid.is_positive()).collect();
     let paid: i64 = kept.iter().map(|s| s.paid.fen()).sum();
     amount_not_below_paid(Money::from_fen(total), Money::from_fen(paid))?;
-    if kept.is_empty() {
-        return Ok(fresh
-            .iter()
-            .enumerate()
-            .map(|(i, f)| Planned { key: next_key + i as i32, due: f.due, amount: f.amount, clause: f.clause })
-            .collect());
-    }
-    let taken = |pos: usize, f: &Instalment| {
-        kept.iter().any(|s| if monthly { (s.due.year(), s.due.month()) == (f.due.year(), f.due.month()) } else { s.seq as usize == pos + 1 })
+    let same_slot = |s: &Settled, pos: usize, f: &Instalment| {
+        if monthly { (s.due.year(), s.due.month()) == (f.due.year(), f.due.month()) } else { s.seq as usize == pos + 1 }
     };
-    let open: Vec<&Instalment> = fresh.iter().enumerate().filter(|(i, f)| !taken(*i, f)).map(|(_, f)| f).collect();
+    let taken = |pos: usize, f: &Instalment| kept.iter().any(|s| same_slot(s, pos, f));
+    // The key an open slot carries on: the unpaid instalment in force in the same slot.
+    let unpaid_key = |pos: usize, f: &Instalment| settled.iter().find(|s| !s.paid.is_positive() && same_slot(s, pos, f)).map(|s| s.key);
+    let open: Vec<(usize, &Instalment)> = fresh.iter().enumerate().filter(|(i, f)| !taken(*i, f)).collect();
     let rest = total - paid;
     let mut out: Vec<Planned> = kept.iter().map(|s| Planned { key: s.key, due: s.due, amount: s.paid, clause: s.clause }).collect();
-    let weight: i64 = open.iter().map(|f| f.amount.fen()).sum();
-    let mut shares: Vec<(NaiveDate, Option<u32>, i64)> = Vec::new();
+    let weight: i64 = open.iter().map(|(_, f)| f.amount.fen()).sum();
+    // (slot's carried key, due, clause, share)
+    let mut shares: Vec<(Option<i32>, NaiveDate, Option<u32>, i64)> = Vec::new();
     if weight > 0 {
         let mut given = 0i64;
-        for f in &open {
+        for (pos, f) in &open {
             let share = (rest as i128 * f.amount.fen() as i128 / weight as i128) as i64;
             given += share;
-            shares.push((f.due, f.clause, share));
+            shares.push((unpaid_key(*pos, f), f.due, f.clause, share));
         }
         if let Some(last) = shares.last_mut() {
-            last.2 += rest - given;
+            last.3 += rest - given;
         }
     } else if rest > 0 {
         // Every slot is paid for: what is added falls due with the last one.
         let last = fresh.last().map(|f| (f.due, f.clause)).or_else(|| kept.last().map(|s| (s.due, s.clause)));
         if let Some((due, clause)) = last {
-            shares.push((due, clause, rest));
+            shares.push((None, due, clause, rest));
         }
     }
     let mut key = next_key;
-    for (due, clause, fen) in shares.into_iter().filter(|s| s.2 > 0) {
-        out.push(Planned { key, due, amount: Money::from_fen(fen), clause });
-        key += 1;
+    for (carried, due, clause, fen) in shares.into_iter().filter(|s| s.3 > 0) {
+        let k = carried.unwrap_or_else(|| {
+            key += 1;
+            key - 1
+        });
+        out.push(Planned { key: k, due, amount: Money::from_fen(fen), clause });
     }
     out.sort_by_key(|p| (p.due, p.key));
     Ok(out)
@@ -657,6 +659,24 @@ mod tests {
         let fresh = monthly(300, &[d(2026, 1, 31), d(2026, 2, 28), d(2026, 3, 31)]);
         let p = carry_plan(&fresh, &[], 1, true).unwrap();
         assert_eq!(p.iter().map(|p| (p.key, p.amount.fen())).collect::<Vec<_>>(), [(1, 100), (2, 100), (3, 100)]);
+    }
+
+    #[test]
+    fn an_unpaid_instalment_keeps_its_key_in_its_slot() {
+        let unpaid = |key, seq, due| Settled { key, seq, due, clause: None, paid: Money::ZERO };
+        // Nothing paid, amended down: both instalments keep their keys (open data's ids).
+        let settled = [unpaid(1, 1, d(2026, 3, 1)), Settled { clause: Some(3), ..unpaid(2, 2, d(2026, 4, 30)) }];
+        let fresh = vec![Instalment { due: d(2026, 3, 1), amount: Money::from_fen(750), clause: None }, Instalment { due: d(2026, 4, 30), amount: Money::from_fen(1750), clause: Some(3) }];
+        let p = carry_plan(&fresh, &settled, 3, false).unwrap();
+        assert_eq!(p.iter().map(|p| (p.key, p.amount.fen())).collect::<Vec<_>>(), [(1, 750), (2, 1750)]);
+        // The advance paid: the open second slot keeps key 2.
+        let settled = [Settled { paid: Money::from_fen(900), ..unpaid(1, 1, d(2026, 3, 1)) }, Settled { clause: Some(3), ..unpaid(2, 2, d(2026, 4, 30)) }];
+        let p = carry_plan(&fresh, &settled, 3, false).unwrap();
+        assert_eq!(p.iter().map(|p| (p.key, p.amount.fen())).collect::<Vec<_>>(), [(1, 900), (2, 1600)]);
+        // Monthly, moved a month later: March and April keep theirs, May is new.
+        let settled = [unpaid(1, 1, d(2026, 3, 31)), unpaid(2, 2, d(2026, 4, 30))];
+        let p = carry_plan(&monthly(300, &[d(2026, 4, 30), d(2026, 5, 31)]), &settled, 3, true).unwrap();
+        assert_eq!(p.iter().map(|p| (p.key, p.due)).collect::<Vec<_>>(), [(2, d(2026, 4, 30)), (3, d(2026, 5, 31))]);
     }
 
     #[test]

@@ -236,6 +236,12 @@ async fn amendments_payments_and_termination_become_releases_and_drafts_stay_pri
     assert_eq!(yuan(&tx[0]["value"]["amount"]), 90_000);
     assert_eq!(tx[0]["payer"]["name"], "区市场监督管理局");
     assert_eq!(tx[0]["payee"]["name"], "幸福社区");
+    // The standard merge (ocdskit compile) merges milestones by id across releases: an
+    // amendment that renamed an instalment would leave the old one behind, scheduled for
+    // ever. Every release names the same instalments.
+    let ids = |r: &Value| -> Vec<String> { r["contracts"][0]["milestones"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_string()).collect() };
+    let union: BTreeSet<String> = releases.iter().flat_map(ids).collect();
+    assert_eq!(union, ids(&releases[3]).into_iter().collect::<BTreeSet<_>>(), "instalment ids stable across versions");
     // Ended: the instalment paid is met, the one never paid notMet, none scheduled for
     // ever (issue 26); before the end it was scheduled.
     let statuses: Vec<&str> = k["milestones"].as_array().unwrap().iter().map(|m| m["status"].as_str().unwrap()).collect();
