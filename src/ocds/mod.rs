@@ -127,7 +127,28 @@ pub fn releases(facts: &ContractFacts, ctx: &Ctx) -> Vec<Value> {
     }
     events.sort();
     let id = ocid(ctx, facts.contract.id);
-    events.iter().map(|(at, e)| snapshot(facts, ctx, &id, *at, e, &events)).collect()
+    events
+        .iter()
+        .map(|(at, e)| {
+            let mut r = snapshot(facts, ctx, &id, *at, e, &events);
+            leave_out_empty(&mut r);
+            r
+        })
+        .collect()
+}
+
+/// OCDS leaves out a field with nothing in it rather than publishing `[]` or `{}` (the Data Review
+/// Tool warns on empty arrays). Safe for the standard merge here: every array of a release
+/// (amendments, transactions, milestones, parties…) only grows from one release to the next.
+fn leave_out_empty(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            o.values_mut().for_each(leave_out_empty);
+            o.retain(|_, x| !matches!(x, Value::Array(a) if a.is_empty()) && !matches!(x, Value::Object(m) if m.is_empty()));
+        }
+        Value::Array(a) => a.iter_mut().for_each(leave_out_empty),
+        _ => {}
+    }
 }
 
 /// The contract as it stood at `at`, as the release of event `e`.
