@@ -188,7 +188,11 @@ async fn contract_register(db: &impl ConnectionTrait, caller: &Caller, f: &ListF
             col("购买部门", Kind::Text, 16.0),
             col("承接社区", Kind::Text, 14.0),
             col("状态", Kind::Text, 10.0),
+            // The amount in force, as the API, the PDF and the open data say; beside it what
+            // the funds hold of it (a terminated contract: what it paid), so that 计入经费 =
+            // 已拨付 + 未拨付 on every row (issue 26: one contract, one amount per column).
             col("合同金额（元）", Kind::Money, 15.0),
+            col("计入经费（元）", Kind::Money, 15.0),
             col("已拨付（元）", Kind::Money, 15.0),
             col("已确认到账（元）", Kind::Money, 15.0),
             col("未拨付（元）", Kind::Money, 15.0),
@@ -201,7 +205,8 @@ async fn contract_register(db: &impl ConnectionTrait, caller: &Caller, f: &ListF
             .map(|c| {
                 let v = current.get(&c.id);
                 let status = crate::lifecycle::store::contract_status(c)?;
-                let fu = ContractFunds::from_book(c.id, Money::from_fen(v.map(|v| v.amount_fen).unwrap_or(0)), &books).held(status);
+                let in_force = Money::from_fen(v.map(|v| v.amount_fen).unwrap_or(0));
+                let fu = ContractFunds::from_book(c.id, in_force, &books).held(status);
                 let signed = v.and_then(|v| match (v.department_signed_at, v.community_signed_at) {
                     (Some(a), Some(b)) => Some(a.max(b).date_naive()),
                     _ => None,
@@ -212,6 +217,7 @@ async fn contract_register(db: &impl ConnectionTrait, caller: &Caller, f: &ListF
                     name(c.department_id).into(),
                     name(c.community_id).into(),
                     status.label().into(),
+                    in_force.into(),
                     fu.amount.into(),
                     fu.disbursed.into(),
                     fu.confirmed.into(),

@@ -399,12 +399,12 @@ impl CountyReport {
         let (n, amount) = self.contracts.values().fold((0, Money::from_fen(0)), |(n, a), (k, m)| (n + k, plus(a, *m)));
         let p = Self::paid_total(&self.paid_by_department);
         b.push(Block::Paragraph(format!(
-            "报告期内签订购买服务合同{}份，金额{}；拨付经费{}，其中社区已确认到账{}、待确认{}、有异议{}。",
+            "报告期内签订购买服务合同{}份，金额{}（已终止的合同按已拨付计）；拨付经费{}，其中社区已确认到账{}、待确认{}、有异议{}。",
             n, amount.grouped(), p.paid.grouped(), p.confirmed.grouped(), p.unconfirmed.grouped(), p.disputed.grouped()
         )));
         b.push(Block::Table {
             weights: vec![4, 2, 3],
-            header: vec!["部门".into(), "合同数".into(), "合同金额".into()],
+            header: vec!["部门".into(), "合同数".into(), "计入经费（终止的按已拨付）".into()],
             rows: self.contracts.iter().map(|(d, (k, m))| vec![d.clone(), k.to_string(), m.grouped()]).collect(),
         });
         b.push(Block::Paragraph(format!("{}年度各部门预算与执行（截至报告日）：", self.to.year())));
@@ -469,7 +469,7 @@ impl CountyReport {
             ),
             sheet(
                 "购买服务合同",
-                vec![col("部门", Kind::Text, 24.0), col("合同数", Kind::Int, 8.0), col("合同金额（元）", Kind::Money, 16.0)],
+                vec![col("部门", Kind::Text, 24.0), col("合同数", Kind::Int, 8.0), col("计入经费（元，终止的按已拨付）", Kind::Money, 16.0)],
                 self.contracts.iter().map(|(d, (k, m))| vec![d.as_str().into(), int(*k), (*m).into()]).collect(),
             ),
             sheet(

@@ -239,9 +239,16 @@ async fn a_terminated_contract_counts_in_the_register_as_in_the_funds_views() {
     assert_eq!(r.status(), StatusCode::OK);
     // Its row holds what was paid and nothing outstanding, as the funds overview says.
     let rows = sheet(&app, "/api/v1/registers/contracts", &cz).await;
-    let (num, amount, disbursed, confirmed, open) = (at(&rows, "合同编号"), at(&rows, "合同金额（元）"), at(&rows, "已拨付（元）"), at(&rows, "已确认到账（元）"), at(&rows, "未拨付（元）"));
+    let (num, in_force, amount, disbursed, confirmed, open) =
+        (at(&rows, "合同编号"), at(&rows, "合同金额（元）"), at(&rows, "计入经费（元）"), at(&rows, "已拨付（元）"), at(&rows, "已确认到账（元）"), at(&rows, "未拨付（元）"));
     let row = rows.iter().find(|r| text(&r[num]) == paid["number"].as_str().unwrap()).unwrap();
     assert_eq!((fen(&row[amount]), fen(&row[open])), (fen_of(&before["disbursed"]), 0));
+    // Its contract amount is still the one the API and the open data show (issue 26).
+    let api: Value = app.get(&format!("/api/v1/contracts/{}", paid["id"]), &cz).await.json().await.unwrap();
+    assert_eq!(fen(&row[in_force]), fen_of(&api["amount"]), "{api}");
+    for r in &rows[3..] {
+        assert_eq!(fen(&r[amount]), fen(&r[disbursed]) + fen(&r[open]), "计入经费 = 已拨付 + 未拨付: {r:?}");
+    }
     let summary: Value = app.get("/api/v1/funds/summary", &cz).await.json().await.unwrap();
     let county = &summary["county"];
     let total = rows.last().unwrap();
