@@ -255,6 +255,34 @@ fn values(
 }
 
 /// Every text of a contract must print: a character the font lacks would be a blank box.
+/// The ISO dates (YYYY-MM-DD, as clause texts quote them) written in a text.
+pub fn dates_in(text: &str) -> Vec<NaiveDate> {
+    let b = text.as_bytes();
+    let digits = |r: std::ops::Range<usize>| r.clone().all(|i| b.get(i).is_some_and(u8::is_ascii_digit));
+    (0..b.len().saturating_sub(9))
+        .filter(|&i| (i == 0 || !b[i - 1].is_ascii_digit()) && digits(i..i + 4) && b[i + 4] == b'-' && digits(i + 5..i + 7) && b[i + 7] == b'-' && digits(i + 8..i + 10) && !b.get(i + 10).is_some_and(u8::is_ascii_digit))
+        .filter_map(|i| NaiveDate::parse_from_str(&text[i..i + 10], "%Y-%m-%d").ok())
+        .collect()
+}
+
+/// A contract says one thing: every date a performance clause sets (a delivery by …) lies
+/// within the period, for a draft as for an amendment that moves the period (issue 26:
+/// a period shortened to 25 December while a clause still required delivery by the 31st).
+fn check_dates_in_period(t: &Template, texts: &HashMap<u32, String>, start: NaiveDate, end: NaiveDate) -> AppResult<()> {
+    let mut errs = Vec::new();
+    for ct in t.clauses.iter().filter(|ct| ct.performance) {
+        let text = texts.get(&ct.number).map(String::as_str).unwrap_or_default();
+        if let Some(d) = dates_in(text).into_iter().find(|d| *d < start || *d > end) {
+            errs.push(FieldError { field: "period_end".into(), message: format!("第{}条约定的日期{d}不在合同期限{start}至{end}之内：请一并修改该条款或期限", ct.number) });
+        }
+    }
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::validation(errs))
+    }
+}
+
 fn check_printable(texts: &HashMap<u32, String>) -> AppResult<()> {
     let all: String = texts.values().map(String::as_str).collect();
     let lacking = crate::pdf::missing(&all);
@@ -493,6 +521,7 @@ pub async fn preview(
     let vals = values(&county, &names, &a, (caller.org_id, new.community_id), "（签订后编号）", new.amount, start, end, &vars);
     let texts: HashMap<u32, String> = t.clauses.iter().map(|ct| (ct.number, fill(&ct.text, &vals))).collect();
     check_printable(&texts)?;
+    check_dates_in_period(t, &texts, start, end)?;
     let clauses = t.clauses.iter().map(|ct| (ct.number, ct.title.clone(), texts[&ct.number].clone(), ct.performance)).collect();
     Ok((clauses, instalments(&t.schedule, new.amount, start, end)))
 }
@@ -567,6 +596,7 @@ pub async fn draft(
         let vals = values(&county, &names, &a, (c.department_id, c.community_id), &c.number, new.amount, start, end, &vars);
         let texts = t.clauses.iter().map(|ct| (ct.number, fill(&ct.text, &vals))).collect();
         check_printable(&texts)?;
+        check_dates_in_period(t, &texts, start, end)?;
         let plan = carry_plan(&instalments(&t.schedule, new.amount, start, end), &[], 1, false)?;
         write_version_body(&txn, &c, 1, t, &texts, &plan).await?;
         txn.commit(vec![Entry::by(caller, "contract.draft", "contract", c.id)
@@ -837,6 +867,7 @@ pub async fn amend(
         })
         .collect();
     check_printable(&texts)?;
+    check_dates_in_period(t, &texts, start, end)?;
     let plan = plan_for(&txn, &c, t, amount, start, end).await?;
     write_version_body(&txn, &c, version, t, &texts, &plan).await?;
     let changed_clauses: Vec<&String> = changed.iter().map(|(k, _)| k).collect();
@@ -899,4 +930,17 @@ pub async fn transition(db: &(impl ConnectionTrait + TransactionTrait), caller: 
     let c = by_id_in_county::<contract::Entity>(caller.county_id, id).one(&txn).await?.ok_or_else(AppError::not_found)?;
     txn.commit(vec![]).await?;
     Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dates_a_clause_writes_are_found_and_nothing_else() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        assert_eq!(dates_in("乙方于2026-12-31前向甲方交付：台账。"), [d(12, 31)]);
+        assert_eq!(dates_in("2026-03-01至2026-04-30，共12026-01-011次"), [d(3, 1), d(4, 30)]);
+        assert!(dates_in("依据示范区〔2026〕3号，2026-02-30 不是日期").is_empty());
+    }
 }

@@ -656,3 +656,25 @@ async fn the_contract_page_offers_exactly_the_payments_the_store_accepts() {
     assert_error(pay(&app, "carried", &v2, &carried, "0.01").await, StatusCode::CONFLICT, "MILESTONE_ALREADY_PAID").await;
     assert_clean(&app).await;
 }
+
+/// Issue 26: an amendment that shortens the period before a date a performance clause
+/// sets is refused unless the clause moves too; a draft cannot start out that way either.
+#[tokio::test]
+async fn a_contract_never_sets_a_delivery_date_outside_its_period() {
+    let app = spawn_app().await;
+    let a = admitted(&app, "企业摸底", "6000.00", "2026-03-01", "2026-04-30").await;
+    let mut body = survey_contract(a, app.org_id("幸福社区").await, "3000.00");
+    body["variables"]["delivery_date"] = json!("2026-05-15");
+    let e = assert_error(app.post("/api/v1/contracts", &app.token("shijian").await, body).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    assert!(e.to_string().contains("2026-05-15"), "{e}");
+    let c = sign_both(&app, &draft(&app, survey_contract(a, app.org_id("幸福社区").await, "3000.00")).await["id"]).await;
+    let clause = c["clauses"].as_array().unwrap().iter().find(|k| k["text"].as_str().unwrap().contains("2026-04-25")).expect("the delivery clause").clone();
+    let e = assert_error(amend(&app, &c["id"], json!({"rationale_code": "PERIOD_EXTENSION", "period_start": "2026-03-01", "period_end": "2026-04-20"})).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    assert_eq!(e["error"]["details"][0]["field"], "period_end", "{e}");
+    assert!(e.to_string().contains("2026-04-25"), "{e}");
+    let moved = clause["text"].as_str().unwrap().replace("2026-04-25", "2026-04-18");
+    let r = amend(&app, &c["id"], json!({"rationale_code": "PERIOD_EXTENSION", "period_start": "2026-03-01", "period_end": "2026-04-20",
+        "clauses": [{"number": clause["number"], "text": moved}]})).await;
+    assert_eq!(r.status(), StatusCode::CREATED, "the period and the clause moved together: {}", r.text().await.unwrap());
+    assert_clean(&app).await;
+}
