@@ -84,6 +84,7 @@ async fn assist_work_is_assigned_with_money_signed_paid_and_confirmed() {
     let mut b = assignment(xb01, app.org_id("和谐社区").await, "1200.00");
     b.as_object_mut().unwrap().remove("period_start");
     b.as_object_mut().unwrap().remove("period_end");
+    b["variables"]["delivery_date"] = json!(chrono::Utc::now().date_naive().to_string()); // within today..year end
     let r = app.post("/api/v1/contracts", &sj, b).await;
     assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
     let k: Value = r.json().await.unwrap();

@@ -201,7 +201,8 @@ async fn a_period_only_amendment_keeps_a_paid_instalment_paid() {
     let c = draft(&app, survey_contract(a, app.org_id("幸福社区").await, "3000.00")).await;
     sign_both(&app, &c["id"]).await;
     assert_eq!(pay(&app, "p1", &c, &c["milestones"][0], "900.00").await.status(), StatusCode::CREATED);
-    let r = amend(&app, &c["id"], json!({"rationale_code": "PERIOD_EXTENSION", "period_start": "2026-03-15", "period_end": "2026-04-20"})).await;
+    // (Up to the delivery date the clause sets: a period ending before it is refused.)
+    let r = amend(&app, &c["id"], json!({"rationale_code": "PERIOD_EXTENSION", "period_start": "2026-03-15", "period_end": "2026-04-25"})).await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let v2 = sign_both(&app, &c["id"]).await;
     assert_eq!(v2["version"], 2);

@@ -274,7 +274,9 @@ async fn amendments_payments_and_termination_become_releases_and_drafts_stay_pri
 
     // A draft is not open data, nor is another county's contract under this county's id.
     let a = crate::contracts::admitted(&app, "再次摸底", "1000.00", "2026-05-01", "2026-06-30").await;
-    let d = crate::contracts::draft(&app, crate::contracts::survey_contract(a, app.org_id("和谐社区").await, "1000.00")).await;
+    let mut body = crate::contracts::survey_contract(a, app.org_id("和谐社区").await, "1000.00");
+    body["variables"]["delivery_date"] = json!("2026-06-15");
+    let d = crate::contracts::draft(&app, body).await;
     for path in [format!("/api/v1/public/{county}/ocds/contracts/{}", d["id"]), format!("/api/v1/public/{county}/ocds/records/{}", d["id"]), format!("/api/v1/public/{county}/contracts/{}/pdf", d["id"]), format!("/api/v1/public/{}/ocds/contracts/{id}", county + 1000)] {
         let r = app.api.get(app.url(&path)).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
