@@ -20,7 +20,10 @@ pub enum Kind {
     Text,
     Money,
     Date,
+    /// A number that does not add up (a year, a voucher number).
     Int,
+    /// A count that adds up: the total row sums it (applications per outcome …).
+    Count,
 }
 
 #[derive(Clone, Debug)]
@@ -99,6 +102,11 @@ impl Register {
                 })
             })
             .collect()
+    }
+
+    /// The total of a `Count` column; None for any other.
+    pub fn count_total(&self, i: usize) -> Option<i64> {
+        (self.columns.get(i)?.kind == Kind::Count).then(|| self.rows.iter().map(|r| if let Some(Cell::Int(n)) = r.get(i) { *n } else { 0 }).sum())
     }
 
     /// The file name a download gets.
@@ -181,9 +189,10 @@ fn sheet(wb: &mut Workbook, r: &Register) -> Result<(), XlsxError> {
     }
     ws.write_string_with_format(row, 0, TOTAL_LABEL, &total_text)?;
     for (c, t) in r.totals().into_iter().enumerate().skip(1) {
-        match t {
-            Some(m) => ws.write_number_with_format(row, c as u16, money_number(m), &total_money)?,
-            None => ws.write_blank(row, c as u16, &total_text)?,
+        match (t, r.count_total(c)) {
+            (Some(m), _) => ws.write_number_with_format(row, c as u16, money_number(m), &total_money)?,
+            (None, Some(n)) => ws.write_number_with_format(row, c as u16, n as f64, &total_text)?,
+            (None, None) => ws.write_blank(row, c as u16, &total_text)?,
         };
     }
     Ok(())
@@ -206,7 +215,8 @@ pub fn csv(r: &Register) -> Result<Vec<u8>, csv::Error> {
             w.write_record(cells.iter().map(cell_text))?;
         }
         let totals = r.totals();
-        let mut last: Vec<String> = totals.iter().map(|t| t.map(|m| m.to_string()).unwrap_or_default()).collect();
+        let mut last: Vec<String> =
+            totals.iter().enumerate().map(|(i, t)| t.map(|m| m.to_string()).or_else(|| r.count_total(i).map(|n| n.to_string())).unwrap_or_default()).collect();
         if let Some(first) = last.first_mut() {
             *first = TOTAL_LABEL.into();
         }
@@ -255,6 +265,16 @@ mod tests {
     #[test]
     fn totals_are_exact_in_fen_and_only_for_money() {
         assert_eq!(sample().totals(), vec![None, Some(Money::from_fen(300_001)), None, None]);
+        assert_eq!(sample().count_total(3), None, "期数 is a number, not a count");
+    }
+
+    #[test]
+    fn count_columns_add_up_in_the_total_row() {
+        let mut r = sample();
+        r.columns[3] = col("件数", Kind::Count, 6.0);
+        assert_eq!(r.count_total(3), Some(4));
+        let text = String::from_utf8(csv(&r).unwrap()[3..].to_vec()).unwrap();
+        assert_eq!(text.lines().last().unwrap(), "合计,3000.01,,4");
     }
 
     #[test]

@@ -454,7 +454,7 @@ impl CountyReport {
             ),
             sheet(
                 "准入申请",
-                vec![col("部门", Kind::Text, 24.0), col("准入", Kind::Int, 8.0), col("未通过", Kind::Int, 8.0), col("审理中", Kind::Int, 8.0), col("逾期撤出", Kind::Int, 10.0), col("合计", Kind::Int, 8.0)],
+                vec![col("部门", Kind::Text, 24.0), col("准入", Kind::Count, 8.0), col("未通过", Kind::Count, 8.0), col("审理中", Kind::Count, 8.0), col("逾期撤出", Kind::Count, 10.0), col("合计", Kind::Count, 8.0)],
                 self.admissions.iter().map(|(d, o)| vec![d.as_str().into(), int(o.admitted), int(o.rejected), int(o.pending), int(o.expired), int(o.total())]).collect(),
             ),
             sheet(
@@ -469,7 +469,7 @@ impl CountyReport {
             ),
             sheet(
                 "购买服务合同",
-                vec![col("部门", Kind::Text, 24.0), col("合同数", Kind::Int, 8.0), col("计入经费（元，终止的按已拨付）", Kind::Money, 16.0)],
+                vec![col("部门", Kind::Text, 24.0), col("合同数", Kind::Count, 8.0), col("计入经费（元，终止的按已拨付）", Kind::Money, 16.0)],
                 self.contracts.iter().map(|(d, (k, m))| vec![d.as_str().into(), int(*k), (*m).into()]).collect(),
             ),
             sheet(

@@ -111,6 +111,12 @@ async fn the_county_report_holds_the_figures_in_both_formats() {
     let outcomes = &sheets["准入申请"];
     let total: i64 = outcomes[3..outcomes.len() - 1].iter().map(|r| fen(&r[5]) / 100).sum();
     assert_eq!(total, made);
+    // Its total row adds the counts up (issue 26: it was empty).
+    let last = outcomes.last().unwrap();
+    assert_eq!(fen(&last[5]) / 100, made, "the 合计 row's total: {last:?}");
+    for c in 1..5 {
+        assert_eq!(fen(&last[c]), outcomes[3..outcomes.len() - 1].iter().map(|r| fen(&r[c])).sum::<i64>(), "column {c}");
+    }
 
     // The PDF: the same figures in words and tables, with its charts.
     let r = app.get(&format!("/api/v1/reports/county?{period}"), &mz).await;
