@@ -184,7 +184,11 @@ pub async fn load_cases(db: &DatabaseConnection, templates: &[crate::contracts::
         vec![xingfu.org_id, hexie.org_id],
     )
     .await?;
-    let survey = admit("辖区企业基本情况摸底", "入户登记辖区企业名称、地址、联系人", "示范区市场监管局〔2026〕12号", date(3, 1), date(4, 30), 3_000, vec![hexie.org_id]).await?;
+    // The survey runs in March–April, paid at once below; before March (January and
+    // February, when nothing of March is due yet) it runs in the year's first two months,
+    // so that the demo loads on any day of the year.
+    let (s_start, s_end, s_delivery) = if today < date(3, 1) { (date(1, 1), date(2, 28), date(2, 20)) } else { (date(3, 1), date(4, 30), date(4, 25)) };
+    let survey = admit("辖区企业基本情况摸底", "入户登记辖区企业名称、地址、联系人", "示范区市场监管局〔2026〕12号", s_start, s_end, 3_000, vec![hexie.org_id]).await?;
 
     let sign = |id: i64| {
         let (dept, xingfu, hexie) = (dept.clone(), xingfu.clone(), hexie.clone());
@@ -212,7 +216,7 @@ pub async fn load_cases(db: &DatabaseConnection, templates: &[crate::contracts::
     }
     let mut svars = HashMap::new();
     svars.insert("scope".to_string(), "和谐社区辖区全部企业".to_string());
-    svars.insert("delivery_date".to_string(), date(4, 25).to_string());
+    svars.insert("delivery_date".to_string(), s_delivery.to_string());
     let new = NewContract {
         source: crate::contracts::store::Source::Admission(survey),
         community_id: hexie.org_id,
