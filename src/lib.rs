@@ -92,61 +92,46 @@ pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
 
 /// What the handlers' annotations leave out, filled in once for every operation (issue 26,
 /// as openapi-spec-validator and client generators read the document): operationIds are
-/// unique (a handler name shared by several features, such as `create`, gets its tag in
-/// front), and every operation behind the bearer token documents its 401.
+/// unique, and every operation behind the bearer token documents its 401.
 fn tidy_document(doc: &mut utoipa::openapi::OpenApi) {
     use std::collections::HashMap;
     use utoipa::openapi::{path::Operation, Content, Ref, RefOr, ResponseBuilder};
-    fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut Operation> {
-        [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten()
+    fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = (&'static str, &mut Operation)> {
+        [("get", &mut item.get), ("put", &mut item.put), ("post", &mut item.post), ("delete", &mut item.delete), ("patch", &mut item.patch)]
+            .into_iter()
+            .filter_map(|(m, op)| op.as_mut().map(|op| (m, op)))
     }
-    // A shared name gets the path's first word (`admissions_decide`); if that is shared
-    // too, all of the path's words (`public_contracts_pdf_show`); then the method too.
-    let words = |path: &str| -> Vec<String> { path.trim_start_matches("/api/v1/").split('/').filter(|w| !w.starts_with('{') && !w.is_empty()).map(|w| w.replace('-', "_")).collect() };
-    let mut ops: Vec<(String, String, String)> = Vec::new(); // (path, method, name)
+    // A handler name shared by several operations (`create`, `decide` …) gets its path's
+    // first word (`admissions_decide`); if that is shared too, all of the path's words,
+    // then the method as well.
+    let mut ops: Vec<(Vec<String>, &'static str, String)> = Vec::new(); // (path words, method, name)
     for (path, item) in doc.paths.paths.iter_mut() {
-        for (method, op) in [("get", &mut item.get), ("put", &mut item.put), ("post", &mut item.post), ("delete", &mut item.delete), ("patch", &mut item.patch)] {
-            if let Some(op) = op {
-                ops.push((path.clone(), method.to_string(), op.operation_id.clone().unwrap_or_default()));
-            }
+        let words: Vec<String> = path.trim_start_matches("/api/v1/").split('/').filter(|w| !w.is_empty() && !w.starts_with('{')).map(|w| w.replace('-', "_")).collect();
+        for (method, op) in operations(item) {
+            ops.push((words.clone(), method, op.operation_id.clone().unwrap_or_default()));
         }
     }
-    let count = |ids: &[String]| -> HashMap<String, usize> {
-        let mut m = HashMap::new();
-        for id in ids {
-            *m.entry(id.clone()).or_default() += 1;
-        }
-        m
-    };
     let mut ids: Vec<String> = ops.iter().map(|(_, _, name)| name.clone()).collect();
     for level in 0..3 {
-        let uses = count(&ids);
-        for (i, (path, method, name)) in ops.iter().enumerate() {
+        let mut uses: HashMap<String, usize> = HashMap::new();
+        for id in &ids {
+            *uses.entry(id.clone()).or_default() += 1;
+        }
+        for (i, (words, method, name)) in ops.iter().enumerate() {
             if uses[&ids[i]] > 1 {
-                let w = words(path);
                 ids[i] = match level {
-                    0 => format!("{}_{name}", w.first().cloned().unwrap_or_default()),
-                    1 => format!("{}_{name}", w.join("_")),
-                    _ => format!("{method}_{}_{name}", w.join("_")),
+                    0 => format!("{}_{name}", words.first().cloned().unwrap_or_default()),
+                    1 => format!("{}_{name}", words.join("_")),
+                    _ => format!("{method}_{}_{name}", words.join("_")),
                 };
             }
         }
     }
-    for ((path, method, _), id) in ops.iter().zip(ids) {
-        let item = doc.paths.paths.get_mut(path).expect("the path");
-        let op = match method.as_str() {
-            "get" => &mut item.get,
-            "put" => &mut item.put,
-            "post" => &mut item.post,
-            "delete" => &mut item.delete,
-            _ => &mut item.patch,
-        };
-        if let Some(op) = op {
-            op.operation_id = Some(id);
-        }
-    }
+    // The same walk again, in the same order (the paths are a sorted map).
+    let mut ids = ids.into_iter();
     for item in doc.paths.paths.values_mut() {
-        for op in operations(item) {
+        for (_, op) in operations(item) {
+            op.operation_id = ids.next();
             if op.security.as_ref().is_some_and(|s| !s.is_empty()) && !op.responses.responses.contains_key("401") {
                 let body = Content::new(Some(RefOr::Ref(Ref::from_schema_name("ErrorBody"))));
                 let unauthenticated = ResponseBuilder::new().description("UNAUTHENTICATED：未登录或登录已过期").content("application/json", body).build();

@@ -68,10 +68,11 @@ pub async fn prepare(
     let reason = a.budget_reason.trim();
     // The standard is civil affairs' figure: a department departing from it says why, and
     // the reason stays on the task for civil affairs and the registers to read.
-    let departs = matches!((a.budget, by_standard), (Some(own), Some(std)) if own != std);
-    if departs && reason.is_empty() {
-        let f = standard.expect("a standard");
-        let std = by_standard.expect("a standard");
+    let departs = match (a.budget, by_standard, standard) {
+        (Some(own), Some(std), Some(f)) if own != std => Some((std, f)),
+        _ => None,
+    };
+    if let (Some((std, f)), true) = (departs, reason.is_empty()) {
         return Err(AppError::invalid("budget_reason", format!("派单经费{budget}与该事项经费标准（{}）核定的{std}不同，请说明理由", f.label())));
     }
     if reason.chars().count() > 500 {
@@ -116,7 +117,7 @@ pub async fn prepare(
         created_at: now,
         updated_at: now,
         origin: ORIGIN_ASSIST.into(),
-        budget_reason: departs.then(|| reason.to_string()),
+        budget_reason: departs.map(|_| reason.to_string()),
     };
     let f = admissions::findings(db, caller.county_id, &admissions::application_of(&m), None).await?;
     admissions::refuse_if_blocked(&f)?;

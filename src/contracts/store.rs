@@ -254,7 +254,6 @@ fn values(
     v
 }
 
-/// Every text of a contract must print: a character the font lacks would be a blank box.
 /// The ISO dates (YYYY-MM-DD, as clause texts quote them) written in a text.
 pub fn dates_in(text: &str) -> Vec<NaiveDate> {
     let b = text.as_bytes();
@@ -283,6 +282,7 @@ fn check_dates_in_period(t: &Template, texts: &HashMap<u32, String>, start: Naiv
     }
 }
 
+/// Every text of a contract must print: a character the font lacks would be a blank box.
 fn check_printable(texts: &HashMap<u32, String>) -> AppResult<()> {
     let all: String = texts.values().map(String::as_str).collect();
     let lacking = crate::pdf::missing(&all);

@@ -434,12 +434,7 @@ pub async fn schedule(db: &impl ConnectionTrait, c: &contract::Model) -> AppResu
 
 /// A schedule from rows already read (the inbox reads them for many contracts at once).
 pub fn schedule_of(current_version: i32, ms: &[contract_milestone::Model], clauses: Vec<(i64, i32)>, accepted: Vec<i64>, paid: Vec<(i64, i64)>) -> super::schedule::Schedule {
-    let key_of: std::collections::HashMap<i64, i32> = ms.iter().map(|m| (m.id, m.key)).collect();
-    let mut paid_by_key: std::collections::HashMap<i32, Money> = Default::default();
-    for (milestone, fen) in paid {
-        let e = paid_by_key.entry(key_of.get(&milestone).copied().unwrap_or(-1)).or_default();
-        *e = Money::from_fen(e.fen() + fen);
-    }
+    let paid_by_key = crate::lifecycle::paid_by_key(&ms.iter().map(|m| (m.id, m.key)).collect(), paid);
     let mut instalments: Vec<super::schedule::Instalment> = ms
         .iter()
         .map(|m| super::schedule::Instalment { id: m.id, version: m.version, key: m.key, seq: m.seq, due: m.due, amount: Money::from_fen(m.amount_fen), clause_id: m.clause_id })

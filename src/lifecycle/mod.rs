@@ -315,6 +315,18 @@ pub fn amount_not_below_paid(amount: Money, paid: Money) -> Result<(), Refusal> 
 
 // ---- Instalments across versions ----------------------------------------------------
 
+/// What was paid on each instalment key. A payment names one version's instalment row;
+/// the key (`key_of`: row id → key) is its identity across versions. A payment on a row
+/// not in `key_of` counts under key -1, so it is never lost from the sum.
+pub fn paid_by_key(key_of: &HashMap<i64, i32>, payments: impl IntoIterator<Item = (i64, i64)>) -> HashMap<i32, Money> {
+    let mut out: HashMap<i32, Money> = HashMap::new();
+    for (milestone, fen) in payments {
+        let e = out.entry(key_of.get(&milestone).copied().unwrap_or(-1)).or_default();
+        *e = Money::from_fen(e.fen() + fen);
+    }
+    out
+}
+
 /// An instalment of the version in force that has (partly) been paid.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settled {
@@ -379,10 +391,10 @@ pub fn carry_plan(fresh: &[Instalment], settled: &[Settled], next_key: i32, mont
     }
     let mut key = next_key;
     for (carried, due, clause, fen) in shares.into_iter().filter(|s| s.3 > 0) {
-        let k = carried.unwrap_or_else(|| {
+        let k = carried.unwrap_or(key);
+        if carried.is_none() {
             key += 1;
-            key - 1
-        });
+        }
         out.push(Planned { key: k, due, amount: Money::from_fen(fen), clause });
     }
     out.sort_by_key(|p| (p.due, p.key));

@@ -144,13 +144,8 @@ pub async fn paid_by_key(db: &impl ConnectionTrait, c: &contract::Model) -> AppR
         .into_iter()
         .map(|m| (m.id, m.key))
         .collect();
-    let mut out: HashMap<i32, Money> = HashMap::new();
-    for d in in_county::<disbursement::Entity>(c.county_id).filter(disbursement::Column::ContractId.eq(c.id)).all(db).await? {
-        let key = keys.get(&d.milestone_id).copied().unwrap_or(-1);
-        let e = out.entry(key).or_default();
-        *e = Money::from_fen(e.fen() + d.amount_fen);
-    }
-    Ok(out)
+    let paid = in_county::<disbursement::Entity>(c.county_id).filter(disbursement::Column::ContractId.eq(c.id)).all(db).await?;
+    Ok(super::paid_by_key(&keys, paid.into_iter().map(|d| (d.milestone_id, d.amount_fen))))
 }
 
 /// The one place a contract's status changes; each change goes to the audit trail.

@@ -178,7 +178,7 @@ impl ItemFields {
         }
         // Published lists are printed (上墙公示): every character must print.
         let text = [&self.title, &self.description, &self.basis, &self.department, &self.category, &self.negative_reason].map(|s| s.as_str()).concat();
-        let text: String = text.chars().filter(|c| !crate::platform::input::is_bidi_control(*c) && !crate::platform::input::is_c0_control(*c)).collect();
+        let text: String = text.chars().filter(|c| !crate::platform::input::is_hidden(*c)).collect();
         let lacking = crate::pdf::missing(&text); // hidden characters are named above
         if !lacking.is_empty() {
             errs.push(FieldError { field: "title".into(), message: format!("以下字符无法打印：{}", lacking.iter().collect::<String>()) });

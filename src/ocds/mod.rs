@@ -305,6 +305,11 @@ fn publisher(ctx: &Ctx) -> Value {
     json!({"name": format!("{}政府购买社区服务准入系统", ctx.county), "uri": format!("{}/api/v1/public/{}/ocds/releases", ctx.base, ctx.county_id)})
 }
 
+/// The county's public page, whose #policy section says what is published and when.
+fn publication_policy(ctx: &Ctx) -> String {
+    format!("{}/public/{}#policy", ctx.base, ctx.county_id)
+}
+
 /// A release package: `uri` is where it is served.
 pub fn release_package(ctx: &Ctx, uri: String, releases: Vec<Value>, now: DateTime<Utc>, next: Option<String>) -> Value {
     let mut p = json!({
@@ -312,7 +317,7 @@ pub fn release_package(ctx: &Ctx, uri: String, releases: Vec<Value>, now: DateTi
         "version": VERSION,
         "publishedDate": instant(now),
         "publisher": publisher(ctx),
-        "publicationPolicy": format!("{}/public/{}#policy", ctx.base, ctx.county_id),
+        "publicationPolicy": publication_policy(ctx),
         "releases": releases,
     });
     // Pagination as the OCDS guidance on APIs describes it.
@@ -330,7 +335,7 @@ pub fn record_package(ctx: &Ctx, uri: String, package_uri: String, ocid: &str, r
         "version": VERSION,
         "publishedDate": instant(now),
         "publisher": publisher(ctx),
-        "publicationPolicy": format!("{}/public/{}#policy", ctx.base, ctx.county_id),
+        "publicationPolicy": publication_policy(ctx),
         "packages": [package_uri],
         "records": [{"ocid": ocid, "releases": releases, "compiledRelease": compiled}],
     })

@@ -44,7 +44,12 @@ pub fn is_bidi_control(c: char) -> bool {
 /// Control characters other than tab and line breaks (NUL above all: PostgreSQL refuses
 /// it in text, so it must be a 422 before any store sees it).
 pub fn is_c0_control(c: char) -> bool {
-    (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) && (c < '\u{80}')
+    c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// A character no text field takes (`hidden_characters` says why).
+pub fn is_hidden(c: char) -> bool {
+    is_bidi_control(c) || is_c0_control(c)
 }
 
 /// Why a text is refused for the invisible characters it carries, if it is.

@@ -128,10 +128,6 @@ pub fn add_token(html: &str, token: &str) -> String {
     out
 }
 
-/// Security headers on every answer: no framing (X-Frame-Options for the IE-mode browsers
-/// still common on government intranets, beside CSP's frame-ancestors), no referrer sent
-/// elsewhere, nothing with money or names kept in caches, HSTS when the request came over
-/// TLS.
 /// Refuses a query string with a hidden character (NUL, a bidi control …) in any name or
 /// value, for the API and the pages alike: a search for `%00` would otherwise reach
 /// PostgreSQL, which refuses NUL in text, as a 500.
@@ -147,6 +143,10 @@ pub async fn query_text(req: Request, next: Next) -> Response {
     }
 }
 
+/// Security headers on every answer: no framing (X-Frame-Options for the IE-mode browsers
+/// still common on government intranets, beside CSP's frame-ancestors), no referrer sent
+/// elsewhere, nothing with money or names kept in caches, HSTS when the request came over
+/// TLS.
 pub async fn headers(req: Request, next: Next) -> Response {
     let tls = req.headers().get("x-forwarded-proto").is_some_and(|v| v.as_bytes() == b"https");
     let mut res = next.run(req).await;
