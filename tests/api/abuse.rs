@@ -412,3 +412,19 @@ async fn a_photo_is_decoded_only_for_the_party_that_delivers() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("图片无法读取"));
 }
+
+/// A NUL or a bidi control in a query string is a 422 naming the parameter, on the API
+/// and the pages alike (a search for `%00` reached PostgreSQL, which refuses NUL, as a 500).
+#[tokio::test]
+async fn a_hidden_character_in_a_query_string_is_refused_by_name() {
+    let app = spawn_app().await;
+    let sj = app.token("shijian").await;
+    for (query, field) in [("q=%00", "q"), ("status=%E2%80%AE", "status"), ("q=%E5%9B%9B&department_id=1%1B", "department_id")] {
+        let b = assert_error(app.get(&format!("/api/v1/admissions?{query}"), &sj).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+        assert_eq!(b["error"]["details"][0]["field"], field, "{query}: {b}");
+    }
+    assert_eq!(app.get("/api/v1/admissions?q=%E5%9B%9B%0A", &sj).await.status(), StatusCode::OK, "a line break is text");
+    let page = app.page_login("shijian").await.get(app.url("/admissions?q=%00")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.text().await.unwrap().contains("控制字符"));
+}

@@ -8,7 +8,6 @@
 //!
 //! `EXTREMES_SEED=<n>` replays a run's choice of values.
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -16,7 +15,7 @@ use rand::{Rng, SeedableRng};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Map, Value};
 
-use crate::authz::{fixtures, matrix, rust_files, url_for, Fx};
+use crate::authz::{fixtures, matrix, page_routes, url_for, Fx};
 use crate::helpers::{spawn_app, TestApp};
 
 /// The demo users, by the matrix column they are judged by.
@@ -278,20 +277,7 @@ async fn call(app: &TestApp, method: &str, url: &str, token: Option<&str>, body:
 
 /// The page routes without path parameters that answer GET, read from `src/*/pages.rs`.
 fn page_get_routes() -> BTreeSet<String> {
-    let mut files = Vec::new();
-    rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
-    let mut out = BTreeSet::new();
-    for f in files.iter().filter(|f| f.file_name().is_some_and(|n| n == "pages.rs")) {
-        let text = std::fs::read_to_string(f).unwrap();
-        for chunk in text.split(".route(").skip(1) {
-            let chunk = chunk.split(';').next().unwrap_or("");
-            let Some(path) = chunk.trim_start().strip_prefix('"').and_then(|c| c.split('"').next()) else { continue };
-            if chunk.contains("get(") && !path.contains('{') && path != "/logout" {
-                out.insert(path.to_string());
-            }
-        }
-    }
-    out
+    page_routes("get(").into_iter().filter(|path| !path.contains('{') && path != "/logout").collect()
 }
 
 #[tokio::test]

@@ -535,27 +535,36 @@ async fn verify_ledger_reports_every_breach_forced_into_the_database() {
     assert!(found.contains(&"commitment = amount in force − paid".to_string()), "{found:?}");
 }
 
+/// A signed 3,000 survey for 幸福社区 under a 6,000 admission (room for amendments up).
+async fn signed_survey(app: &TestApp) -> Value {
+    let a = admitted(app, "企业摸底", "6000.00", "2026-03-01", "2026-04-30").await;
+    sign_both(app, &draft(app, survey_contract(a, app.org_id("幸福社区").await, "3000.00")).await["id"]).await
+}
+
+/// A contract answer's instalments tied to a clause (`tied`), or paid when due.
+fn instalments(c: &Value, tied: bool) -> Vec<Value> {
+    c["milestones"].as_array().unwrap().iter().filter(|m| m["clause_id"].is_null() != tied).cloned().collect()
+}
+
+/// 幸福社区 delivers on the clause and the department accepts it.
+async fn deliver_accepted(app: &TestApp, c: &Value, clause: &Value) {
+    let r = app.post(&format!("/api/v1/contracts/{}/deliverables", c["id"]), &app.token("xingfu").await, json!({"clause_id": clause, "summary": "商户汇总表"})).await;
+    let d: Value = r.json().await.unwrap();
+    assert_eq!(app.post(&format!("/api/v1/deliverables/{}/accept", d["id"]), &app.token("shijian").await, json!({})).await.status(), StatusCode::OK);
+}
+
 /// Issue 28: an amendment that raises an instalment whose clause's deliverable was already
 /// accepted does not make the rise payable on that old acceptance: the rise waits for a
 /// new deliverable under the amended clause; what the acceptance covered stays payable.
 #[tokio::test]
 async fn an_amendment_raising_an_accepted_instalment_pays_the_rise_only_after_a_new_deliverable() {
     let app = spawn_app().await;
-    let (sj, xf) = (app.token("shijian").await, app.token("xingfu").await);
-    let a = admitted(&app, "企业摸底", "6000.00", "2026-03-01", "2026-04-30").await;
-    let c = sign_both(&app, &draft(&app, survey_contract(a, app.org_id("幸福社区").await, "3000.00")).await["id"]).await;
-    let last = c["milestones"].as_array().unwrap().iter().find(|m| !m["clause_id"].is_null()).unwrap().clone();
-    let deliver = |clause: Value| {
-        let (app, sj, xf, id) = (&app, sj.clone(), xf.clone(), c["id"].clone());
-        async move {
-            let d: Value = app.post(&format!("/api/v1/contracts/{id}/deliverables"), &xf, json!({"clause_id": clause, "summary": "商户汇总表"})).await.json().await.unwrap();
-            assert_eq!(app.post(&format!("/api/v1/deliverables/{}/accept", d["id"]), &sj, json!({})).await.status(), StatusCode::OK);
-        }
-    };
-    deliver(last["clause_id"].clone()).await;
+    let c = signed_survey(&app).await;
+    let last = instalments(&c, true)[0].clone();
+    deliver_accepted(&app, &c, &last["clause_id"]).await;
     assert_eq!(amend(&app, &c["id"], json!({"amount": "3500.00"})).await.status(), StatusCode::CREATED);
     let v2 = sign_both(&app, &c["id"]).await;
-    let raised = v2["milestones"].as_array().unwrap().iter().find(|m| !m["clause_id"].is_null()).unwrap().clone();
+    let raised = instalments(&v2, true)[0].clone();
     let (before, after) = (last["amount"].as_str().unwrap().to_string(), raised["amount"].as_str().unwrap().to_string());
     assert!(after.parse::<f64>().unwrap() > before.parse::<f64>().unwrap(), "the amendment raised the instalment: {before} → {after}");
 
@@ -565,7 +574,7 @@ async fn an_amendment_raising_an_accepted_instalment_pays_the_rise_only_after_a_
     assert_error(pay(&app, "rise-cent", &v2, &raised, "0.01").await, StatusCode::CONFLICT, "MILESTONE_NOT_DUE").await;
     assert_clean(&app).await;
 
-    deliver(raised["clause_id"].clone()).await;
+    deliver_accepted(&app, &c, &raised["clause_id"]).await;
     let rise = format!("{:.2}", after.parse::<f64>().unwrap() - before.parse::<f64>().unwrap());
     assert_eq!(pay(&app, "rise", &v2, &raised, &rise).await.status(), StatusCode::CREATED, "the rise after the new deliverable");
     let f = funds(&app, &c["id"]).await;
@@ -578,27 +587,21 @@ async fn an_amendment_raising_an_accepted_instalment_pays_the_rise_only_after_a_
 #[tokio::test]
 async fn a_rise_after_the_clause_was_paid_in_full_waits_for_a_new_deliverable() {
     let app = spawn_app().await;
-    let (sj, xf) = (app.token("shijian").await, app.token("xingfu").await);
-    let a = admitted(&app, "企业摸底", "6000.00", "2026-03-01", "2026-04-30").await;
-    let c = sign_both(&app, &draft(&app, survey_contract(a, app.org_id("幸福社区").await, "3000.00")).await["id"]).await;
-    let tied = |v: &Value| v["milestones"].as_array().unwrap().iter().filter(|m| !m["clause_id"].is_null()).cloned().collect::<Vec<_>>();
-    let last = tied(&c)[0].clone();
-    let clause = last["clause_id"].clone();
-    let d: Value = app.post(&format!("/api/v1/contracts/{}/deliverables", c["id"]), &xf, json!({"clause_id": clause, "summary": "商户汇总表"})).await.json().await.unwrap();
-    assert_eq!(app.post(&format!("/api/v1/deliverables/{}/accept", d["id"]), &sj, json!({})).await.status(), StatusCode::OK);
+    let c = signed_survey(&app).await;
+    let last = instalments(&c, true)[0].clone();
+    deliver_accepted(&app, &c, &last["clause_id"]).await;
     assert_eq!(pay(&app, "full", &c, &last, last["amount"].as_str().unwrap()).await.status(), StatusCode::CREATED);
     // The advance paid too: every slot is taken, so what the amendment adds falls on the
     // clause's instalment (with an open advance it would be spread onto the advance).
-    let advance = c["milestones"].as_array().unwrap().iter().find(|m| m["clause_id"].is_null()).unwrap().clone();
+    let advance = instalments(&c, false)[0].clone();
     assert_eq!(pay(&app, "advance", &c, &advance, advance["amount"].as_str().unwrap()).await.status(), StatusCode::CREATED);
     assert_eq!(amend(&app, &c["id"], json!({"amount": "3500.00"})).await.status(), StatusCode::CREATED);
     let v2 = sign_both(&app, &c["id"]).await;
-    let open: Vec<Value> = tied(&v2).into_iter().filter(|m| m["id"] != last["id"] && m["amount"] != last["amount"]).collect();
+    let open: Vec<Value> = instalments(&v2, true).into_iter().filter(|m| m["id"] != last["id"] && m["amount"] != last["amount"]).collect();
     let rise = open.last().expect("the rise is an instalment of its own").clone();
     let e = assert_error(pay(&app, "rise-early", &v2, &rise, rise["amount"].as_str().unwrap()).await, StatusCode::CONFLICT, "MILESTONE_NOT_DUE").await;
     assert!(e.to_string().contains("增加部分"), "{e}");
-    let d: Value = app.post(&format!("/api/v1/contracts/{}/deliverables", c["id"]), &xf, json!({"clause_id": rise["clause_id"], "summary": "补充汇总表"})).await.json().await.unwrap();
-    assert_eq!(app.post(&format!("/api/v1/deliverables/{}/accept", d["id"]), &sj, json!({})).await.status(), StatusCode::OK);
+    deliver_accepted(&app, &c, &rise["clause_id"]).await;
     assert_eq!(pay(&app, "rise", &v2, &rise, rise["amount"].as_str().unwrap()).await.status(), StatusCode::CREATED);
     assert_clean(&app).await;
 }
@@ -624,18 +627,13 @@ fn pay_forms(html: &str) -> (Vec<(i64, String)>, Vec<String>) {
 #[tokio::test]
 async fn the_contract_page_offers_exactly_the_payments_the_store_accepts() {
     let app = spawn_app().await;
-    let (sj, xf) = (app.token("shijian").await, app.token("xingfu").await);
-    let a = admitted(&app, "企业摸底", "6000.00", "2026-03-01", "2026-04-30").await;
-    let c = sign_both(&app, &draft(&app, survey_contract(a, app.org_id("幸福社区").await, "3000.00")).await["id"]).await;
-    let advance = c["milestones"].as_array().unwrap().iter().find(|m| m["clause_id"].is_null()).unwrap().clone();
-    let last = c["milestones"].as_array().unwrap().iter().find(|m| !m["clause_id"].is_null()).unwrap().clone();
+    let c = signed_survey(&app).await;
+    let (advance, last) = (instalments(&c, false)[0].clone(), instalments(&c, true)[0].clone());
     assert_eq!(pay(&app, "advance", &c, &advance, advance["amount"].as_str().unwrap()).await.status(), StatusCode::CREATED);
-    let d: Value = app.post(&format!("/api/v1/contracts/{}/deliverables", c["id"]), &xf, json!({"clause_id": last["clause_id"], "summary": "商户汇总表"})).await.json().await.unwrap();
-    assert_eq!(app.post(&format!("/api/v1/deliverables/{}/accept", d["id"]), &sj, json!({})).await.status(), StatusCode::OK);
+    deliver_accepted(&app, &c, &last["clause_id"]).await;
     assert_eq!(amend(&app, &c["id"], json!({"amount": "3500.00"})).await.status(), StatusCode::CREATED);
     let v2 = sign_both(&app, &c["id"]).await;
-    let carried = v2["milestones"].as_array().unwrap().iter().find(|m| m["clause_id"].is_null()).unwrap().clone();
-    let raised = v2["milestones"].as_array().unwrap().iter().find(|m| !m["clause_id"].is_null()).unwrap().clone();
+    let (carried, raised) = (instalments(&v2, false)[0].clone(), instalments(&v2, true)[0].clone());
     assert_ne!(carried["id"], advance["id"], "the amendment carries the paid advance as a new row");
 
     let finance = app.page_login("caizheng").await;
