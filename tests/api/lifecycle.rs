@@ -79,7 +79,8 @@ pub async fn emergency(app: &TestApp, budget: &str) -> i64 {
     let r: Value = app.post(&format!("/api/v1/admissions/{id}/submit"), &sj, json!({})).await.json().await.unwrap();
     assert_eq!(r["status"], "entered_pending_approval");
     let dept = app.org_id("区市场监督管理局").await;
-    let year = today.format("%Y").to_string();
+    // The contract's budget year is its start's (in the first days of January, last year).
+    let year = (today - Duration::days(10)).format("%Y").to_string();
     let r = app.put(&format!("/api/v1/budgets/{dept}/{year}"), &app.token("caizheng").await, json!({"amount": "1000000.00", "reason": "测试预算"})).await;
     assert_eq!(r.status(), StatusCode::OK);
     id
@@ -123,9 +124,9 @@ async fn a_rejected_emergency_entry_can_no_longer_be_signed_or_paid() {
     assert!(d["error"].is_object(), "no deliverables on a terminated contract: {d}");
     assert_error(pay(&app, "fin", &c, &c["milestones"][1], "2100.00").await, StatusCode::CONFLICT, "INVALID_STATE").await;
     assert_error(app.post("/api/v1/contracts", &app.token("shijian").await, emergency_contract(a, hexie, "100.00")).await, StatusCode::CONFLICT, "ADMISSION_NOT_ADMITTED").await;
-    // Only what was paid stays committed in the department's budget.
+    // Only what was paid stays committed in the department's budget (its start's year).
     let dept = app.org_id("区市场监督管理局").await;
-    let year = Utc::now().date_naive().format("%Y").to_string();
+    let year = (Utc::now().date_naive() - Duration::days(10)).format("%Y").to_string();
     let b: Value = app.get(&format!("/api/v1/budgets/{dept}/{year}"), &app.token("caizheng").await).await.json().await.unwrap();
     assert_eq!(b["committed"], "900.00");
     // The finance bureau sees what was paid under the rejected entry, to settle it.
@@ -675,5 +676,50 @@ async fn a_contract_never_sets_a_delivery_date_outside_its_period() {
     let r = amend(&app, &c["id"], json!({"rationale_code": "PERIOD_EXTENSION", "period_start": "2026-03-01", "period_end": "2026-04-20",
         "clauses": [{"number": clause["number"], "text": moved}]})).await;
     assert_eq!(r.status(), StatusCode::CREATED, "the period and the clause moved together: {}", r.text().await.unwrap());
+    assert_clean(&app).await;
+}
+
+/// Issue 27, budget years: a contract that spans 31 December is charged whole to the year it
+/// starts in, the year its commitment was made. Its January instalment is paid from that
+/// commitment, an amendment that moves its end into the next year and raises it commits the
+/// rise from the same year, and its termination releases the rest to that year; the next
+/// year's budget is never touched. (Two years back, so every instalment is due today.)
+#[tokio::test]
+async fn a_contract_across_new_year_draws_on_the_year_it_started_in() {
+    let app = spawn_app().await;
+    let (first, next) = (crate::helpers::this_year() - 2, crate::helpers::this_year() - 1);
+    let a = admitted(&app, "岁末年初燃气安全入户宣传", "6000.00", &format!("{first}-12-01"), &format!("{next}-02-28")).await;
+    let dept = app.org_id("区市场监督管理局").await;
+    let cz = app.token("caizheng").await;
+    assert_eq!(app.put(&format!("/api/v1/budgets/{dept}/{next}"), &cz, json!({"amount": "50000.00", "reason": "次年预算"})).await.status(), StatusCode::OK);
+    let budget = |year: i32| {
+        let (app, cz) = (&app, cz.clone());
+        async move { app.get(&format!("/api/v1/budgets/{dept}/{year}"), &cz).await.json::<Value>().await.unwrap()["committed"].as_str().unwrap().to_string() }
+    };
+    let body = json!({"admission_id": a, "community_id": app.org_id("幸福社区").await, "template_id": "monthly-co-management", "amount": "2000.00",
+        "period_start": format!("{first}-12-01"), "period_end": format!("{next}-01-31"), "variables": {"service_content": "每月入户宣传燃气安全"}});
+    let c = sign_both(&app, &draft(&app, body).await["id"]).await;
+    let ms = c["milestones"].as_array().unwrap().clone();
+    assert_eq!(ms.iter().map(|m| m["due"].as_str().unwrap().to_string()).collect::<Vec<_>>(), [format!("{first}-12-31"), format!("{next}-01-31")]);
+    assert_eq!((budget(first).await, budget(next).await), ("2000.00".to_string(), "0.00".to_string()));
+
+    // December's and January's instalments, both from the first year's commitment.
+    for (i, m) in ms.iter().enumerate() {
+        assert_eq!(pay(&app, &format!("ny-{i}"), &c, m, m["amount"].as_str().unwrap()).await.status(), StatusCode::CREATED);
+    }
+    assert_eq!((budget(first).await, budget(next).await), ("2000.00".to_string(), "0.00".to_string()));
+
+    // Extended to the end of February and raised: the rise is committed in the first year too.
+    let r = amend(&app, &c["id"], json!({"rationale_code": "PERIOD_EXTENSION", "amount": "3000.00", "period_end": format!("{next}-02-28")})).await;
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+    let v2 = sign_both(&app, &c["id"]).await;
+    assert_eq!(v2["amount"], "3000.00");
+    assert_eq!((budget(first).await, budget(next).await), ("3000.00".to_string(), "0.00".to_string()));
+
+    // Ended before February is paid: the unpaid rest goes back to the first year's budget.
+    let r = app.post(&format!("/api/v1/contracts/{}/terminate", c["id"]), &app.token("shijian").await, json!({"reason_code": "MUTUAL_AGREEMENT", "reason": "任务提前结束"})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(funds(&app, &c["id"]).await["disbursed"], "2000.00");
+    assert_eq!((budget(first).await, budget(next).await), ("2000.00".to_string(), "0.00".to_string()));
     assert_clean(&app).await;
 }

@@ -19,6 +19,7 @@ async fn json(app: &TestApp, path: &str, user: &str) -> Value {
 async fn each_dashboard_holds_the_ledgers_figures_for_its_scope() {
     let app = spawn_app().await;
     demo_cases(&app).await;
+    crate::registers::paid_in_part(&app).await;
     let d = json(&app, "/api/v1/dashboard", "caizheng").await;
     let year = d["year"].as_i64().unwrap();
     let summary = json(&app, &format!("/api/v1/funds/summary?year={year}"), "caizheng").await;
