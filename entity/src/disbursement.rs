@@ -18,6 +18,10 @@ pub struct Model {
     pub receipt_by: Option<i64>,
     pub receipt_at: Option<DateTimeUtc>,
     pub dispute_reason: Option<String>,
+    /// The finance bureau's answer to the last dispute; it returned the payment to `paid`.
+    pub answer: Option<String>,
+    pub answered_by: Option<i64>,
+    pub answered_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

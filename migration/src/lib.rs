@@ -17,6 +17,7 @@ mod m20261130_000011_open_data;
 mod m20261130_000012_procedure;
 mod m20261130_000013_region;
 mod m20261203_000014_assist_budget;
+mod m20261206_000015_payment_answer;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000012_procedure::Migration),
             Box::new(m20261130_000013_region::Migration),
             Box::new(m20261203_000014_assist_budget::Migration),
+            Box::new(m20261206_000015_payment_answer::Migration),
         ]
     }
 }

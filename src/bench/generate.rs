@@ -516,6 +516,9 @@ pub async fn generate(db: &DatabaseConnection, scale: Scale, seed: u64, today: N
                         receipt_by: Set(confirmed.then_some(comm_user)),
                         receipt_at: Set(confirmed.then_some(receipt_at)),
                         dispute_reason: Set(None),
+                        answer: Set(None),
+                        answered_by: Set(None),
+                        answered_at: Set(None),
                     });
                 }
                 out.contracts.push((ci, cid));

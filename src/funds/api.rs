@@ -28,7 +28,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_disbursements))
         .routes(routes!(summary))
         .routes(routes!(get_budget));
-    let finance = OpenApiRouter::new().routes(routes!(put_budget)).routes(routes!(disburse));
+    let finance = OpenApiRouter::new().routes(routes!(put_budget)).routes(routes!(disburse)).routes(routes!(answer_dispute));
     let upload = OpenApiRouter::new()
         .routes(routes!(attach))
         .layer(axum::extract::DefaultBodyLimit::max(super::photo::MAX_PHOTO + 64 * 1024));
@@ -110,6 +110,9 @@ pub struct DisbursementOut {
     pub paid_at: DateTime<Utc>,
     pub receipt_at: Option<DateTime<Utc>>,
     pub dispute_reason: Option<String>,
+    /// The finance bureau's answer to the community's last dispute.
+    pub answer: Option<String>,
+    pub answered_at: Option<DateTime<Utc>>,
 }
 
 impl From<&disbursement::Model> for DisbursementOut {
@@ -123,6 +126,8 @@ impl From<&disbursement::Model> for DisbursementOut {
             paid_at: d.paid_at,
             receipt_at: d.receipt_at,
             dispute_reason: d.dispute_reason.clone(),
+            answer: d.answer.clone(),
+            answered_at: d.answered_at,
         }
     }
 }
@@ -163,6 +168,20 @@ pub struct DisputeIn {
     responses((status = 200, body = DisbursementOut), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn dispute(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(b): ApiJson<DisputeIn>) -> AppResult<Json<DisbursementOut>> {
     Ok(Json((&store::receipt(&st.db, &caller, id, Some(&b.reason)).await?).into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AnswerIn {
+    /// What the check found, e.g. the date the money arrived and the voucher number.
+    #[serde(default)]
+    pub answer: String,
+}
+
+/// The finance bureau answers a disputed payment; it goes back to the community to confirm.
+#[utoipa::path(post, path = "/disbursements/{id}/answer", tag = "funds", security(("bearer" = [])), request_body = AnswerIn,
+    responses((status = 200, body = DisbursementOut), (status = 409, description = "NOT_DISPUTED", body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn answer_dispute(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(b): ApiJson<AnswerIn>) -> AppResult<Json<DisbursementOut>> {
+    Ok(Json((&store::answer_dispute(&st.db, &caller, id, &b.answer).await?).into()))
 }
 
 #[derive(Serialize, ToSchema)]

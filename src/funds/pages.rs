@@ -22,7 +22,7 @@ use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
     let everyone = Router::new().route("/funds", get(overview));
-    let finance = Router::new().route("/contracts/{id}/pay", post(pay)).route("/funds/budget", post(set_budget));
+    let finance = Router::new().route("/contracts/{id}/pay", post(pay)).route("/disbursements/{id}/answer", post(answer)).route("/funds/budget", post(set_budget));
     let community = Router::new().route("/disbursements/{id}/receipt", post(receipt)).route(
         "/contracts/{id}/deliverables",
         post(submit_deliverable).layer(axum::extract::DefaultBodyLimit::max(super::photo::MAX_PHOTO + 256 * 1024)),
@@ -166,9 +166,25 @@ struct ReceiptForm {
 async fn receipt(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, Form(f): Form<ReceiptForm>) -> PageResult {
     let d = store::find_disbursement(&st.db, &caller, id).await?;
     let dispute = (f.action == "dispute").then_some(f.reason.as_str());
+    let done = if dispute.is_some() { "disputed" } else { "receipt" };
     match store::receipt(&st.db, &caller, id, dispute).await {
-        Ok(_) if f.back == "home" => Ok(Redirect::to("/?done=receipt").into_response()),
-        Ok(_) => Ok(Redirect::to(&format!("/contracts/{}?done=receipt", d.contract_id)).into_response()),
+        Ok(_) if f.back == "home" => Ok(Redirect::to(&format!("/?done={done}")).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/contracts/{}?done={done}#disbursement-{id}", d.contract_id)).into_response()),
+        Err(e) => detail_render(&st, &caller, d.contract_id, StatusCode::UNPROCESSABLE_ENTITY, form_errors(e)?, None).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct AnswerForm {
+    #[serde(default)]
+    answer: String,
+}
+
+/// The finance bureau answers a disputed payment from the contract page.
+async fn answer(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, Form(f): Form<AnswerForm>) -> PageResult {
+    let d = store::find_disbursement(&st.db, &caller, id).await?;
+    match store::answer_dispute(&st.db, &caller, id, &f.answer).await {
+        Ok(_) => Ok(Redirect::to(&format!("/contracts/{}?done=answered#disbursement-{id}", d.contract_id)).into_response()),
         Err(e) => detail_render(&st, &caller, d.contract_id, StatusCode::UNPROCESSABLE_ENTITY, form_errors(e)?, None).await,
     }
 }

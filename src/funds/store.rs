@@ -491,6 +491,41 @@ pub async fn receipt(db: &(impl ConnectionTrait + TransactionTrait), caller: &Ca
     Ok(d)
 }
 
+/// The finance bureau answers a disputed payment: what it found when it checked (the bank
+/// record, the voucher), and the payment goes back to the community to confirm or dispute
+/// again. No money moves: a payment that did not arrive is settled outside this record and
+/// the answer says how; the community's reason stays beside the answer.
+pub async fn answer_dispute(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, id: i64, note: &str) -> AppResult<disbursement::Model> {
+    let txn = begin_write(db).await?;
+    let d = find_disbursement(&txn, caller, id).await?;
+    if caller.role != Role::Finance {
+        return Err(AppError::forbidden());
+    }
+    let note = note.trim();
+    if note.is_empty() {
+        return Err(AppError::invalid("answer", "请写明核实的结果（如到账日期、凭证号）"));
+    }
+    if d.status != "disputed" {
+        return Err(AppError::conflict("NOT_DISPUTED", "该笔拨款没有待答复的异议"));
+    }
+    let res = disbursement::Entity::update_many()
+        .col_expr(disbursement::Column::Status, Expr::value("paid"))
+        .col_expr(disbursement::Column::Answer, Expr::value(note))
+        .col_expr(disbursement::Column::AnsweredBy, Expr::value(caller.user_id))
+        .col_expr(disbursement::Column::AnsweredAt, Expr::value(Utc::now()))
+        .filter(disbursement::Column::Id.eq(id))
+        .filter(disbursement::Column::Status.eq("disputed"))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(AppError::conflict("NOT_DISPUTED", "该笔拨款没有待答复的异议"));
+    }
+    let before = d;
+    let d = by_id_in_county::<disbursement::Entity>(caller.county_id, id).one(&txn).await?.ok_or_else(AppError::not_found)?;
+    txn.commit(vec![Entry::by(caller, "disbursement.answered", "disbursement", id).before(&before).after(&d)]).await?;
+    Ok(d)
+}
+
 /// A page of the payments on the contracts the caller sees, newest first.
 pub async fn disbursements_page(db: &impl ConnectionTrait, caller: &Caller, status: Option<&str>, contract_id: Option<i64>, req: PageReq) -> AppResult<Page<disbursement::Model>> {
     use sea_orm::QueryTrait;

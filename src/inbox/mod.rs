@@ -50,6 +50,8 @@ pub enum Kind {
     Pay,
     /// A payment whose receipt the community has to confirm or dispute.
     Confirm,
+    /// A payment the community disputed, to check and answer (finance).
+    Disputed,
     /// A contract to evaluate against its clauses.
     Evaluate,
     /// An evaluation received (the community may object).
@@ -65,8 +67,8 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 15] =
-        [Kind::Review, Kind::Decide, Kind::Emergency, Kind::Sign, Kind::Accept, Kind::Deliver, Kind::Redeliver, Kind::Pay, Kind::Confirm, Kind::Evaluate, Kind::Evaluation, Kind::PeriodEnd, Kind::Report, Kind::Arbitrate, Kind::Assessment];
+    pub const ALL: [Kind; 16] =
+        [Kind::Review, Kind::Decide, Kind::Emergency, Kind::Sign, Kind::Accept, Kind::Deliver, Kind::Redeliver, Kind::Pay, Kind::Confirm, Kind::Disputed, Kind::Evaluate, Kind::Evaluation, Kind::PeriodEnd, Kind::Report, Kind::Arbitrate, Kind::Assessment];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -79,6 +81,7 @@ impl Kind {
             Kind::Redeliver => "redeliver",
             Kind::Pay => "pay",
             Kind::Confirm => "confirm",
+            Kind::Disputed => "disputed",
             Kind::Evaluate => "evaluate",
             Kind::Evaluation => "evaluation",
             Kind::PeriodEnd => "period_end",
@@ -100,6 +103,7 @@ impl Kind {
             Kind::Redeliver => "被退回待重新提交的成果",
             Kind::Pay => "到期待拨付的款项",
             Kind::Confirm => "待确认收款",
+            Kind::Disputed => "社区有异议的拨款",
             Kind::Evaluate => "待评价的合同",
             Kind::Evaluation => "收到的评价",
             Kind::PeriodEnd => "准入期限临近或届满",

@@ -167,6 +167,7 @@ async fn reports(db: &impl ConnectionTrait, caller: &Caller, out: &mut Vec<Item>
 /// narrowed in SQL (active contracts, due within a week), the parties' items by status.
 async fn contracts(db: &impl ConnectionTrait, caller: &Caller, today: NaiveDate, out: &mut Vec<Item>) -> AppResult<()> {
     if caller.role == Role::Finance {
+        disputed_items(db, caller, out).await?;
         return pay_items(db, caller, today, out).await;
     }
     let county = caller.county_id;
@@ -230,8 +231,14 @@ async fn contracts(db: &impl ConnectionTrait, caller: &Caller, today: NaiveDate,
         }
         for p in in_county::<disbursement::Entity>(county).filter(disbursement::Column::ContractId.in_subquery(seen())).filter(disbursement::Column::Status.eq("paid")).all(db).await? {
             let due = plus(p.paid_at.date_naive(), CONFIRM_DAYS);
-            let title = format!("确认收款：{} {}", number(p.contract_id), crate::money::Money::from_fen(p.amount_fen).grouped());
-            out.push(Item::due(Kind::Confirm, p.id, &title, link(p.contract_id), due, today));
+            let amount = crate::money::Money::from_fen(p.amount_fen).grouped();
+            // Answered by the finance bureau after a dispute: new work, with the answer.
+            let (id, title) = match (&p.answer, p.answered_at) {
+                (Some(a), Some(at)) => (format!("confirm-{}-{}", p.id, at.timestamp()), format!("财政局已答复异议（{a}），请确认收款：{} {amount}", number(p.contract_id))),
+                _ => (String::new(), format!("确认收款：{} {amount}", number(p.contract_id))),
+            };
+            let item = Item::due(Kind::Confirm, p.id, &title, link(p.contract_id), due, today);
+            out.push(if id.is_empty() { item } else { Item { id, ..item } });
         }
     }
     let evaluations = in_county::<evaluation::Entity>(county).filter(evaluation::Column::ContractId.in_subquery(seen())).all(db).await?;
@@ -253,6 +260,25 @@ async fn contracts(db: &impl ConnectionTrait, caller: &Caller, today: NaiveDate,
             let result = crate::evaluation::Rating::parse(&e.overall).map(|r| r.label()).unwrap_or("");
             out.push(Item::new(Kind::Evaluation, e.id, format!("收到{who}评价：{}（{result}）", number(e.contract_id)), link(e.contract_id)));
         }
+    }
+    Ok(())
+}
+
+/// Payments the communities disputed, for the finance bureau to check and answer.
+async fn disputed_items(db: &impl ConnectionTrait, caller: &Caller, out: &mut Vec<Item>) -> AppResult<()> {
+    let county = caller.county_id;
+    let ds = in_county::<disbursement::Entity>(county).filter(disbursement::Column::Status.eq("disputed")).all(db).await?;
+    let ids: Vec<i64> = ds.iter().map(|d| d.contract_id).collect::<HashSet<_>>().into_iter().collect();
+    let mut numbers: HashMap<i64, String> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        numbers.extend(in_county::<contract::Entity>(county).filter(contract::Column::Id.is_in(chunk.to_vec())).all(db).await?.into_iter().map(|c| (c.id, c.number)));
+    }
+    for d in ds {
+        let number = numbers.get(&d.contract_id).cloned().unwrap_or_default();
+        let title = format!("核实并答复拨款异议：{number} {}（{}）", crate::money::Money::from_fen(d.amount_fen).grouped(), d.dispute_reason.as_deref().unwrap_or(""));
+        // The dispute's time is part of the id: a second dispute of the same payment is new work.
+        let at = d.receipt_at.map(|t| t.timestamp()).unwrap_or_default();
+        out.push(Item { id: format!("disputed-{}-{at}", d.id), ..Item::new(Kind::Disputed, d.id, title, format!("/contracts/{}#disbursement-{}", d.contract_id, d.id)) });
     }
     Ok(())
 }

@@ -147,7 +147,8 @@ struct HomePage {
     receipts: Vec<crate::funds::store::PaymentRow>,
     /// A community's own workload today, against a year before.
     workload: Option<crate::tasks::workload::Load>,
-    done: bool,
+    /// What the last receipt form recorded.
+    done: Option<&'static str>,
 }
 
 impl HomePage {
@@ -193,7 +194,11 @@ async fn home(State(st): State<AppState>, caller: Caller, Query(q): Query<HomeQu
         today,
         receipts,
         workload,
-        done: q.done.as_deref() == Some("receipt"),
+        done: match q.done.as_deref() {
+            Some("receipt") => Some("已记录收款确认。"),
+            Some("disputed") => Some("已记录异议，财政局核实后答复；答复后请再确认收款。"),
+            _ => None,
+        },
     };
     render(StatusCode::OK, &page)
 }

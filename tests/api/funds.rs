@@ -211,6 +211,60 @@ async fn the_community_confirms_or_disputes_each_payment() {
     assert_eq!(v["ok"], true);
 }
 
+/// Issue 29: a disputed payment is the finance bureau's work: it is in its inbox, answered
+/// with what the check found, and goes back to the community to confirm or dispute again.
+/// No money moves on either step.
+#[tokio::test]
+async fn finance_answers_a_disputed_payment_and_the_community_confirms_it_again() {
+    let app = spawn_app().await;
+    let c = active_contract(&app).await;
+    let d: Value = pay(&app, "d", json!({"contract_id": c["id"], "milestone_id": c["milestones"][0]["id"], "amount": "900.00"})).await.json().await.unwrap();
+    let (xf, cz) = (app.token("xingfu").await, app.token("caizheng").await);
+    let url = |step: &str| format!("/api/v1/disbursements/{}/{step}", d["id"]);
+    let inbox = |user: &'static str| {
+        let app = &app;
+        async move { app.get("/api/v1/inbox", &app.token(user).await).await.json::<Value>().await.unwrap()["items"].as_array().unwrap().clone() }
+    };
+    // Nothing to answer before a dispute.
+    assert_error(app.post(&url("answer"), &cz, json!({"answer": "已到账"})).await, StatusCode::CONFLICT, "NOT_DISPUTED").await;
+    assert_eq!(app.post(&url("dispute"), &xf, json!({"reason": "账户只收到800元"})).await.status(), StatusCode::OK);
+    let items = inbox("caizheng").await;
+    let item = items.iter().find(|i| i["kind"] == "disputed").expect("the dispute is in finance's inbox");
+    assert!(item["title"].as_str().unwrap().contains("账户只收到800元"), "{item}");
+    assert!(!inbox("xingfu").await.iter().any(|i| i["kind"] == "confirm"), "a disputed payment waits for finance, not the community");
+
+    // Only the finance bureau answers, and it says what it found.
+    assert_error(app.post(&url("answer"), &app.token("shijian").await, json!({"answer": "已到账"})).await, StatusCode::FORBIDDEN, "FORBIDDEN").await;
+    assert_error(app.post(&url("answer"), &xf, json!({"answer": "已到账"})).await, StatusCode::FORBIDDEN, "FORBIDDEN").await;
+    assert_error(app.post(&url("answer"), &cz, json!({"answer": "  "})).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    let r: Value = app.post(&url("answer"), &cz, json!({"answer": "已核实：900元经国库集中支付到账，凭证号0815"})).await.json().await.unwrap();
+    assert_eq!((r["status"].as_str(), r["dispute_reason"].as_str()), (Some("paid"), Some("账户只收到800元")));
+    assert_eq!(r["answer"], "已核实：900元经国库集中支付到账，凭证号0815");
+    assert!(r["answered_at"].is_string());
+    assert_error(app.post(&url("answer"), &cz, json!({"answer": "再答复"})).await, StatusCode::CONFLICT, "NOT_DISPUTED").await;
+    assert!(!inbox("caizheng").await.iter().any(|i| i["kind"] == "disputed"), "answered: off finance's list");
+    let items = inbox("xingfu").await;
+    let back = items.iter().find(|i| i["kind"] == "confirm").expect("back with the community");
+    assert!(back["title"].as_str().unwrap().contains("凭证号0815"), "{back}");
+
+    // Disputed again, answered again (a new item each time), then confirmed.
+    assert_eq!(app.post(&url("dispute"), &xf, json!({"reason": "凭证号查无此笔"})).await.status(), StatusCode::OK);
+    assert!(inbox("caizheng").await.iter().any(|i| i["kind"] == "disputed" && i["read"] == false));
+    assert_eq!(app.post(&url("answer"), &cz, json!({"answer": "凭证号应为0816"})).await.status(), StatusCode::OK);
+    let r: Value = app.post(&url("confirm"), &xf, json!({})).await.json().await.unwrap();
+    assert_eq!((r["status"].as_str(), r["answer"].as_str()), (Some("confirmed"), Some("凭证号应为0816")));
+    assert_error(app.post(&url("answer"), &cz, json!({"answer": "x"})).await, StatusCode::CONFLICT, "NOT_DISPUTED").await;
+    let f = funds(&app, &c["id"]).await;
+    assert_eq!((f["disbursed"].as_str(), f["confirmed"].as_str()), (Some("900.00"), Some("900.00")));
+    let trail: Value = app.list("/api/v1/audit?action=disbursement.answered", &app.token("ducha").await).await;
+    let actions: Vec<&str> = trail.as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).filter(|a| a.starts_with("disbursement.")).collect();
+    assert_eq!(actions.iter().filter(|a| **a == "disbursement.answered").count(), 2, "{actions:?}");
+    for check in ["/api/v1/admin/ledger/verify", "/api/v1/admin/audit/verify"] {
+        let v: Value = app.get(check, &app.token("admin").await).await.json().await.unwrap();
+        assert_eq!(v["ok"], true, "{check}: {v}");
+    }
+}
+
 #[tokio::test]
 async fn views_per_department_community_and_county_and_tasks_without_money() {
     let app = spawn_app().await;

@@ -433,6 +433,58 @@ async fn finance_pays_and_the_community_confirms() {
     b.client.close().await.unwrap();
 }
 
+/// Issue 29: a disputed payment is in the finance bureau's inbox, answered on the contract
+/// page, and back with the community to confirm, the answer beside it.
+#[tokio::test]
+async fn a_disputed_payment_reaches_finance_who_answers_and_the_community_confirms() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    let id = admitted_task(&app, "辖区企业基本情况摸底", "2026-03-01", "2026-04-30", "3000.00").await;
+    let cid = active_contract(&app, id, "short-term-task", "3000.00", json!({"scope": "辖区全部商户", "delivery_date": "2026-04-25"})).await;
+    let k: serde_json::Value = app.get(&format!("/api/v1/contracts/{cid}"), &app.token("shijian").await).await.json().await.unwrap();
+    let advance = k["milestones"].as_array().unwrap().iter().find(|m| m["clause_id"].is_null()).unwrap()["id"].clone();
+    let r = app.api.post(app.url("/api/v1/disbursements")).bearer_auth(app.token("caizheng").await).header("Idempotency-Key", "disputed-1")
+        .json(&json!({"contract_id": cid, "milestone_id": advance, "amount": "900.00"})).send().await.unwrap();
+    let d = r.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap();
+
+    let cl = &b.client;
+    log_in(cl, &app, "xingfu", PASSWORD).await;
+    cl.wait().for_element(Locator::Css("#home-title")).await.unwrap();
+    cl.goto(&app.url(&format!("/contracts/{cid}"))).await.unwrap();
+    cl.wait().for_element(Locator::Css(&format!("#disbursement-{d} input[name=reason]"))).await.unwrap().send_keys("账户只收到800元").await.unwrap();
+    cl.find(Locator::Css(&format!("#disbursement-{d} button[value=dispute]"))).await.unwrap().click().await.unwrap();
+    wait_text(cl, "p.notice", |t| t.starts_with("已记录异议")).await;
+    log_out(cl).await;
+
+    // The finance bureau: the dispute is on its home page, and leads to the payment.
+    log_in(cl, &app, "caizheng", PASSWORD).await;
+    let item = cl.wait().for_element(Locator::Css(&format!("ul.inbox-items a[href='/contracts/{cid}#disbursement-{d}']"))).await.unwrap();
+    assert!(item.text().await.unwrap().contains("账户只收到800元"), "the reason is in the item");
+    item.click().await.unwrap();
+    let form = cl.wait().for_element(Locator::Css(&format!("#disbursement-{d} form.answer-dispute"))).await.unwrap();
+    form.find(Locator::Css("textarea[name=answer]")).await.unwrap().send_keys("已核实：900元于当日经国库集中支付到账，凭证号2026-0815").await.unwrap();
+    form.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
+    wait_text(cl, "p.notice", |t| t.starts_with("已答复异议")).await;
+    assert!(cl.find(Locator::Css(".answer-dispute")).await.is_err(), "answered: no second answer form");
+    log_out(cl).await;
+
+    // The community: the payment is back on its home page with the answer, and confirmed there.
+    log_in(cl, &app, "xingfu", PASSWORD).await;
+    cl.wait().for_element(Locator::Css("#receipts")).await.unwrap();
+    let mut items = Vec::new();
+    for a in cl.find_all(Locator::Css("ul.inbox-items a")).await.unwrap() {
+        items.push(a.text().await.unwrap());
+    }
+    assert!(items.iter().any(|t| t.contains("财政局已答复异议") && t.contains("凭证号2026-0815")), "{items:?}");
+    cl.find(Locator::Css(&format!("#receipt-{d} .receipt-confirm button"))).await.unwrap().click().await.unwrap();
+    wait_text(cl, "#receipt-done", |t| t == "已记录收款确认。").await;
+    let paid = app.list("/api/v1/disbursements", &app.token("xingfu").await).await;
+    let p = paid.as_array().unwrap().iter().find(|p| p["id"] == d).unwrap();
+    assert_eq!((p["status"].as_str(), p["dispute_reason"].as_str()), (Some("confirmed"), Some("账户只收到800元")));
+    assert!(p["answer"].as_str().unwrap().contains("凭证号2026-0815"));
+    b.client.close().await.unwrap();
+}
+
 #[tokio::test]
 async fn a_department_evaluates_and_the_community_reads_the_result() {
     let Some(b) = browser().await else { return };
@@ -645,7 +697,8 @@ async fn on_a_phone_the_community_confirms_and_disputes_from_its_home_page_and_n
     c.find(Locator::Css(&format!("#{second} summary"))).await.unwrap().click().await.unwrap();
     c.find(Locator::Css(&format!("#{second} .receipt-dispute input[name=reason]"))).await.unwrap().send_keys("金额与合同约定不符").await.unwrap();
     c.find(Locator::Css(&format!("#{second} .receipt-dispute button"))).await.unwrap().click().await.unwrap();
-    // The page before also says "done": wait for the disputed payment to leave the list.
+    // A dispute is not a confirmation: the notice says what was recorded and what comes next.
+    wait_text(c, "#receipt-done", |t| t.contains("已记录异议")).await;
     wait_gone(c, &format!("#{second}")).await;
     let id = |s: &str| s.trim_start_matches("receipt-").parse::<i64>().unwrap();
     let paid = app.list("/api/v1/disbursements", &app.token("xingfu").await).await;
