@@ -391,6 +391,14 @@ impl DetailPage {
             _ => "待社区确认",
         }
     }
+    /// A file's size as a clerk reads it.
+    fn size_label(&self, bytes: &i64) -> String {
+        match *bytes {
+            b if b >= 1024 * 1024 => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
+            b if b >= 1024 => format!("{} KB", (b + 1023) / 1024),
+            b => format!("{b} 字节"),
+        }
+    }
     fn deliverable_label(&self, s: &str) -> &'static str {
         match s {
             "accepted" => "验收合格",
@@ -453,7 +461,7 @@ async fn detail_render_with(st: &AppState, caller: &Caller, id: i64, status: Sta
         && c.status == Status::Terminated
         && c.termination_reason_code.is_some()
         && !disputes.iter().any(|x| x.kind == crate::disputes::Kind::Termination);
-    let deliverables = delivered.into_iter().map(Into::into).collect();
+    let deliverables = crate::funds::api::DeliverableOut::all(&st.db, caller.county_id, delivered).await?;
     let evaluations = crate::evaluation::api::evaluation_outs(st, &model).await?;
     let evaluable = matches!(c.status, Status::Active | Status::Completed);
     let can_evaluate = if !evaluable {

@@ -280,11 +280,28 @@ pub struct DeliverableOut {
     pub status: String,
     pub decision_comment: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// The evidence sent with it (each downloadable at `/attachments/{id}`).
+    pub attachments: Vec<AttachmentOut>,
 }
 
-impl From<deliverable::Model> for DeliverableOut {
-    fn from(d: deliverable::Model) -> Self {
-        DeliverableOut { id: d.id, contract_id: d.contract_id, clause_id: d.clause_id, summary: d.summary, status: d.status, decision_comment: d.decision_comment, created_at: d.created_at }
+impl DeliverableOut {
+    /// The deliverable with its attachments, picked from those of several deliverables.
+    pub fn with(d: deliverable::Model, all: &[store::AttachmentMeta]) -> Self {
+        let attachments = all.iter().filter(|a| a.deliverable_id == d.id).map(AttachmentOut::from).collect();
+        DeliverableOut { id: d.id, contract_id: d.contract_id, clause_id: d.clause_id, summary: d.summary, status: d.status, decision_comment: d.decision_comment, created_at: d.created_at, attachments }
+    }
+
+    /// A deliverable and its attachments, read for it alone.
+    pub async fn of(db: &impl sea_orm::ConnectionTrait, d: deliverable::Model) -> AppResult<Self> {
+        let all = store::attachments_of(db, d.county_id, &[d.id]).await?;
+        Ok(Self::with(d, &all))
+    }
+
+    /// Deliverables with their attachments, read in one query per 500.
+    pub async fn all(db: &impl sea_orm::ConnectionTrait, county_id: i64, ds: Vec<deliverable::Model>) -> AppResult<Vec<Self>> {
+        let ids: Vec<i64> = ds.iter().map(|d| d.id).collect();
+        let all = store::attachments_of(db, county_id, &ids).await?;
+        Ok(ds.into_iter().map(|d| Self::with(d, &all)).collect())
     }
 }
 
@@ -293,14 +310,15 @@ impl From<deliverable::Model> for DeliverableOut {
     responses((status = 201, body = DeliverableOut), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn submit_deliverable(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(b): ApiJson<DeliverableIn>) -> AppResult<(StatusCode, Json<DeliverableOut>)> {
     let d = store::submit_deliverable(&st.db, &caller, id, b.clause_id, &b.summary).await?;
-    Ok((StatusCode::CREATED, Json(d.into())))
+    Ok((StatusCode::CREATED, Json(DeliverableOut::with(d, &[]))))
 }
 
 #[utoipa::path(get, path = "/contracts/{id}/deliverables", tag = "funds", security(("bearer" = [])), params(PageQuery),
     responses((status = 200, body = Page<DeliverableOut>)))]
 async fn list_deliverables(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, Query(pq): Query<PageQuery>) -> AppResult<Json<Page<DeliverableOut>>> {
     let c = contracts::find(&st.db, &caller, id).await?;
-    Ok(Json(page::of_slice(store::deliverables_of(&st.db, c.county_id, c.id).await?.into_iter().map(Into::into).collect(), pq.parse()?, |x| x.id)))
+    let ds = DeliverableOut::all(&st.db, c.county_id, store::deliverables_of(&st.db, c.county_id, c.id).await?).await?;
+    Ok(Json(page::of_slice(ds, pq.parse()?, |x| x.id)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -314,14 +332,14 @@ pub struct CommentIn {
 #[utoipa::path(post, path = "/deliverables/{id}/accept", tag = "funds", security(("bearer" = [])), request_body = CommentIn,
     responses((status = 200, body = DeliverableOut), (status = 409, body = ErrorBody)))]
 async fn accept(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(b): ApiJson<CommentIn>) -> AppResult<Json<DeliverableOut>> {
-    Ok(Json(store::decide_deliverable(&st.db, &caller, id, true, &b.comment).await?.into()))
+    Ok(Json(DeliverableOut::of(&st.db, store::decide_deliverable(&st.db, &caller, id, true, &b.comment).await?).await?))
 }
 
 /// The department rejects a deliverable, saying which requirement of the clause it misses.
 #[utoipa::path(post, path = "/deliverables/{id}/reject", tag = "funds", security(("bearer" = [])), request_body = CommentIn,
     responses((status = 200, body = DeliverableOut), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn reject(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, ApiJson(b): ApiJson<CommentIn>) -> AppResult<Json<DeliverableOut>> {
-    Ok(Json(store::decide_deliverable(&st.db, &caller, id, false, &b.comment).await?.into()))
+    Ok(Json(DeliverableOut::of(&st.db, store::decide_deliverable(&st.db, &caller, id, false, &b.comment).await?).await?))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -334,6 +352,12 @@ pub struct AttachmentOut {
     /// A photo scaled down on arrival: the SHA-256 and size of the file as uploaded.
     pub original_sha256: Option<String>,
     pub original_size: Option<i64>,
+}
+
+impl From<&store::AttachmentMeta> for AttachmentOut {
+    fn from(a: &store::AttachmentMeta) -> Self {
+        AttachmentOut { id: a.id, filename: a.filename.clone(), content_type: a.content_type.clone(), size: a.size, sha256: a.sha256.clone(), original_sha256: a.original_sha256.clone(), original_size: a.original_size }
+    }
 }
 
 /// Attaches a file (multipart field `file`: PDF, JPG, PNG, DOCX or XLSX, at most 5 MB; a

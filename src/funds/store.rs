@@ -779,6 +779,39 @@ pub async fn deliverables_of(db: &impl ConnectionTrait, county_id: i64, contract
         .await?)
 }
 
+/// What a page or list shows of an attachment: everything but its bytes.
+#[derive(Clone, Debug, sea_orm::FromQueryResult)]
+pub struct AttachmentMeta {
+    pub id: i64,
+    pub deliverable_id: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub original_sha256: Option<String>,
+    pub original_size: Option<i64>,
+    pub created_at: chrono::DateTime<Utc>,
+}
+
+/// The attachments of these deliverables, oldest first, without their bytes.
+pub async fn attachments_of(db: &impl ConnectionTrait, county_id: i64, deliverable_ids: &[i64]) -> AppResult<Vec<AttachmentMeta>> {
+    use entity::attachment::Column as A;
+    let mut out = Vec::new();
+    for chunk in deliverable_ids.chunks(500) {
+        out.extend(
+            in_county::<entity::attachment::Entity>(county_id)
+                .filter(A::DeliverableId.is_in(chunk.to_vec()))
+                .select_only()
+                .columns([A::Id, A::DeliverableId, A::Filename, A::ContentType, A::Size, A::Sha256, A::OriginalSha256, A::OriginalSize, A::CreatedAt])
+                .order_by_asc(A::Id)
+                .into_model::<AttachmentMeta>()
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(out)
+}
+
 /// Attachments: at most 5 MB, of the kinds offices exchange; stored with their SHA-256.
 pub const MAX_ATTACHMENT: usize = 5 * 1024 * 1024;
 /// What a clerk reads when a file is empty or too large.

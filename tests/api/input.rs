@@ -139,6 +139,22 @@ async fn attachments_up_to_five_megabytes_checked_by_content_and_downloadable() 
     assert_error(app.get(&format!("/api/v1/attachments/{id}"), &app.token("hexie").await).await, StatusCode::NOT_FOUND, "NOT_FOUND").await;
     let page = app.page_login("xingfu").await.get(app.url(&format!("/attachments/{id}"))).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
+    // Issue 29: the evidence is where the decision is made. The deliverables list names
+    // each file with its hash; the contract page links both (the photo as a thumbnail) for
+    // the department that accepts and for the community that sent them.
+    let list = app.list(&format!("/api/v1/contracts/{}/deliverables", c["id"]), &app.token("shijian").await).await;
+    let files: Vec<(i64, String, String)> = list[0]["attachments"].as_array().unwrap().iter().map(|f| (f["id"].as_i64().unwrap(), f["filename"].as_str().unwrap().into(), f["sha256"].as_str().unwrap().into())).collect();
+    assert_eq!(files, [(id, "汇总表.pdf".to_string(), hex::encode(sha2::Sha256::digest(&pdf))), (a["id"].as_i64().unwrap(), "现场.jpg".to_string(), a["sha256"].as_str().unwrap().to_string())]);
+    for user in ["shijian", "xingfu"] {
+        let html = app.page_login(user).await.get(app.url(&format!("/contracts/{}", c["id"]))).send().await.unwrap().text().await.unwrap();
+        let row = &html[html.find(&format!("id=\"deliverable-{}\"", d["id"])).expect("the deliverable's row")..];
+        let row = &row[..row.find("</tr>").unwrap()];
+        assert!(row.contains(&format!("href=\"/attachments/{id}\"")) && row.contains("汇总表.pdf（3.0 MB）"), "{user}: {row}");
+        assert!(row.contains(&format!("<img src=\"/attachments/{}\"", a["id"])), "{user}: the photo shown: {row}");
+    }
+    // A deliverable without files says so.
+    let bare: Value = app.post(&format!("/api/v1/contracts/{}/deliverables", c["id"]), &xf, json!({"clause_id": clause, "summary": "补充说明"})).await.json().await.unwrap();
+    assert_eq!(bare["attachments"], json!([]));
 }
 
 #[tokio::test]

@@ -772,6 +772,16 @@ async fn on_a_phone_the_community_confirms_and_disputes_from_its_home_page_and_n
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(delivered, "the upload finished on the contract page");
+    // The community sees what it sent: the photo, loaded (lazily: scrolled to), beside its deliverable.
+    let mut shown = 0;
+    for _ in 0..50 {
+        shown = c.execute("const i = document.querySelector('#deliverables img.thumb'); if (!i) return -1; i.scrollIntoView(); return i.complete ? i.naturalWidth : 0;", vec![]).await.unwrap().as_i64().unwrap_or(0);
+        if shown > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(shown, 1600, "the stored photo is shown on the contract page");
     {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
         use sha2::Digest;
