@@ -148,7 +148,7 @@ fn lines(text: &str, style: &Style, cache: &genpdf::fonts::FontCache, width: Mm,
     let fits = |s: &str| style.str_width(cache, s) <= width;
     let mut out = Vec::new();
     for para in text.split('\n') {
-        let mut line = "\u{3000}".repeat(indent);
+        let mut line = INDENT.to_string().repeat(indent);
         for u in units(para) {
             let candidate = format!("{line}{u}");
             if fits(&candidate) || line.trim().is_empty() && !fits(&u) && line.is_empty() {
@@ -177,17 +177,56 @@ fn lines(text: &str, style: &Style, cache: &genpdf::fonts::FontCache, width: Mm,
     out
 }
 
+/// The indent of a paragraph's first line, per character (in `DRAWN_BY_LAYOUT`).
+const INDENT: char = '\u{3000}';
+
 const MARGIN: f64 = 20.0;
 const TEXT_WIDTH: f64 = 210.0 - 2.0 * MARGIN;
 const BODY: u8 = 11;
+/// The document's line spacing (set on the document, used to measure blocks).
+const LINE_SPACING: f64 = 1.4;
 
-fn text_block(text: &str, style: Style, cache: &genpdf::fonts::FontCache, width: f64, indent: usize, align: Alignment) -> LinearLayout {
+/// A block of text and the height it takes (its lines times the line height).
+fn text_block(text: &str, style: Style, cache: &genpdf::fonts::FontCache, width: f64, indent: usize, align: Alignment) -> (LinearLayout, Mm) {
     let mut col = LinearLayout::vertical();
     // Keep a little slack: genpdf measures the same way, but must never wrap again.
-    for l in lines(text, &style, cache, Mm::from(width * 0.98), indent) {
+    let ls = lines(text, &style, cache, Mm::from(width * 0.98), indent);
+    let height = style.with_line_spacing(LINE_SPACING).line_height(cache) * ls.len() as f64;
+    for l in ls {
         col.push(Paragraph::new(l).aligned(align).styled(style));
     }
-    col
+    (col, height)
+}
+
+/// The height of the page's body, below the page header: a block taller than this is
+/// split (or drawn) wherever it falls, since no page could hold it whole.
+const PAGE_BODY: f64 = 297.0 - 2.0 * MARGIN - 12.0;
+
+/// An element moved whole to the next page when what is left of this one cannot hold it.
+/// genpdf splits a table between any two rows and draws an image past the page foot;
+/// a signature block, a chart or a heading with its first lines must not be cut.
+struct Keep {
+    inner: Box<dyn Element>,
+    height: Mm,
+    moved: bool,
+}
+
+impl Element for Keep {
+    fn render(&mut self, context: &genpdf::Context, area: genpdf::render::Area<'_>, style: Style) -> Result<genpdf::RenderResult, genpdf::error::Error> {
+        if !self.moved && area.size().height < self.height && self.height < Mm::from(PAGE_BODY) {
+            // Once only: on the next page it is drawn whatever room it finds.
+            self.moved = true;
+            return Ok(genpdf::RenderResult { has_more: true, ..Default::default() });
+        }
+        self.moved = true;
+        self.inner.render(context, area, style)
+    }
+}
+
+/// The size of a PNG as genpdf places it (300 dpi), read from its header.
+fn png_height(png: &[u8]) -> Mm {
+    let px = png.get(20..24).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]])).unwrap_or(0);
+    Mm::from(25.4 * px as f64 / 300.0)
 }
 
 /// Renders a document to PDF bytes.
@@ -213,7 +252,7 @@ pub fn render(doc: &Doc) -> Result<Vec<u8>, PdfError> {
     d.set_minimal_conformance();
     d.set_paper_size(genpdf::PaperSize::A4);
     d.set_font_size(BODY);
-    d.set_line_spacing(1.4);
+    d.set_line_spacing(LINE_SPACING);
     let mut decorator = genpdf::SimplePageDecorator::new();
     decorator.set_margins(MARGIN as i32);
     decorator.set_header(|page| {
@@ -231,74 +270,139 @@ pub fn render(doc: &Doc) -> Result<Vec<u8>, PdfError> {
     Ok(out)
 }
 
-/// Lays the blocks out, measuring text with the document's font.
+/// One block laid out, with its height (as far as it is known before the page).
+fn element(b: &Block, cache: &genpdf::fonts::FontCache) -> Result<(Box<dyn Element>, Mm), PdfError> {
+    let body = Style::new().with_font_size(BODY);
+    let break_height = |lines: f64| body.with_line_spacing(LINE_SPACING).line_height(cache) * lines;
+    Ok(match b {
+        Block::Title(t) => {
+            let (mut col, h) = text_block(t, Style::new().with_font_size(20), cache, TEXT_WIDTH, 0, Alignment::Center);
+            col.push(Break::new(0.5));
+            (Box::new(col), h + break_height(0.5))
+        }
+        Block::Subtitle(t) => {
+            let (col, h) = text_block(t, body, cache, TEXT_WIDTH, 0, Alignment::Center);
+            (Box::new(col), h)
+        }
+        Block::Heading(t) => {
+            let mut col = LinearLayout::vertical();
+            col.push(Break::new(0.4));
+            let (text, h) = text_block(t, Style::new().with_font_size(13), cache, TEXT_WIDTH, 0, Alignment::Left);
+            col.push(text);
+            (Box::new(col), h + break_height(0.4))
+        }
+        Block::Paragraph(t) => {
+            let (col, h) = text_block(t, body, cache, TEXT_WIDTH, 2, Alignment::Left);
+            (Box::new(col), h)
+        }
+        Block::Fields(fields) => {
+            let mut table = TableLayout::new(vec![1, 3]);
+            let mut height = Mm::from(0.0);
+            for (k, v) in fields {
+                let (kb, kh) = text_block(k, body, cache, TEXT_WIDTH / 4.0 - 2.0, 0, Alignment::Left);
+                let (vb, vh) = text_block(v, body, cache, TEXT_WIDTH * 3.0 / 4.0 - 2.0, 0, Alignment::Left);
+                height += if kh > vh { kh } else { vh };
+                table.row().element(kb).element(vb).push().map_err(|e| PdfError::Render(e.to_string()))?;
+            }
+            (Box::new(table), height)
+        }
+        Block::Table { weights, header, rows } => {
+            let total: usize = weights.iter().sum::<usize>().max(1);
+            let width = |i: usize| TEXT_WIDTH * weights[i] as f64 / total as f64 - 3.0;
+            let mut table = TableLayout::new(weights.clone());
+            table.set_cell_decorator(FrameCellDecorator::new(true, true, false));
+            let mut height = Mm::from(0.0);
+            for (r, cells) in std::iter::once(header).chain(rows.iter()).enumerate() {
+                let mut row = table.row();
+                let mut tallest = Mm::from(0.0);
+                for (i, c) in cells.iter().enumerate() {
+                    let size = if r == 0 { 10 } else { BODY };
+                    let (cell, h) = text_block(c, Style::new().with_font_size(size), cache, width(i), 0, Alignment::Left);
+                    tallest = if h > tallest { h } else { tallest };
+                    row = row.element(cell.padded(1));
+                }
+                // 1 mm of padding above and below each cell.
+                height += tallest + Mm::from(2.0);
+                row.push().map_err(|e| PdfError::Render(e.to_string()))?;
+            }
+            (Box::new(table), height)
+        }
+        Block::Right(lines_) => {
+            let mut col = LinearLayout::vertical();
+            let mut height = Mm::from(0.0);
+            for l in lines_ {
+                let (line, h) = text_block(l, body, cache, TEXT_WIDTH, 0, Alignment::Right);
+                col.push(line);
+                height += h;
+            }
+            (Box::new(col), height)
+        }
+        Block::Chart(png) => {
+            let image = genpdf::elements::Image::from_reader(std::io::Cursor::new(png)).map_err(|e| PdfError::Render(e.to_string()))?;
+            let mut col = LinearLayout::vertical();
+            col.push(Break::new(0.3));
+            col.push(image.with_alignment(Alignment::Center));
+            col.push(Break::new(0.3));
+            (Box::new(col), png_height(png) + break_height(0.6))
+        }
+        Block::Space => (Box::new(Break::new(1.0)), break_height(1.0)),
+    })
+}
+
+/// How much of what follows a heading stays on its page: the heading is never left alone
+/// at a page foot.
+const WITH_HEADING: f64 = 25.0;
+/// Tables, fields and signature lines no taller than this are never split.
+const KEEP_WHOLE: f64 = 60.0;
+
+/// Lays the blocks out, measuring text with the document's font; headings keep their first
+/// lines, and short tables, signature lines and charts stay whole on one page.
 fn layout(doc: &Doc, cache: &genpdf::fonts::FontCache) -> Result<LinearLayout, PdfError> {
     let mut col = LinearLayout::vertical();
-    let body = Style::new().with_font_size(BODY);
-    for b in &doc.blocks {
-        match b {
-            Block::Title(t) => {
-                col.push(text_block(t, Style::new().with_font_size(20), cache, TEXT_WIDTH, 0, Alignment::Center));
-                col.push(Break::new(0.5));
-            }
-            Block::Subtitle(t) => col.push(text_block(t, body, cache, TEXT_WIDTH, 0, Alignment::Center)),
-            Block::Heading(t) => {
-                col.push(Break::new(0.4));
-                col.push(text_block(t, Style::new().with_font_size(13), cache, TEXT_WIDTH, 0, Alignment::Left));
-            }
-            Block::Paragraph(t) => col.push(text_block(t, body, cache, TEXT_WIDTH, 2, Alignment::Left)),
-            Block::Fields(fields) => {
-                let mut table = TableLayout::new(vec![1, 3]);
-                for (k, v) in fields {
-                    let row = table.row();
-                    row.element(text_block(k, body, cache, TEXT_WIDTH / 4.0 - 2.0, 0, Alignment::Left))
-                        .element(text_block(v, body, cache, TEXT_WIDTH * 3.0 / 4.0 - 2.0, 0, Alignment::Left))
-                        .push()
-                        .map_err(|e| PdfError::Render(e.to_string()))?;
-                }
-                col.push(table);
-            }
-            Block::Table { weights, header, rows } => {
-                let total: usize = weights.iter().sum::<usize>().max(1);
-                let width = |i: usize| TEXT_WIDTH * weights[i] as f64 / total as f64 - 3.0;
-                let mut table = TableLayout::new(weights.clone());
-                table.set_cell_decorator(FrameCellDecorator::new(true, true, false));
-                for (r, cells) in std::iter::once(header).chain(rows.iter()).enumerate() {
-                    let mut row = table.row();
-                    for (i, c) in cells.iter().enumerate() {
-                        let size = if r == 0 { 10 } else { BODY };
-                        row = row.element(text_block(c, Style::new().with_font_size(size), cache, width(i), 0, Alignment::Left).padded(1));
-                    }
-                    row.push().map_err(|e| PdfError::Render(e.to_string()))?;
-                }
-                col.push(table);
-            }
-            Block::Right(lines_) => {
-                for l in lines_ {
-                    col.push(text_block(l, body, cache, TEXT_WIDTH, 0, Alignment::Right));
-                }
-            }
-            Block::Chart(png) => {
-                let image = genpdf::elements::Image::from_reader(std::io::Cursor::new(png)).map_err(|e| PdfError::Render(e.to_string()))?;
-                col.push(Break::new(0.3));
-                col.push(image.with_alignment(Alignment::Center));
-                col.push(Break::new(0.3));
-            }
-            Block::Space => col.push(Break::new(1.0)),
+    let laid: Vec<(Box<dyn Element>, Mm)> = doc.blocks.iter().map(|b| element(b, cache)).collect::<Result<_, _>>()?;
+    let heights: Vec<Mm> = laid.iter().map(|(_, h)| *h).collect();
+    let next_height = |i: usize| heights.get(i + 1).copied().unwrap_or_default();
+    for (i, ((e, h), b)) in laid.into_iter().zip(&doc.blocks).enumerate() {
+        let keep = match b {
+            Block::Heading(_) => Some(h + {
+                let n = next_height(i);
+                if n < Mm::from(WITH_HEADING) { n } else { Mm::from(WITH_HEADING) }
+            }),
+            Block::Table { .. } | Block::Fields(_) | Block::Right(_) if h <= Mm::from(KEEP_WHOLE) => Some(h),
+            Block::Chart(_) => Some(h),
+            _ => None,
+        };
+        match keep {
+            Some(height) => col.push(Keep { inner: e, height, moved: false }),
+            None => col.push(Boxed(e)),
         }
     }
     Ok(col)
+}
+
+/// A boxed element as an element (genpdf takes elements by value).
+struct Boxed(Box<dyn Element>);
+
+impl Element for Boxed {
+    fn render(&mut self, context: &genpdf::Context, area: genpdf::render::Area<'_>, style: Style) -> Result<genpdf::RenderResult, genpdf::error::Error> {
+        self.0.render(context, area, style)
+    }
 }
 
 fn printpdf_builtin() -> printpdf::BuiltinFont {
     printpdf::BuiltinFont::Helvetica
 }
 
+/// What the layout draws besides the document's text: the space, the two-character indent
+/// of paragraphs (U+3000) and the page header "第 N 页". Left out of the subset, each
+/// printed as a blank box (issue 29: □□ before every indented paragraph).
+const DRAWN_BY_LAYOUT: &str = " \u{3000}第页0123456789";
+
 /// The font cut down to the glyphs of `text` (and .notdef), with a Unicode cmap, so that
 /// the PDF carries only what it shows.
 fn subset_font(text: &str) -> Result<Vec<u8>, String> {
     let mut glyphs: Vec<u16> = vec![0];
-    for c in text.chars().chain(" ".chars()) {
+    for c in text.chars().chain(DRAWN_BY_LAYOUT.chars()) {
         if let Some(g) = face().glyph_index(c) {
             if !glyphs.contains(&g.0) {
                 glyphs.push(g.0);
@@ -321,6 +425,54 @@ mod tests {
         assert_eq!(units("金额¥3,000.00元。"), ["金", "额", "¥3,000.00", "元。"]);
         assert_eq!(units("第2026号"), ["第", "2026", "号"]);
         assert_eq!(units("“好”"), ["“好”"]);
+    }
+
+    #[test]
+    fn the_subset_holds_every_glyph_the_layout_adds() {
+        let font = subset_font("甲方").unwrap();
+        let face = ttf_parser::Face::parse(&font, 0).unwrap();
+        assert!(DRAWN_BY_LAYOUT.contains(INDENT));
+        for c in DRAWN_BY_LAYOUT.chars().chain("甲方".chars()) {
+            assert!(face.glyph_index(c).is_some_and(|g| g.0 != 0), "{c:?} ({:04X}) is not in the subset", c as u32);
+        }
+        // And the layout draws nothing else: a paragraph's lines are its text and the indent.
+        let doc = Doc { title: "t".into(), blocks: vec![Block::Paragraph("第一段。".repeat(40))] };
+        let mut d = genpdf::Document::new(FontFamily { regular: FontData::new(font.clone(), None).unwrap(), bold: FontData::new(font.clone(), None).unwrap(), italic: FontData::new(font.clone(), None).unwrap(), bold_italic: FontData::new(font, None).unwrap() });
+        d.set_font_size(BODY);
+        let Block::Paragraph(para) = &doc.blocks[0] else { unreachable!() };
+        let drawn: String = lines(para, &Style::new().with_font_size(BODY), d.font_cache(), Mm::from(TEXT_WIDTH), 2).concat();
+        assert!(drawn.chars().all(|c| doc.all_text().contains(c) || DRAWN_BY_LAYOUT.contains(c)), "{drawn}");
+        assert!(drawn.starts_with("\u{3000}\u{3000}第"));
+    }
+
+    /// Issue 29: wherever the page foot falls, the signature table stays on one page and the
+    /// payment plan's heading stays with its table. Filler text moves both down line by line
+    /// across a whole page; each position is rendered and read back page by page.
+    #[test]
+    fn signatures_and_a_heading_with_its_table_are_never_split_across_pages() {
+        let mut split = Vec::new();
+        for filler in 0..48 {
+            let row = |a: &str, b: &str| vec![a.to_string(), b.to_string()];
+            let doc = Doc {
+                title: "合同".into(),
+                blocks: vec![
+                    Block::Title("政府购买服务合同".into()),
+                    Block::Paragraph("文".repeat(44 * filler + 1)),
+                    Block::Heading("付款计划".into()),
+                    Block::Table { weights: vec![1, 3], header: row("期次", "应付日期"), rows: vec![row("1", "2026-03-01"), row("2", "2026-04-30")] },
+                    Block::Paragraph("以上各期合计。".into()),
+                    Block::Space,
+                    Block::Table { weights: vec![1, 1], header: row("甲方（盖章）", "乙方（盖章）"), rows: vec![row("区市场监督管理局", "幸福社区"), row("代表人签字：", "代表人签字："), row("签署日期：", "签署日期：")] },
+                ],
+            };
+            let pdf = render(&doc).unwrap();
+            let pages: Vec<String> = pdf_extract::extract_text_from_mem_by_pages(&pdf).unwrap().into_iter().map(|p| p.chars().filter(|c| !c.is_whitespace()).collect()).collect();
+            let page_of = |needle: &str| pages.iter().position(|p| p.contains(needle));
+            if page_of("甲方（盖章）") != page_of("签署日期：签署日期：").or(page_of("签署日期：")) || page_of("付款计划") != page_of("期次") {
+                split.push((filler, pages.len(), page_of("付款计划"), page_of("期次"), page_of("甲方（盖章）"), page_of("签署日期：")));
+            }
+        }
+        assert!(split.is_empty(), "split at (filler, pages, heading, table, signature top, signature foot): {split:?}");
     }
 
     #[test]
