@@ -5,6 +5,7 @@ pub mod admission;
 pub mod assessment;
 pub mod audit;
 pub mod bench;
+pub mod citation;
 pub mod contracts;
 pub mod demo;
 pub mod disputes;

@@ -139,7 +139,8 @@ impl Finding {
         Finding {
             code,
             blocking,
-            message,
+            // The seeds cited by their documents' titles: a clerk reads this.
+            message: crate::citation::human(&message),
             list_item_id: item,
             key: code.to_string(),
             concept: None,
@@ -155,6 +156,23 @@ impl Finding {
     /// the application, and blocks every step towards admission after that.
     pub fn awaits_decision(&self) -> bool {
         self.strength == Some(Strength::Doubtful) && self.decision.is_none()
+    }
+
+    /// What a clerk reads instead of the code (issue 29: codes such as `NO_BUDGET` were shown).
+    pub fn label(&self) -> &'static str {
+        match self.code {
+            "NEGATIVE_LIST" => "负面清单事项",
+            "NEEDS_PROFESSIONAL_QUALIFICATION" => "需专业资质",
+            "NEEDS_ENFORCEMENT_AUTHORITY" => "需执法资格",
+            "TARGET_ASSESSMENT" => "目标考核",
+            "ON_DUTY_LIST" => "依法履职事项",
+            "ON_ASSIST_LIST" => "协助办理事项",
+            "NO_BUDGET" => "未配套经费",
+            "MISSING_BASIS" => "缺少文件依据",
+            "INVALID_PERIOD" => "工作期限有误",
+            "POSSIBLE_DUPLICATE" => "疑似重复申请",
+            _ => "筛查意见",
+        }
     }
 
     pub fn overridden(&self) -> bool {

@@ -74,7 +74,7 @@ pub fn check(form: &[FormItem], items: &[serde_json::Value]) -> Result<Vec<ItemR
         };
         if let Some(extra) = obj.keys().find(|k| !ITEM_KEYS.contains(&k.as_str())) {
             return Err(EvalError::NotInContract(format!(
-                "第{}项含有合同以外的评价内容“{extra}”：只能按合同履约条款评定满意度，不得设权重、分值或一票否决（001 §二(六)）",
+                "第{}项含有合同以外的评价内容“{extra}”：只能按合同履约条款评定满意度，不得设权重、分值或一票否决（四川省民政厅等四部门《关于建立城乡社区工作事项准入备案制度的指导意见》（2021年3月24日）第二部分第（六）项）",
                 i + 1
             )));
         }

@@ -69,6 +69,11 @@ pub struct ListItemOut {
 }
 
 impl ListItemOut {
+    /// The legal basis as a reader needs it: seed references named by their documents.
+    pub fn basis_text(&self) -> String {
+        crate::citation::human(&self.basis)
+    }
+
     pub fn new(m: &list_item::Model, year: i32) -> Self {
         let f = store::fields_of(m);
         ListItemOut {

@@ -17,7 +17,7 @@ pub fn public_lists_doc(county: &str, year: Option<i32>, items: &[(ListKind, Vec
             rows: list
                 .iter()
                 .enumerate()
-                .map(|(i, it)| vec![(i + 1).to_string(), it.title.clone(), it.description.clone(), it.basis.clone(), it.department.clone()])
+                .map(|(i, it)| vec![(i + 1).to_string(), it.title.clone(), it.description.clone(), crate::citation::human(&it.basis), it.department.clone()])
                 .collect(),
         });
     }

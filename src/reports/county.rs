@@ -199,7 +199,7 @@ pub async fn gather(db: &DatabaseConnection, county_id: i64, from: NaiveDate, to
         .collect();
     let overrides = overridden
         .iter()
-        .map(|d| Override { title: titles.get(&d.admission_id).cloned().unwrap_or_default(), concept: d.concept.clone(), reason: d.reason.clone(), at: d.decided_at })
+        .map(|d| Override { title: titles.get(&d.admission_id).cloned().unwrap_or_default(), concept: concept_label(&d.concept), reason: d.reason.clone(), at: d.decided_at })
         .collect();
 
     // Contracts signed in the period: the second signature of their first version.
@@ -495,4 +495,10 @@ impl CountyReport {
             ),
         ]
     }
+}
+
+/// A screening decision's concept as the report's reader knows it ("行政执法", not the
+/// concept's key `enforcement`); a county's own concept keeps its key.
+fn concept_label(key: &str) -> String {
+    crate::screening::base().concept(key).map(|c| c.label.clone()).unwrap_or_else(|| key.to_string())
 }

@@ -180,6 +180,14 @@ async fn a_cancelled_item_leaves_the_public_lists_but_stays_readable() {
     let html = page.text().await.unwrap();
     assert!(html.contains("食品安全协管") && !html.contains("民宗信息联络"));
     assert!(!html.contains("协助开展爱国卫生检查评比"), "cancelled at this year's review");
+    // Issue 29: a resident reads the legal basis by the documents' titles and numbers, on the
+    // page and in the PDF; the API keeps the stored reference as it was entered.
+    assert!(html.contains("四川省民政厅等四部门《关于建立城乡社区工作事项准入备案制度的指导意见》（2021年3月24日）第二部分第（四）项"), "negative list's basis named");
+    assert!(html.contains("《社区减负增效》（安徽省安庆市迎江区经验做法）") && !html.contains("001 §") && !html.contains("004 迎江区"));
+    let pdf = app.api.get(app.url(&format!("/public/{county}/lists.pdf"))).send().await.unwrap().bytes().await.unwrap();
+    let text: String = pdf_extract::extract_text_from_mem(&pdf).unwrap().chars().filter(|c| !c.is_whitespace()).collect();
+    assert!(text.contains("《关于建立城乡社区工作事项准入备案制度的指导意见》") && !text.contains("001§"), "the PDF names the documents too");
+    assert!(codes(&public).contains(&"XB-01".to_string()) && public["items"].as_array().unwrap().iter().any(|i| i["basis"].as_str().unwrap().contains("004 迎江区做法")));
 
     // Last year's version still has it, active, and cannot be changed any more.
     let old = list(&app, &mz, &format!("/api/v1/lists/assist?year={}", year - 1)).await;

@@ -296,7 +296,9 @@ async fn an_application_goes_from_the_department_to_approval_and_reaches_the_com
     }
     c.find(Locator::Css("#precheck")).await.unwrap().click().await.unwrap();
     let findings = c.wait().for_element(Locator::Css("#findings")).await.unwrap().text().await.unwrap();
-    assert!(findings.contains("NEGATIVE_LIST") && findings.contains("违章建筑"), "{findings}");
+    // In words, not the machine code (issue 29), and citing the document by its title.
+    assert!(findings.contains("负面清单事项") && findings.contains("违章建筑") && !findings.contains("NEGATIVE_LIST"), "{findings}");
+    assert!(findings.contains("《关于建立城乡社区工作事项准入备案制度的指导意见》") && !findings.contains("001 §"), "{findings}");
 
     // Corrected, checked again, submitted.
     let form = c.find(Locator::Css("#admission-form")).await.unwrap();
