@@ -273,7 +273,19 @@ async fn form_render(
 }
 
 async fn new_form(State(st): State<AppState>, caller: Caller, Query(q): Query<NewQuery>) -> PageResult {
-    let f = DraftForm { admission_id: q.admission_id, assist_item_id: q.assist_item_id, template_id: q.template_id.unwrap_or_default(), ..Default::default() };
+    let mut f = DraftForm { admission_id: q.admission_id, assist_item_id: q.assist_item_id, template_id: q.template_id.unwrap_or_default(), ..Default::default() };
+    // An admitted task's draft starts from the template its period suggests and from what
+    // is left of its budget (the clerk changes either).
+    if f.assist_item_id == 0 && f.admission_id > 0 {
+        let a = admissions::find(&st.db, &caller, f.admission_id).await?;
+        if let (Some(start), Some(end), true) = (a.period_start, a.period_end, f.template_id.is_empty()) {
+            f.template_id = super::template::suggested(start, end).to_string();
+        }
+        let left = crate::lifecycle::store::admission_room(&st.db, &a, None).await?;
+        if left.is_positive() {
+            f.amount = left.to_string();
+        }
+    }
     form_render(&st, &caller, f, None, vec![], StatusCode::OK).await
 }
 

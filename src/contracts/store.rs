@@ -612,7 +612,7 @@ pub async fn draft(
 pub async fn terminate(db: &(impl ConnectionTrait + TransactionTrait), caller: &Caller, id: i64, code: &str, reason: &str) -> AppResult<contract::Model> {
     let mut errs = Vec::new();
     if termination_reason_label(code).is_empty() {
-        errs.push(FieldError { field: "reason_code".into(), message: format!("请选择终止原因：{}", TERMINATION_REASONS.iter().map(|(c, l)| format!("{c}（{l}）")).collect::<Vec<_>>().join("、")) });
+        errs.push(FieldError { field: "reason_code".into(), message: format!("请选择终止原因：{}", TERMINATION_REASONS.iter().map(|(_, l)| *l).collect::<Vec<_>>().join("、")) });
     }
     if reason.trim().is_empty() {
         errs.push(FieldError { field: "reason".into(), message: "请写明终止理由".into() });

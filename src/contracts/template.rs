@@ -140,6 +140,17 @@ pub struct TemplateError {
     pub message: String,
 }
 
+/// The template a draft starts from, by the task's period: a task of up to three months is
+/// short-term work paid once on delivery; a longer one is co-management paid by the month
+/// (issue 29: drafting preselected the monthly template for a two-month survey).
+pub fn suggested(start: NaiveDate, end: NaiveDate) -> &'static str {
+    if (end - start).num_days() < 92 {
+        "short-term-task"
+    } else {
+        "monthly-co-management"
+    }
+}
+
 impl std::fmt::Display for TemplateError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}:{}: {}", self.file, self.line, self.message)
@@ -579,5 +590,18 @@ clause = 2
         let ts = load_dir(&dir).unwrap_or_else(|e| panic!("{}", e.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")));
         let ids: Vec<&str> = ts.iter().map(|t| t.id.as_str()).collect();
         assert_eq!(ids, ["monthly-co-management", "short-term-task"]);
+    }
+}
+
+#[cfg(test)]
+mod suggested_tests {
+    use super::*;
+
+    #[test]
+    fn short_tasks_start_from_the_short_term_template() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        assert_eq!(suggested(d("2026-03-01"), d("2026-04-30")), "short-term-task");
+        assert_eq!(suggested(d("2026-03-01"), d("2026-05-31")), "short-term-task");
+        assert_eq!(suggested(d("2026-01-01"), d("2026-12-31")), "monthly-co-management");
     }
 }

@@ -41,6 +41,8 @@ struct LoginPage {
     username: String,
     next: String,
     error: Option<String>,
+    /// The counties' public pages, open without an account.
+    counties: Vec<(i64, String)>,
 }
 
 #[derive(Deserialize)]
@@ -67,12 +69,13 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-async fn login_form(Query(q): Query<LoginQuery>) -> PageResult {
+async fn login_form(State(st): State<AppState>, Query(q): Query<LoginQuery>) -> PageResult {
     let page = LoginPage {
         layout: Layout { title: "登录".into(), user: None },
         username: String::new(),
         next: safe_next(q.next.as_deref()),
         error: None,
+        counties: store::public_counties(&st.db).await?,
     };
     render(StatusCode::OK, &page)
 }
@@ -109,6 +112,7 @@ async fn login_submit(
                 username: f.username,
                 next,
                 error: Some(e.message),
+                counties: store::public_counties(&st.db).await?,
             };
             render(e.status, &page)
         }

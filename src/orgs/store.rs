@@ -369,3 +369,16 @@ pub async fn create_jurisdiction(
     let admin = insert_user(db, county.id, root.id, admin, "系统管理员", Role::Admin, admin_password_hash).await?;
     Ok((county, root, admin))
 }
+
+/// The counties whose lists and contracts are public (a city has no public page of its own),
+/// by name, for the links on the login page.
+pub async fn public_counties(db: &impl ConnectionTrait) -> AppResult<Vec<(i64, String)>> {
+    Ok(entity::county::Entity::find()
+        .filter(entity::county::Column::Level.eq("county"))
+        .order_by_asc(entity::county::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect())
+}

@@ -435,3 +435,25 @@ async fn contract_pages_preview_amend_and_refuse_outsiders() {
     let pdf = community.get(app.url(&format!("/contracts/{id}/pdf"))).send().await.unwrap();
     assert_eq!(pdf.headers()["content-type"], "application/pdf");
 }
+
+/// Issue 29: the draft form starts from the task: a two-month task from the short-term
+/// template, the amount from what is left of its budget; an unsigned draft is voided, not
+/// "terminated".
+#[tokio::test]
+async fn the_draft_form_starts_from_the_task_and_a_draft_is_voided_not_terminated() {
+    let app = spawn_app().await;
+    let a = admitted(&app, "辖区商户摸底", "3000.00", "2026-03-01", "2026-04-30").await;
+    let sj = app.page_login("shijian").await;
+    let html = sj.get(app.url(&format!("/contracts/new?admission_id={a}"))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("<option value=\"short-term-task\" selected>"), "short-term template chosen");
+    assert!(html.contains("name=\"amount\" value=\"3000.00\""), "the budget left as the amount");
+    let long = admitted(&app, "全年协管", "12000.00", "2026-01-01", "2026-12-31").await;
+    let html = sj.get(app.url(&format!("/contracts/new?admission_id={long}"))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("<option value=\"monthly-co-management\" selected>"), "a year's work: monthly");
+    // The clerk's own choice of template stands.
+    let html = sj.get(app.url(&format!("/contracts/new?admission_id={a}&template_id=monthly-co-management"))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("<option value=\"monthly-co-management\" selected>"));
+    let c = draft(&app, survey_contract(a, app.org_id("幸福社区").await, "3000.00")).await;
+    let page = sj.get(app.url(&format!("/contracts/{}", c["id"]))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("作废草稿") && !page.contains("终止合同</button>"), "a draft nobody signed is voided");
+}

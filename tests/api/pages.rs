@@ -20,6 +20,28 @@ async fn pages_send_strangers_to_the_login_page() {
     assert!(html.contains("<html lang=\"zh-CN\">") && html.contains("登录"));
 }
 
+/// Issue 29: a resident who reaches the login page finds the public pages from it, and the
+/// county's public entry page leads to the lists, the admitted work, the notices and the open
+/// data, each answering without an account.
+#[tokio::test]
+async fn a_stranger_finds_the_public_pages_from_the_login_page() {
+    let app = spawn_app().await;
+    let county = app.get("/api/v1/me", &app.token("xingfu").await).await.json::<serde_json::Value>().await.unwrap()["user"]["county_id"].as_i64().unwrap();
+    let login = app.api.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    assert!(login.contains(&format!("<a href=\"/public/{county}\">示范区</a>")), "{login}");
+    assert!(!login.contains("示范市</a>"), "a city has no public page of its own");
+    let portal = app.api.get(app.url(&format!("/public/{county}"))).send().await.unwrap();
+    assert_eq!(portal.status(), StatusCode::OK);
+    let portal = portal.text().await.unwrap();
+    for link in [format!("/public/{county}/lists"), format!("/public/{county}/admissions"), format!("/public/{county}/notices"), format!("/api/v1/public/{county}/ocds/releases")] {
+        assert!(portal.contains(&format!("href=\"{link}\"")), "the portal links {link}");
+        let r = app.api.get(app.url(&link)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{link} opens without an account");
+    }
+    let lists = app.api.get(app.url(&format!("/public/{county}/lists"))).send().await.unwrap().text().await.unwrap();
+    assert!(lists.contains(&format!("href=\"/public/{county}\"")) && lists.contains(&format!("href=\"/api/v1/public/{county}/ocds/releases\"")), "back to the portal and on to the open data");
+}
+
 #[tokio::test]
 async fn login_form_sets_a_safe_cookie_and_wrong_passwords_say_so_in_chinese() {
     let app = spawn_app().await;
