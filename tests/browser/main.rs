@@ -435,6 +435,48 @@ async fn finance_pays_and_the_community_confirms() {
     b.client.close().await.unwrap();
 }
 
+/// The header's geometry: each menu item's height against one line's, whether the menu
+/// starts below the brand, and how far the page is wider than the window.
+async fn header_geometry(c: &Client) -> (f64, bool, i64) {
+    let js = "const line = parseFloat(getComputedStyle(document.querySelector('.menu a')).lineHeight);
+        const tallest = Math.max(...[...document.querySelectorAll('.menu a')].map(a => a.getBoundingClientRect().height));
+        const below = document.querySelector('.menu').getBoundingClientRect().top >= document.querySelector('.brand').getBoundingClientRect().bottom - 1;
+        return [tallest / line, below, document.documentElement.scrollWidth - window.innerWidth];";
+    let v = c.execute(js, vec![]).await.unwrap();
+    (v[0].as_f64().unwrap(), v[1].as_bool().unwrap(), v[2].as_i64().unwrap())
+}
+
+/// Issue 29: the menu fits at 1366 and 1024 px (no item broken over lines, under the brand,
+/// nothing wider than the window), for the role with the most items; on a phone it opens
+/// below the brand, not beside it.
+#[tokio::test]
+async fn the_menu_fits_on_office_screens_and_opens_below_the_brand_on_a_phone() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app().await;
+    let c = &b.client;
+    log_in(c, &app, "shi-admin", PASSWORD).await;
+    c.wait().for_element(Locator::Css("#home-title")).await.unwrap();
+    for width in [1366u32, 1024] {
+        c.set_window_size(width, 800).await.unwrap();
+        c.refresh().await.unwrap();
+        c.wait().for_element(Locator::Css("#home-title")).await.unwrap();
+        let (tallest, below, over) = header_geometry(c).await;
+        assert!(tallest < 1.5, "{width}px: a menu item spans {tallest:.1} lines");
+        assert!(below, "{width}px: the menu has its own row");
+        assert!(over <= 0, "{width}px: {over}px too wide");
+    }
+    b.client.close().await.unwrap();
+
+    let Some(p) = phone().await else { return };
+    let c = &p.client;
+    log_in(c, &app, "shijian", PASSWORD).await;
+    c.wait().for_element(Locator::Css("#home-title")).await.unwrap();
+    c.find(Locator::Css("#menu-button")).await.unwrap().click().await.unwrap();
+    let (tallest, below, over) = header_geometry(c).await;
+    assert!(below && tallest < 2.5 && over <= 0, "phone menu: below the brand {below}, item {tallest:.1} lines, {over}px too wide");
+    p.client.close().await.unwrap();
+}
+
 /// Issue 29: a disputed payment is in the finance bureau's inbox, answered on the contract
 /// page, and back with the community to confirm, the answer beside it.
 #[tokio::test]
