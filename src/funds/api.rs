@@ -259,7 +259,7 @@ async fn summary(State(st): State<AppState>, caller: Caller, Query(q): Query<Yea
     if caller.role == Role::Department {
         departments.retain(|d| d.department_id == caller.org_id);
     }
-    let overview = store::overview(&st.db, &caller, q.days.unwrap_or(7).clamp(1, 365)).await?;
+    let overview = store::overview(&st.db, &caller, q.days.unwrap_or(7).clamp(1, 365), Some(year)).await?;
     Ok(Json(SummaryOut { year, departments, overview }))
 }
 

@@ -178,6 +178,18 @@ async fn contract_year(db: &impl ConnectionTrait, c: &contract::Model, start: ch
     Ok(first.and_then(|e| e.year).unwrap_or(start.year()))
 }
 
+/// The budget year of every contract of the county that committed money (that of its first
+/// commitment, as `contract_year` says), in one query.
+pub async fn contract_years(db: &impl ConnectionTrait, county_id: i64) -> AppResult<HashMap<i64, i32>> {
+    let mut out = HashMap::new();
+    for e in in_county::<ledger_entry::Entity>(county_id).filter(ledger_entry::Column::Kind.eq("commitment")).order_by_asc(ledger_entry::Column::Id).all(db).await? {
+        if let (Some(c), Some(y)) = (e.contract_id, e.year) {
+            out.entry(c).or_insert(y);
+        }
+    }
+    Ok(out)
+}
+
 /// Brings a contract's commitment to `amount`: commits more of the department's budget
 /// (refused beyond it) or releases what is no longer needed. Runs inside the signing
 /// transaction, so a contract over budget cannot become active.
@@ -673,7 +685,9 @@ pub async fn department_funds(db: &impl ConnectionTrait, county_id: i64, year: i
             .map(|r| (r.account, r.balance_fen))
             .collect(),
     );
-    let contracts_by_dept: HashMap<i64, Vec<i64>> = in_county::<contract::Entity>(county_id).all(db).await?.into_iter().fold(HashMap::new(), |mut m, c| {
+    // Only the contracts charged to this year (issue 29: a year's view showed every year's payments).
+    let years = contract_years(db, county_id).await?;
+    let contracts_by_dept: HashMap<i64, Vec<i64>> = in_county::<contract::Entity>(county_id).all(db).await?.into_iter().filter(|c| years.get(&c.id) == Some(&year)).fold(HashMap::new(), |mut m, c| {
         m.entry(c.department_id).or_default().push(c.id);
         m
     });
@@ -1006,12 +1020,20 @@ fn add(t: &mut Totals, r: &ContractRow) {
     t.outstanding = plus(t.outstanding, r.outstanding);
 }
 
-pub async fn overview(db: &impl ConnectionTrait, caller: &Caller, days: i64) -> AppResult<Overview> {
+/// The funds of the contracts the caller sees; with a year, only the contracts charged to
+/// that budget year (the payments and receipts to act on are listed whatever their year).
+pub async fn overview(db: &impl ConnectionTrait, caller: &Caller, days: i64, year: Option<i32>) -> AppResult<Overview> {
     let names = crate::admission::store::org_names(db, caller.county_id).await?;
     let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
     let cutoff = Utc::now() - chrono::Duration::days(days);
-    let all: Vec<contract::Model> = contracts::list(db, caller).await?.into_iter().filter(|c| c.status != contracts::Status::Draft.as_str()).collect();
+    let every: Vec<contract::Model> = contracts::list(db, caller).await?.into_iter().filter(|c| c.status != contracts::Status::Draft.as_str()).collect();
+    let years = match year {
+        Some(_) => contract_years(db, caller.county_id).await?,
+        None => HashMap::new(),
+    };
+    let of_year = |c: &contract::Model| year.is_none_or(|y| years.get(&c.id) == Some(&y));
     // Everything below in a fixed number of queries over the county, not per contract.
+    let all = every;
     let funds = funds_of(db, caller.county_id, &all).await?;
     let tasks: HashMap<i64, String> = in_county::<entity::admission::Entity>(caller.county_id)
         .filter(entity::admission::Column::Id.is_in(all.iter().map(|c| c.admission_id)))
@@ -1065,6 +1087,11 @@ pub async fn overview(db: &impl ConnectionTrait, caller: &Caller, days: i64) -> 
             outstanding: f.remaining,
         });
     }
+    // Funded in any year: a task paid from last year's budget is not unfunded this year.
+    let funded: std::collections::HashSet<i64> = rows.iter().filter(|r| r.amount.is_positive()).filter_map(|r| by_id.get(&r.contract_id).map(|c| c.admission_id)).collect();
+    // Terminated contracts to settle are work to do, whatever their year.
+    let to_settle: Vec<ContractRow> = rows.iter().filter(|r| to_settle.contains(&r.contract_id)).cloned().collect();
+    rows.retain(|r| by_id.get(&r.contract_id).is_some_and(|c| of_year(c)));
     let mut county = Totals::default();
     let mut communities: Vec<CommunityFunds> = Vec::new();
     for r in &rows {
@@ -1079,7 +1106,6 @@ pub async fn overview(db: &impl ConnectionTrait, caller: &Caller, days: i64) -> 
         }
     }
     let mut unfunded = Vec::new();
-    let funded: std::collections::HashSet<i64> = rows.iter().filter(|r| r.amount.is_positive()).filter_map(|r| by_id.get(&r.contract_id).map(|c| c.admission_id)).collect();
     if caller.role != Role::Community {
         for a in crate::admission::store::list(db, caller).await? {
             if !crate::admission::store::status_of(&a).is_admitted() {
@@ -1090,7 +1116,6 @@ pub async fn overview(db: &impl ConnectionTrait, caller: &Caller, days: i64) -> 
             }
         }
     }
-    let to_settle = rows.iter().filter(|r| to_settle.contains(&r.contract_id)).cloned().collect();
     Ok(Overview { contracts: rows, communities, county, disputed, unconfirmed, unfunded, to_settle })
 }
 

@@ -292,6 +292,12 @@ async fn funds_register(db: &impl ConnectionTrait, caller: &Caller, f: &ListFilt
         q = q.filter(ledger_entry::Column::ContractId.is_in(ids));
     }
     let entries = capped(db, q, ledger_entry::Column::Id).await?;
+    // Each movement's budget year: a budget's own, a contract's that of its first commitment
+    // (a January payment of last year's contract is last year's money). With a year, only
+    // that year's movements (issue 29: the 2026 register counted the 2027 budget set in December).
+    let years = crate::funds::store::contract_years(db, caller.county_id).await?;
+    let budget_year = |e: &ledger_entry::Model| e.year.or_else(|| e.contract_id.and_then(|c| years.get(&c).copied()));
+    let entries: Vec<ledger_entry::Model> = entries.into_iter().filter(|e| f.year.is_none_or(|y| budget_year(e) == Some(y))).collect();
     let mut amounts: HashMap<i64, i64> = HashMap::new();
     for batch in entries.chunks(BATCH) {
         let kinds: HashMap<i64, &str> = batch.iter().map(|e| (e.id, e.kind.as_str())).collect();
@@ -306,6 +312,7 @@ async fn funds_register(db: &impl ConnectionTrait, caller: &Caller, f: &ListFilt
     let mut columns = vec![
         col("日期", Kind::Date, 12.0),
         col("凭证号", Kind::Int, 8.0),
+        col("预算年度", Kind::Int, 9.0),
         col("业务", Kind::Text, 14.0),
         col("部门", Kind::Text, 16.0),
         col("社区", Kind::Text, 14.0),
@@ -320,6 +327,7 @@ async fn funds_register(db: &impl ConnectionTrait, caller: &Caller, f: &ListFilt
             let mut row: Vec<Cell> = vec![
                 e.created_at.date_naive().into(),
                 e.id.into(),
+                budget_year(e).map(|y| Cell::from(y as i64)).unwrap_or(Cell::Empty),
                 movement_label(&e.kind).into(),
                 name(e.department_id).into(),
                 name(c.map(|c| c.community_id)).into(),

@@ -83,7 +83,7 @@ pub async fn build(db: &DatabaseConnection, caller: &Caller, today: NaiveDate, i
         .collect();
     let year = today.year();
     // Unconfirmed for more than 0 days: every payment still waiting for its receipt.
-    let overview = crate::funds::store::overview(db, caller, 0).await?;
+    let overview = crate::funds::store::overview(db, caller, 0, None).await?;
     let departments = match caller.role {
         Role::Community => Vec::new(),
         _ => {

@@ -716,6 +716,30 @@ async fn a_contract_across_new_year_draws_on_the_year_it_started_in() {
     assert_eq!(v2["amount"], "3000.00");
     assert_eq!((budget(first).await, budget(next).await), ("3000.00".to_string(), "0.00".to_string()));
 
+    // Each year's views hold that year's money only (issue 29): the funds overview, the
+    // department's figures and the funds register of the next year show none of it, though
+    // its January payment was made in the next year; the next year's budget is not the first's.
+    let summary = |year: i32| {
+        let (app, cz) = (&app, cz.clone());
+        async move { app.get(&format!("/api/v1/funds/summary?year={year}"), &cz).await.json::<Value>().await.unwrap() }
+    };
+    let (s1, s2) = (summary(first).await, summary(next).await);
+    let dept_of = |s: &Value| s["departments"].as_array().unwrap().iter().find(|d| d["department_id"] == dept).unwrap().clone();
+    assert_eq!((dept_of(&s1)["disbursed"].as_str(), dept_of(&s2)["disbursed"].as_str()), (Some("2000.00"), Some("0.00")));
+    let numbers = |s: &Value| s["contracts"].as_array().unwrap().iter().map(|r| r["number"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let number = c["number"].as_str().unwrap().to_string();
+    assert!(numbers(&s1).contains(&number) && !numbers(&s2).contains(&number), "{:?} / {:?}", numbers(&s1), numbers(&s2));
+    let register = |year: i32| {
+        let (app, cz) = (&app, cz.clone());
+        async move { crate::registers::sheet(app, &format!("/api/v1/registers/funds?year={year}"), &cz).await }
+    };
+    let (r1, r2) = (register(first).await, register(next).await);
+    let total = |rows: &Vec<Vec<calamine::Data>>, h: &str| crate::registers::fen(&rows.last().unwrap()[crate::registers::at(rows, h)]);
+    assert_eq!((total(&r1, "拨付（元）"), total(&r2, "拨付（元）")), (200000, 0), "the January payment is the first year's money");
+    assert_eq!(total(&r2, "预算安排（元）"), 5000000, "the next year's budget in the next year's register only");
+    let years_of = |rows: &Vec<Vec<calamine::Data>>| rows[3..rows.len() - 1].iter().map(|r| crate::registers::fen(&r[crate::registers::at(rows, "预算年度")]) / 100).collect::<std::collections::BTreeSet<i64>>();
+    assert_eq!((years_of(&r1), years_of(&r2)), ([first as i64].into(), [next as i64].into()), "each row's budget year is the register's");
+
     // Ended before February is paid: the unpaid rest goes back to the first year's budget.
     let r = app.post(&format!("/api/v1/contracts/{}/terminate", c["id"]), &app.token("shijian").await, json!({"reason_code": "MUTUAL_AGREEMENT", "reason": "任务提前结束"})).await;
     assert_eq!(r.status(), StatusCode::OK);

@@ -29,7 +29,7 @@ pub async fn paid_in_part(app: &TestApp) -> Value {
 }
 
 /// The register's sheet: rows as text (numbers as they read back), header at row 3.
-async fn sheet(app: &TestApp, path: &str, token: &str) -> Vec<Vec<Data>> {
+pub async fn sheet(app: &TestApp, path: &str, token: &str) -> Vec<Vec<Data>> {
     let r = app.get(path, token).await;
     assert_eq!(r.status(), StatusCode::OK, "{path}");
     assert!(r.headers()["content-type"].to_str().unwrap().contains("spreadsheetml"));
@@ -68,7 +68,7 @@ pub fn text(d: &Data) -> String {
 }
 
 /// Column index of a header.
-fn at(rows: &[Vec<Data>], header: &str) -> usize {
+pub fn at(rows: &[Vec<Data>], header: &str) -> usize {
     rows[2].iter().position(|d| text(d) == header).unwrap_or_else(|| panic!("no column {header}: {:?}", rows[2]))
 }
 
