@@ -27,6 +27,8 @@ pub const PAY_AHEAD_DAYS: i64 = 7;
 pub const DELIVER_AHEAD_DAYS: i64 = 14;
 /// A community sees an evaluation of its work (to read or object to) this long.
 pub const OBJECTION_DAYS: i64 = 15;
+/// A department sees the decision on its application (approved or not) this long.
+pub const DECISION_NOTICE_DAYS: i64 = 15;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -36,6 +38,8 @@ pub enum Kind {
     Review,
     /// An application to decide (leading group).
     Decide,
+    /// The decision on the department's own application: approved or not (issue 29).
+    Decided,
     /// An emergency entry (先进后批) whose approval deadline is near or passed.
     Emergency,
     /// A contract or amendment waiting for this side's signature.
@@ -67,13 +71,14 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 16] =
-        [Kind::Review, Kind::Decide, Kind::Emergency, Kind::Sign, Kind::Accept, Kind::Deliver, Kind::Redeliver, Kind::Pay, Kind::Confirm, Kind::Disputed, Kind::Evaluate, Kind::Evaluation, Kind::PeriodEnd, Kind::Report, Kind::Arbitrate, Kind::Assessment];
+    pub const ALL: [Kind; 17] =
+        [Kind::Review, Kind::Decide, Kind::Decided, Kind::Emergency, Kind::Sign, Kind::Accept, Kind::Deliver, Kind::Redeliver, Kind::Pay, Kind::Confirm, Kind::Disputed, Kind::Evaluate, Kind::Evaluation, Kind::PeriodEnd, Kind::Report, Kind::Arbitrate, Kind::Assessment];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Review => "review",
             Kind::Decide => "decide",
+            Kind::Decided => "decided",
             Kind::Emergency => "emergency",
             Kind::Sign => "sign",
             Kind::Accept => "accept",
@@ -96,6 +101,7 @@ impl Kind {
         match self {
             Kind::Review => "待初审的申请",
             Kind::Decide => "待审批的申请",
+            Kind::Decided => "申请的审批结果",
             Kind::Emergency => "先进后批临近或超过审批期限",
             Kind::Sign => "待签署的合同",
             Kind::Accept => "待验收的服务成果",

@@ -103,7 +103,7 @@ async fn admissions(db: &impl ConnectionTrait, caller: &Caller, today: NaiveDate
     let wanted: &[Status] = match caller.role {
         Role::Reviewer => &[Status::Submitted, Status::EnteredPendingApproval],
         Role::Approver => &[Status::Reviewed],
-        Role::Department => &[Status::Submitted, Status::EnteredPendingApproval, Status::Reviewed, Status::Admitted, Status::InProgress, Status::Completed, Status::Expired],
+        Role::Department => &[Status::Submitted, Status::EnteredPendingApproval, Status::Reviewed, Status::Admitted, Status::InProgress, Status::Completed, Status::Expired, Status::Rejected],
         Role::Supervisor => &[Status::EnteredPendingApproval, Status::Reviewed, Status::Expired],
         _ => return Ok(()),
     };
@@ -126,6 +126,18 @@ async fn admissions(db: &impl ConnectionTrait, caller: &Caller, today: NaiveDate
                 None => Item::new(Kind::Decide, a.id, format!("审批：{}", a.title), link(a.id)),
             }),
             _ => {}
+        }
+        // The department learns the decision on its application, for a fortnight.
+        if caller.role == Role::Department {
+            if let (Some(at), true) = (a.decided_at, matches!(status, Status::Admitted | Status::Rejected)) {
+                if plus(at.date_naive(), super::DECISION_NOTICE_DAYS) >= today {
+                    let title = match status {
+                        Status::Admitted => format!("申请已批准准入：{}{}", a.title, a.approval_number.as_deref().map(|n| format!("（{n}）")).unwrap_or_default()),
+                        _ => format!("申请未获批准：{}{}", a.title, a.decision_comment.as_deref().filter(|c| !c.is_empty()).map(|c| format!("（{c}）")).unwrap_or_default()),
+                    };
+                    out.push(Item::new(Kind::Decided, a.id, title, link(a.id)));
+                }
+            }
         }
         // An emergency entry's deadline: near or passed, for those who must act or watch;
         // withdrawn at the deadline, it stays a week so the department learns of it.

@@ -43,6 +43,52 @@ struct LoginPage {
     error: Option<String>,
     /// The counties' public pages, open without an account.
     counties: Vec<(i64, String)>,
+    /// A form sent after the session ended, urlencoded, and where it was going.
+    resume: String,
+    resume_to: String,
+}
+
+/// After a login that kept a form: the form, ready to be sent again.
+#[derive(Template)]
+#[template(path = "resume.html")]
+struct ResumePage {
+    layout: Layout,
+    to: String,
+    token: String,
+    fields: Vec<(String, String)>,
+}
+
+/// The most a kept form may hold (an application's texts are at most 5,000 characters each).
+const MAX_RESUME: usize = 256 * 1024;
+
+/// The login page for a form posted after the session ended, keeping the form's fields
+/// (not its files, nor the stale token) to send again after login.
+pub async fn login_to_resume(req: axum::extract::Request) -> axum::response::Response {
+    let to = safe_next(Some(req.uri().path()));
+    let urlencoded = req.headers().get(axum::http::header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/x-www-form-urlencoded"));
+    let kept = if urlencoded {
+        match axum::body::to_bytes(req.into_body(), MAX_RESUME).await {
+            Ok(b) => form_urlencoded::Serializer::new(String::new()).extend_pairs(form_urlencoded::parse(&b).filter(|(k, _)| k != crate::web::csrf::FIELD)).finish(),
+            Err(_) => String::new(),
+        }
+    } else {
+        String::new()
+    };
+    let error = if kept.is_empty() {
+        "登录已超时，请重新登录后再提交（所选附件须重新选择）。".to_string()
+    } else {
+        "登录已超时。重新登录后，刚才填写的内容可以继续提交。".to_string()
+    };
+    let page = LoginPage {
+        layout: Layout { title: "登录".into(), user: None },
+        username: String::new(),
+        next: "/".into(),
+        error: Some(error),
+        counties: Vec::new(),
+        resume_to: if kept.is_empty() { String::new() } else { to },
+        resume: kept,
+    };
+    render(StatusCode::UNAUTHORIZED, &page).unwrap_or_else(|e| e.into_response())
 }
 
 #[derive(Deserialize)]
@@ -76,6 +122,8 @@ async fn login_form(State(st): State<AppState>, Query(q): Query<LoginQuery>) -> 
         next: safe_next(q.next.as_deref()),
         error: None,
         counties: store::public_counties(&st.db).await?,
+        resume: String::new(),
+        resume_to: String::new(),
     };
     render(StatusCode::OK, &page)
 }
@@ -85,6 +133,11 @@ struct LoginForm {
     username: String,
     password: String,
     next: Option<String>,
+    /// A form kept from before the session ended (`login_to_resume`).
+    #[serde(default)]
+    resume: String,
+    #[serde(default)]
+    resume_to: String,
 }
 
 async fn login_submit(
@@ -104,6 +157,15 @@ async fn login_submit(
                 .secure(st.config.secure_cookies || https)
                 .max_age(time_duration(st.config.session_ttl))
                 .build();
+            if !f.resume.is_empty() && !f.resume_to.is_empty() {
+                let page = ResumePage {
+                    layout: Layout { title: "继续提交".into(), user: None },
+                    to: safe_next(Some(&f.resume_to)),
+                    token: crate::web::csrf::session_token(cookie.value()),
+                    fields: form_urlencoded::parse(f.resume.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect(),
+                };
+                return Ok((jar.add(cookie), render(StatusCode::OK, &page)?).into_response());
+            }
             Ok((jar.add(cookie), Redirect::to(&next)).into_response())
         }
         Err(e) if e.status.is_client_error() => {
@@ -113,6 +175,8 @@ async fn login_submit(
                 next,
                 error: Some(e.message),
                 counties: store::public_counties(&st.db).await?,
+                resume: f.resume,
+                resume_to: f.resume_to,
             };
             render(e.status, &page)
         }

@@ -26,6 +26,12 @@ const PRE_SESSION_COOKIE: &str = "zhunru_csrf";
 const MAX_FORM_BODY: usize = 12 * 1024 * 1024;
 const MAX_PAGE: usize = 32 * 1024 * 1024;
 
+/// The token of the pages of a session (a page sent with a new session's cookie, before
+/// the browser has it, carries it itself).
+pub fn session_token(session: &str) -> String {
+    token_for(session)
+}
+
 fn token_for(secret: &str) -> String {
     hex::encode(Sha256::digest(format!("zhunru-csrf|{secret}").as_bytes()))
 }

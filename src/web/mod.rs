@@ -149,6 +149,9 @@ pub async fn authenticate_page(State(state): State<AppState>, req: Request, next
             parts.extensions.insert(c);
             next.run(Request::from_parts(parts, body)).await
         }
+        // A form sent after the session ended (30 minutes idle, 8 hours): the login page
+        // keeps what was typed, to send again once logged in (issue 29: it was lost).
+        Ok(None) if parts.method == axum::http::Method::POST && same_origin(&parts) => crate::orgs::pages::login_to_resume(Request::from_parts(parts, body)).await,
         Ok(None) => {
             let next_path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
             let target = if parts.method == axum::http::Method::GET && next_path != "/" {

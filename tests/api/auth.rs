@@ -269,3 +269,85 @@ async fn many_right_passwords_at_once_from_one_address_all_get_in() {
         assert_eq!(t.await.unwrap(), StatusCode::OK);
     }
 }
+
+/// The hidden fields of the form with this id, in order.
+fn hidden_fields(html: &str, form_id: &str) -> Vec<(String, String)> {
+    let start = html.find(&format!("id=\"{form_id}\"")).expect("the form");
+    let form = &html[start..start + html[start..].find("</form>").unwrap()];
+    let attr = |tag: &str, name: &str| tag.find(&format!("{name}=\"")).map(|i| tag[i + name.len() + 2..].split('"').next().unwrap().to_string());
+    form.split("<input").skip(1).filter(|t| t.contains("type=\"hidden\"")).filter_map(|t| Some((attr(t, "name")?, attr(t, "value")?))).map(|(k, v)| (unescape(&k), unescape(&v))).collect()
+}
+
+/// HTML character references back to characters, as a browser reads an attribute.
+fn unescape(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let Some(end) = rest[i..].find(';') else { break };
+        let entity = &rest[i + 1..i + end];
+        let c = match entity {
+            "amp" => Some('&'),
+            "quot" => Some('"'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "apos" => Some('\''),
+            e if e.starts_with("#x") => u32::from_str_radix(&e[2..], 16).ok().and_then(char::from_u32),
+            e if e.starts_with('#') => e[1..].parse().ok().and_then(char::from_u32),
+            _ => None,
+        };
+        match c {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[i + end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[i + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Issue 29: a form sent after the idle timeout is not lost. The login page keeps what was
+/// typed; after login one button sends it, and it is saved once; nothing is saved before.
+#[tokio::test]
+async fn a_form_sent_after_the_idle_timeout_is_kept_through_the_login() {
+    let app = spawn_app_with(Config { session_idle: std::time::Duration::from_secs(1), ..Config::default() }).await;
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let c = reqwest::Client::builder().cookie_provider(jar).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let token = app.csrf_token(&c, "/login").await;
+    let r = c.post(app.url("/login")).form(&[("username", "xingfu"), ("password", PASSWORD), ("next", "/"), ("_csrf", token.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = c.get(app.url("/reports")).send().await.unwrap().text().await.unwrap();
+    let form_token = crate::helpers::csrf_of(&page[page.find("id=\"report-form\"").unwrap()..]);
+    let dept = app.org_id("区市场监督管理局").await.to_string();
+    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    let task = "要求社区代收企业年报 & 统计“两类”商户";
+    let app_ref = &app;
+    let fields = [("department_id", dept.as_str()), ("task", task), ("assist_item_id", ""), ("occurred_on", "2026-11-30"), ("evidence", "微信通知截图"), ("_csrf", form_token.as_str())];
+    let r = c.post(app.url("/reports/new")).form(&fields).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let login = r.text().await.unwrap();
+    assert!(login.contains("登录已超时") && login.contains("id=\"login-submit\""), "the login page, saying why");
+    let reports = |app: &'static str| {
+        let app_ = app_ref;
+        async move { app_.list("/api/v1/reports", &app_.token(app).await).await.as_array().unwrap().iter().filter(|r| r["task"] == task).count() }
+    };
+    assert_eq!(reports("xingfu").await, 0, "nothing saved without a session");
+
+    // Logged in again from that page: the kept form, with a fresh token, one button away.
+    let mut again = hidden_fields(&login, "login-form");
+    again.extend([("username".to_string(), "xingfu".to_string()), ("password".to_string(), PASSWORD.to_string())]);
+    let r = c.post(app.url("/login")).form(&again).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let resume = r.text().await.unwrap();
+    assert!(resume.contains("action=\"/reports/new\"") && resume.contains("继续提交"), "{resume}");
+    let kept = hidden_fields(&resume, "resume-form");
+    assert!(kept.iter().any(|(k, v)| k == "task" && v == task) && kept.iter().any(|(k, v)| k == "evidence" && v == "微信通知截图"), "{kept:?}");
+    let r = c.post(app.url("/reports/new")).form(&kept).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    assert_eq!(reports("xingfu").await, 1, "saved once");
+}

@@ -148,3 +148,41 @@ async fn an_emergency_deadline_raises_items_when_near_and_when_passed() {
     app.clock.set(Some(deadline + Days::new(9)));
     assert!(!ids(&app, "shijian").await.iter().any(|i| i.starts_with(&format!("emergency-{a}"))), "a week later it is gone");
 }
+
+/// Issue 29: the department is told the decision on its application, approved (with the
+/// approval number) or not (with the reason), for a fortnight; nobody else is.
+#[tokio::test]
+async fn the_department_is_told_when_its_application_is_approved_or_rejected() {
+    let app = spawn_app().await;
+    let (sj, mz, ld) = (app.token("shijian").await, app.token("minzheng").await, app.token("lingdao").await);
+    let mut ids_ = Vec::new();
+    for title in ["商户信息核对", "节日慰问统计"] {
+        let body = json!({
+            "title": title, "description": "入户登记", "basis": "示范区市场监管局〔2026〕12号", "work_plan": "按月开展",
+            "target_community_ids": [app.org_id("幸福社区").await], "period_start": "2026-03-01", "period_end": "2026-04-30",
+            "staffing": "网格员", "budget": "3000.00",
+        });
+        let a: Value = app.post("/api/v1/admissions", &sj, body).await.json().await.unwrap();
+        let a = a["id"].as_i64().unwrap();
+        assert_eq!(app.post(&format!("/api/v1/admissions/{a}/submit"), &sj, json!({})).await.status(), StatusCode::OK);
+        app.post(&format!("/api/v1/admissions/{a}/review"), &mz, json!({"opinion": "approve", "comment": "同意"})).await;
+        ids_.push(a);
+    }
+    let (yes, no) = (ids_[0], ids_[1]);
+    assert!(!ids(&app, "shijian").await.iter().any(|i| i.starts_with("decided-")), "nothing decided yet");
+    assert_eq!(app.post(&format!("/api/v1/admissions/{yes}/decide"), &ld, json!({"decision": "approve", "comment": "同意"})).await.status(), StatusCode::OK);
+    assert_eq!(app.post(&format!("/api/v1/admissions/{no}/decide"), &ld, json!({"decision": "reject", "comment": "属部门自身职责"})).await.status(), StatusCode::OK);
+    let items = inbox(&app, "shijian").await["items"].as_array().unwrap().clone();
+    let item = |id: i64| items.iter().find(|i| i["id"] == format!("decided-{id}")).unwrap_or_else(|| panic!("decided-{id} in {items:?}")).clone();
+    let number: Value = app.get(&format!("/api/v1/admissions/{yes}"), &sj).await.json().await.unwrap();
+    let number = number["approval_number"].as_str().unwrap().to_string();
+    assert!(item(yes)["title"].as_str().unwrap().contains("已批准") && item(yes)["title"].as_str().unwrap().contains(&number), "{}", item(yes));
+    assert!(item(no)["title"].as_str().unwrap().contains("未获批准") && item(no)["title"].as_str().unwrap().contains("属部门自身职责"));
+    assert_eq!(item(yes)["read"], false);
+    for other in ["weijian", "minzheng", "xingfu"] {
+        assert!(!ids(&app, other).await.iter().any(|i| i.starts_with("decided-")), "{other} is not told");
+    }
+    // A fortnight later the news is old.
+    app.clock.set(Some(Utc::now().date_naive() + Days::new(16)));
+    assert!(!ids(&app, "shijian").await.iter().any(|i| i.starts_with("decided-")));
+}
