@@ -217,6 +217,9 @@ struct HomePage {
     workload: Option<crate::tasks::workload::Load>,
     /// What the last receipt form recorded.
     done: Option<&'static str>,
+    /// Above the counties (a city, a province): the jurisdictions below, in place of a
+    /// county's figures, which would all be zero here (issue 29).
+    below: Option<Vec<crate::region::store::Standing>>,
 }
 
 impl HomePage {
@@ -248,6 +251,12 @@ async fn home(State(st): State<AppState>, caller: Caller, Query(q): Query<HomeQu
     } else {
         None
     };
+    let here = crate::region::store::jurisdiction(&st.db, caller.county_id).await?;
+    let below = if crate::region::store::level_of(&here) != crate::region::Level::County {
+        Some(crate::region::store::overview(&st.db, &caller).await?.below)
+    } else {
+        None
+    };
     let page = HomePage {
         layout: Layout::for_caller(&st, &caller, format!("{}工作台", caller.role.label())).await?,
         role: caller.role,
@@ -267,6 +276,7 @@ async fn home(State(st): State<AppState>, caller: Caller, Query(q): Query<HomeQu
             Some("disputed") => Some("已记录异议，财政局核实后答复；答复后请再确认收款。"),
             _ => None,
         },
+        below,
     };
     render(StatusCode::OK, &page)
 }

@@ -146,8 +146,15 @@ async fn a_city_user_looks_into_a_county_below_read_only_and_returns() {
     let trail = app.list("/api/v1/audit?action=region.view", &app.token("shi-ducha").await).await;
     assert!(trail.as_array().unwrap().iter().any(|e| e["entity_id"] == county), "{trail}");
 
-    // The pages: a banner while looking in, the way back, and the overview.
+    // The city's home page lists its counties, not a county's figures all zero (issue 29);
+    // looking in, the county's figures are there.
     let c = app.page_login("shi-ducha").await;
+    let home = c.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("id=\"below-counties\"") && home.contains("示范区") && !home.contains("id=\"figures\""), "{home}");
+    let county_home = app.page_login("ducha").await.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(county_home.contains("id=\"figures\"") && !county_home.contains("id=\"below-counties\""));
+
+    // The pages: a banner while looking in, the way back, and the overview.
     let html = c.get(app.url("/region")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("示范区") && html.contains("进入查看（只读）"), "{html}");
     let csrf = crate::helpers::csrf_of(&html);
@@ -155,6 +162,7 @@ async fn a_city_user_looks_into_a_county_below_read_only_and_returns() {
     assert_eq!((r.status(), r.headers()["location"].to_str().unwrap()), (StatusCode::SEE_OTHER, "/"));
     let html = c.get(app.url("/")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("正在以上级身份查看") && html.contains("返回本级"), "{html}");
+    assert!(html.contains("id=\"figures\"") && !html.contains("id=\"below-counties\""), "the county's own figures while looking in");
     let html = c.get(app.url("/admissions")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("辖区企业年报催报"));
     let csrf = crate::helpers::csrf_of(&html);
