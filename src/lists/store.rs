@@ -479,6 +479,18 @@ pub struct ImportSummary {
     pub baseline_kept: Vec<String>,
     /// True when nothing was written (a preview).
     pub dry_run: bool,
+    /// Each change, item by item: what a preview shows before anything is cancelled
+    /// (issue 29: it showed counts only).
+    pub changes: Vec<ImportChange>,
+}
+
+#[derive(Serialize, ToSchema, Debug, Clone)]
+pub struct ImportChange {
+    /// 新增 | 调整 | 取消
+    pub action: &'static str,
+    pub list: &'static str,
+    pub code: String,
+    pub title: String,
 }
 
 /// Applies a parsed workbook to the current year's lists as ordinary changes, all in one
@@ -500,6 +512,7 @@ pub async fn import(
         match step {
             Planned::Add(kind, f) => {
                 sum.added += 1;
+                sum.changes.push(ImportChange { action: "新增", list: kind.label(), code: f.code.clone(), title: f.title.clone() });
                 if !dry_run {
                     let item = insert_item(&txn, caller, v.id, kind, &f, false).await?;
                     log_change(&txn, caller, &item, ChangeAction::Add, basis, None).await?;
@@ -511,6 +524,7 @@ pub async fn import(
                     return Err(baseline_refused(&item, &why));
                 }
                 sum.adjusted += 1;
+                sum.changes.push(ImportChange { action: "调整", list: kind_of(&item).label(), code: item.code.clone(), title: item.title.clone() });
                 if !dry_run {
                     let before = snapshot(&item);
                     let item = update_fields(&txn, item, &fields).await?;
@@ -525,6 +539,7 @@ pub async fn import(
                     continue;
                 }
                 sum.cancelled += 1;
+                sum.changes.push(ImportChange { action: "取消", list: kind_of(&item).label(), code: item.code.clone(), title: item.title.clone() });
                 if !dry_run {
                     let before = snapshot(&item);
                     let item = set_cancelled(&txn, item).await?;

@@ -286,14 +286,15 @@ async fn importing_a_good_workbook_applies_it_as_changes() {
     let bytes = workbook(&good_sheets());
     let r = app.import(&token, bytes.clone(), true).await;
     assert_eq!(r.status(), StatusCode::OK);
-    let preview: Value = r.json().await.unwrap();
+    let (preview, changes) = split_changes(r.json().await.unwrap());
+    assert_eq!(changes, [("新增", "L1"), ("新增", "A1"), ("新增", "A2"), ("新增", "N1")].map(|(a, c)| (a.to_string(), c.to_string())).to_vec().into_iter().collect::<std::collections::BTreeSet<_>>(), "the preview names each item");
     // The sheet leaves out the baseline negative items every county inherits: they stay.
     let baseline = json!(["行政执法", "拆迁拆违", "环境整治", "城市管理", "招商引资", "协税护税", "经济创收", "生产安全"]);
     assert_eq!(preview, json!({"added": 4, "adjusted": 0, "cancelled": 0, "baseline_kept": baseline, "dry_run": true}));
     assert!(list(&app, &token, "/api/v1/lists/assist").await["items"].as_array().unwrap().is_empty(), "a preview writes nothing");
 
     let r = app.import(&token, bytes.clone(), false).await;
-    assert_eq!(r.json::<Value>().await.unwrap(), json!({"added": 4, "adjusted": 0, "cancelled": 0, "baseline_kept": baseline, "dry_run": false}));
+    assert_eq!(split_changes(r.json::<Value>().await.unwrap()).0, json!({"added": 4, "adjusted": 0, "cancelled": 0, "baseline_kept": baseline, "dry_run": false}));
     let assist = list(&app, &token, "/api/v1/lists/assist").await;
     assert_eq!(codes(&assist), ["A1", "A2"]);
     assert_eq!(item(&assist, "A1")["keywords"], json!(["食品安全协管", "食品安全宣传"]));
@@ -307,8 +308,12 @@ async fn importing_a_good_workbook_applies_it_as_changes() {
     let mut sheets = good_sheets();
     sheets[1].1[0][2] = "信息报告与宣传";
     sheets[1].1.pop();
+    // Previewed first: the item the workbook leaves out is named as cancelled, and stays.
+    let (_, planned) = split_changes(app.import(&token, workbook(&sheets), true).await.json::<Value>().await.unwrap());
+    assert_eq!(planned, [("调整", "A1"), ("取消", "A2")].map(|(a, c)| (a.to_string(), c.to_string())).into_iter().collect());
+    assert_eq!(item(&list(&app, &token, "/api/v1/lists/assist").await, "A2")["status"], "active");
     let r = app.import(&token, workbook(&sheets), false).await;
-    assert_eq!(r.json::<Value>().await.unwrap(), json!({"added": 0, "adjusted": 1, "cancelled": 1, "baseline_kept": baseline, "dry_run": false}));
+    assert_eq!(split_changes(r.json::<Value>().await.unwrap()).0, json!({"added": 0, "adjusted": 1, "cancelled": 1, "baseline_kept": baseline, "dry_run": false}));
     let assist = list(&app, &token, "/api/v1/lists/assist").await;
     assert_eq!(item(&assist, "A2")["status"], "cancelled");
     assert_eq!(item(&assist, "A1")["description"], "信息报告与宣传");
@@ -354,8 +359,9 @@ async fn export_then_import_gives_the_same_lists() {
     let bytes = r.bytes().await.unwrap().to_vec();
 
     // Into the same county: nothing to change.
-    let same: Value = app.import(&mz, bytes.clone(), true).await.json().await.unwrap();
+    let (same, changes) = split_changes(app.import(&mz, bytes.clone(), true).await.json().await.unwrap());
     assert_eq!(same, json!({"added": 0, "adjusted": 0, "cancelled": 0, "baseline_kept": [], "dry_run": true}));
+    assert!(changes.is_empty());
 
     // Into another county: the same items, field by field.
     let (_, other) = app.second_county_reviewer().await;
@@ -527,4 +533,11 @@ async fn an_assist_items_funding_standard_survives_imports_and_the_next_year() {
     // Cleared: the item has none.
     assert_eq!(app.put(&format!("/api/v1/lists/items/{a1}/funding"), &token, basis(json!({}))).await.status(), StatusCode::OK);
     assert!(list(&app, &token, &format!("/api/v1/lists/items/{a1}")).await["item"]["funding"].is_null());
+}
+
+/// An import's answer without its item-by-item changes, and those changes as (action, code).
+fn split_changes(mut v: Value) -> (Value, std::collections::BTreeSet<(String, String)>) {
+    let changes = v.as_object_mut().unwrap().remove("changes").expect("the changes, item by item");
+    let set = changes.as_array().unwrap().iter().map(|c| (c["action"].as_str().unwrap().to_string(), c["code"].as_str().unwrap().to_string())).collect();
+    (v, set)
 }
