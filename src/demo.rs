@@ -235,19 +235,19 @@ pub async fn load_cases(db: &DatabaseConnection, templates: &[crate::contracts::
     let due: Vec<_> = ms.iter().filter(|m| m.due <= today).collect();
     for (i, m) in due.iter().enumerate() {
         let key = format!("demo-{}-{}", xc.id, m.id);
-        let d = funds::disburse(db, &finance, &key, xc.id, m.id, Money::from_fen(m.amount_fen), |d| d.id.to_string()).await?;
+        let d = funds::disburse(db, &finance, &key, xc.id, m.id, Money::from_fen(m.amount_fen), None, |d| d.id.to_string()).await?;
         if i + 1 < due.len() {
             let id: i64 = d.body.parse().unwrap_or_default();
             funds::receipt(db, &xingfu, id, None).await?;
         }
     }
     let sms = contracts::milestones(db, &sc, sc.current_version).await?;
-    let advance = funds::disburse(db, &finance, "demo-survey-advance", sc.id, sms[0].id, Money::from_fen(sms[0].amount_fen), |d| d.id.to_string()).await?;
+    let advance = funds::disburse(db, &finance, "demo-survey-advance", sc.id, sms[0].id, Money::from_fen(sms[0].amount_fen), None, |d| d.id.to_string()).await?;
     funds::receipt(db, &hexie, advance.body.parse().unwrap_or_default(), None).await?;
     let clause = sms[1].clause_id.unwrap_or_default();
     let d = funds::submit_deliverable(db, &hexie, sc.id, clause, "企业摸底汇总表（共86户）及工作说明").await?;
     funds::decide_deliverable(db, &dept, d.id, true, "").await?;
-    funds::disburse(db, &finance, "demo-survey-final", sc.id, sms[1].id, Money::from_fen(sms[1].amount_fen), |d| d.id.to_string()).await?;
+    funds::disburse(db, &finance, "demo-survey-final", sc.id, sms[1].id, Money::from_fen(sms[1].amount_fen), None, |d| d.id.to_string()).await?;
     tracing::info!("demo cases loaded: monthly food-safety reporting and the 3,000-yuan enterprise survey (seed 004)");
     Ok(())
 }

@@ -22,6 +22,8 @@ pub struct Model {
     pub answer: Option<String>,
     pub answered_by: Option<i64>,
     pub answered_at: Option<DateTimeUtc>,
+    /// The finance bureau's voucher number (凭证号), when it gave one.
+    pub voucher: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

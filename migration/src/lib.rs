@@ -18,6 +18,7 @@ mod m20261130_000012_procedure;
 mod m20261130_000013_region;
 mod m20261203_000014_assist_budget;
 mod m20261206_000015_payment_answer;
+mod m20261206_000016_payment_voucher;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000013_region::Migration),
             Box::new(m20261203_000014_assist_budget::Migration),
             Box::new(m20261206_000015_payment_answer::Migration),
+            Box::new(m20261206_000016_payment_voucher::Migration),
         ]
     }
 }

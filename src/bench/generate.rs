@@ -519,6 +519,7 @@ pub async fn generate(db: &DatabaseConnection, scale: Scale, seed: u64, today: N
                         answer: Set(None),
                         answered_by: Set(None),
                         answered_at: Set(None),
+                        voucher: Set(None),
                     });
                 }
                 out.contracts.push((ci, cid));

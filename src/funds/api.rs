@@ -97,6 +97,9 @@ pub struct DisbursementIn {
     pub milestone_id: i64,
     #[schema(value_type = String, example = "900.00")]
     pub amount: serde_json::Value,
+    /// The finance bureau's voucher number (凭证号), at most 50 characters.
+    #[serde(default)]
+    pub voucher: Option<String>,
 }
 
 #[derive(Serialize, Deserialize, ToSchema, Clone)]
@@ -110,6 +113,8 @@ pub struct DisbursementOut {
     pub paid_at: DateTime<Utc>,
     pub receipt_at: Option<DateTime<Utc>>,
     pub dispute_reason: Option<String>,
+    /// The voucher number (凭证号) the finance bureau gave.
+    pub voucher: Option<String>,
     /// The finance bureau's answer to the community's last dispute.
     pub answer: Option<String>,
     pub answered_at: Option<DateTime<Utc>>,
@@ -126,6 +131,7 @@ impl From<&disbursement::Model> for DisbursementOut {
             paid_at: d.paid_at,
             receipt_at: d.receipt_at,
             dispute_reason: d.dispute_reason.clone(),
+            voucher: d.voucher.clone(),
             answer: d.answer.clone(),
             answered_at: d.answered_at,
         }
@@ -142,7 +148,7 @@ impl From<&disbursement::Model> for DisbursementOut {
 async fn disburse(State(st): State<AppState>, caller: Caller, headers: HeaderMap, ApiJson(b): ApiJson<DisbursementIn>) -> AppResult<Response> {
     let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let amount = money_field("amount", &b.amount)?;
-    let answer = store::disburse(&st.db, &caller, &key, b.contract_id, b.milestone_id, amount, |d| {
+    let answer = store::disburse(&st.db, &caller, &key, b.contract_id, b.milestone_id, amount, b.voucher.as_deref(), |d| {
         serde_json::to_string(&DisbursementOut::from(d)).expect("serialises")
     })
     .await?;

@@ -138,13 +138,15 @@ struct PayForm {
     milestone_id: i64,
     amount: String,
     key: String,
+    #[serde(default)]
+    voucher: String,
 }
 
 /// Pays from the contract page; the form carries its own idempotency key, so pressing
 /// the button twice or resubmitting the page pays once.
 async fn pay(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, Form(f): Form<PayForm>) -> PageResult {
     let r = match Money::parse_amount(&f.amount) {
-        Ok(a) => store::disburse(&st.db, &caller, &f.key, id, f.milestone_id, a, |d| d.id.to_string()).await.map(|_| ()),
+        Ok(a) => store::disburse(&st.db, &caller, &f.key, id, f.milestone_id, a, Some(f.voucher.as_str()), |d| d.id.to_string()).await.map(|_| ()),
         Err(e) => Err(AppError::invalid("amount", e.to_string())),
     };
     match r {

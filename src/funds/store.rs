@@ -264,8 +264,24 @@ pub async fn release_contract(txn: &Tx, caller: &Caller, c: &contract::Model) ->
     Ok(())
 }
 
-fn request_hash(contract_id: i64, milestone_id: i64, amount: Money) -> String {
-    hex::encode(Sha256::digest(format!("{contract_id}|{milestone_id}|{amount}").as_bytes()))
+/// What an idempotency key is bound to. A voucher number is part of the request when given
+/// (without one, the hash is what it always was, so keys stored before still replay).
+fn request_hash(contract_id: i64, milestone_id: i64, amount: Money, voucher: Option<&str>) -> String {
+    let mut s = format!("{contract_id}|{milestone_id}|{amount}");
+    if let Some(v) = voucher {
+        s.push_str(&format!("|{v}"));
+    }
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+/// A voucher number as given: trimmed, blank as none, at most 50 printable characters.
+pub fn parse_voucher(v: Option<&str>) -> AppResult<Option<String>> {
+    let v = v.map(str::trim).filter(|v| !v.is_empty());
+    match v {
+        Some(v) if v.chars().count() > 50 => Err(AppError::invalid("voucher", "凭证号不超过50个字符")),
+        Some(v) if v.chars().any(char::is_control) => Err(AppError::invalid("voucher", "凭证号不能含控制字符")),
+        other => Ok(other.map(str::to_string)),
+    }
 }
 
 /// The answer a disbursement gives, stored with its idempotency key.
@@ -286,6 +302,7 @@ pub async fn disburse(
     contract_id: i64,
     milestone_id: i64,
     amount: Money,
+    voucher: Option<&str>,
     answer: impl Fn(&disbursement::Model) -> String,
 ) -> AppResult<Answer> {
     if caller.role != Role::Finance {
@@ -295,12 +312,13 @@ pub async fn disburse(
     if key.is_empty() || key.len() > 128 {
         return Err(AppError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "IDEMPOTENCY_KEY_REQUIRED", "请求须带 Idempotency-Key 头（1至128个字符）"));
     }
-    let hash = request_hash(contract_id, milestone_id, amount);
+    let voucher = parse_voucher(voucher)?;
+    let hash = request_hash(contract_id, milestone_id, amount, voucher.as_deref());
     for _ in 0..3 {
         if let Some(answer) = replay(db, caller, key, &hash).await? {
             return answer;
         }
-        match disburse_once(db, caller, key, &hash, contract_id, milestone_id, amount, &answer).await {
+        match disburse_once(db, caller, key, &hash, contract_id, milestone_id, amount, voucher.as_deref(), &answer).await {
             Err(e) if e.code == "IDEMPOTENCY_RACE" => continue, // a twin committed first: replay it
             other => return other,
         }
@@ -337,6 +355,7 @@ async fn disburse_once(
     contract_id: i64,
     milestone_id: i64,
     amount: Money,
+    voucher: Option<&str>,
     answer: &impl Fn(&disbursement::Model) -> String,
 ) -> AppResult<Answer> {
     let txn = begin_write(db).await?;
@@ -385,6 +404,7 @@ async fn disburse_once(
         entry_id: Set(e.id),
         paid_by: Set(caller.user_id),
         paid_at: Set(Utc::now()),
+        voucher: Set(voucher.map(str::to_string)),
         ..Default::default()
     }
     .insert(&txn)

@@ -211,6 +211,31 @@ async fn the_community_confirms_or_disputes_each_payment() {
     assert_eq!(v["ok"], true);
 }
 
+/// Issue 29: a payment carries the finance bureau's voucher number (凭证号), shown on the
+/// contract page; the number is part of what the idempotency key is bound to.
+#[tokio::test]
+async fn a_payment_carries_its_voucher_number() {
+    let app = spawn_app().await;
+    let c = active_contract(&app).await;
+    let m = &c["milestones"][0];
+    let body = |voucher: &str| json!({"contract_id": c["id"], "milestone_id": m["id"], "amount": "300.00", "voucher": voucher});
+    assert_error(pay(&app, "v-long", body(&"号".repeat(51))).await, StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED").await;
+    let r = pay(&app, "v-1", body(" 国库支付2026-0815 ")).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let d: Value = r.json().await.unwrap();
+    assert_eq!(d["voucher"], "国库支付2026-0815");
+    // The same key: the same answer; with another number it is another request.
+    let again: Value = pay(&app, "v-1", body("国库支付2026-0815")).await.json().await.unwrap();
+    assert_eq!(again["id"], d["id"]);
+    assert_error(pay(&app, "v-1", body("国库支付2026-0816")).await, StatusCode::UNPROCESSABLE_ENTITY, "IDEMPOTENCY_KEY_REUSED").await;
+    // Without a number, as before.
+    let plain: Value = pay(&app, "v-2", json!({"contract_id": c["id"], "milestone_id": m["id"], "amount": "100.00"})).await.json().await.unwrap();
+    assert!(plain["voucher"].is_null());
+    assert_eq!(funds(&app, &c["id"]).await["disbursed"], "400.00");
+    let page = app.page_login("xingfu").await.get(app.url(&format!("/contracts/{}", c["id"]))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("<td data-label=\"凭证号\" class=\"voucher\">国库支付2026-0815</td>"), "the community sees the number");
+}
+
 /// Issue 29: a disputed payment is the finance bureau's work: it is in its inbox, answered
 /// with what the check found, and goes back to the community to confirm or dispute again.
 /// No money moves on either step.
