@@ -140,11 +140,58 @@ struct PayForm {
     key: String,
     #[serde(default)]
     voucher: String,
+    /// "1" once the clerk has seen the confirmation page.
+    #[serde(default)]
+    confirmed: String,
+}
+
+/// The page that asks before money leaves: what is paid, to whom, under which contract
+/// (issue 29: no money action asked for confirmation).
+#[derive(Template)]
+#[template(path = "funds/confirm_pay.html")]
+struct ConfirmPayPage {
+    layout: Layout,
+    contract_id: i64,
+    number: String,
+    community: String,
+    seq: i32,
+    due: chrono::NaiveDate,
+    amount: Money,
+    milestone_id: i64,
+    key: String,
+    voucher: String,
 }
 
 /// Pays from the contract page; the form carries its own idempotency key, so pressing
 /// the button twice or resubmitting the page pays once.
 async fn pay(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>, Form(f): Form<PayForm>) -> PageResult {
+    if f.confirmed != "1" {
+        // First the question; the same key goes with the answer, so it still pays once.
+        let amount = match Money::parse_amount(&f.amount) {
+            Ok(a) => a,
+            Err(e) => return detail_render(&st, &caller, id, StatusCode::UNPROCESSABLE_ENTITY, form_errors(AppError::invalid("amount", e.to_string()))?, None).await,
+        };
+        let c = crate::contracts::store::find(&st.db, &caller, id).await?;
+        let m = crate::platform::db::by_id_in_county::<entity::contract_milestone::Entity>(caller.county_id, f.milestone_id)
+            .one(&st.db)
+            .await?
+            .filter(|m| m.contract_id == c.id)
+            .ok_or_else(|| AppError::invalid("milestone_id", "没有这一期"))?;
+        let community = orgs::find_org(&st.db, caller.county_id, c.community_id).await?.name;
+        let page = ConfirmPayPage {
+            layout: Layout::for_caller(&st, &caller, "确认拨付").await?,
+            contract_id: c.id,
+            number: c.number,
+            community,
+            seq: m.seq,
+            due: m.due,
+            amount,
+            milestone_id: m.id,
+            key: f.key,
+            voucher: f.voucher,
+        };
+        return render(StatusCode::OK, &page);
+    }
     let r = match Money::parse_amount(&f.amount) {
         Ok(a) => store::disburse(&st.db, &caller, &f.key, id, f.milestone_id, a, Some(f.voucher.as_str()), |d| d.id.to_string()).await.map(|_| ()),
         Err(e) => Err(AppError::invalid("amount", e.to_string())),

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use crate::contracts::{admitted, draft, survey_contract};
 use crate::helpers::{assert_error, spawn_app, TestApp};
+use zhunru::money::Money;
 
 pub async fn sign(app: &TestApp, who: &str, id: &Value) -> reqwest::Response {
     app.post(&format!("/api/v1/contracts/{id}/sign"), &app.token(who).await, json!({})).await
@@ -646,7 +647,14 @@ async fn the_contract_page_offers_exactly_the_payments_the_store_accepts() {
     assert_eq!(forms, [(raised["id"].as_i64().unwrap(), last["amount"].as_str().unwrap().to_string())], "only what the acceptance covers: {forms:?}");
     assert!(held.iter().any(|h| h.contains("增加部分")), "{held:?}");
     for (milestone, amount) in &forms {
-        let form = [("milestone_id", milestone.to_string()), ("amount", amount.clone()), ("key", format!("page-{milestone}"))];
+        let mut form = vec![("milestone_id", milestone.to_string()), ("amount", amount.clone()), ("key", format!("page-{milestone}"))];
+        // First the confirmation page (issue 29), which pays nothing; then confirmed.
+        let r = finance.post(app.url(&format!("/contracts/{}/pay", c["id"]))).form(&form).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let ask = r.text().await.unwrap();
+        assert!(ask.contains("确认拨付") && ask.contains("幸福社区") && ask.contains(&Money::parse_amount(amount).unwrap().capitals()), "{ask}");
+        assert_eq!(funds(&app, &c["id"]).await["disbursed"], advance["amount"], "asking pays nothing");
+        form.push(("confirmed", "1".to_string()));
         let r = finance.post(app.url(&format!("/contracts/{}/pay", c["id"]))).form(&form).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "the form offered goes through: {}", r.text().await.unwrap());
     }

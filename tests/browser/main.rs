@@ -417,6 +417,10 @@ async fn finance_pays_and_the_community_confirms() {
     assert!(overview.contains(number.as_str().unwrap()), "{overview}");
     cl.goto(&app.url(&format!("/contracts/{cid}"))).await.unwrap();
     cl.wait().for_element(Locator::Css(".pay-milestone")).await.unwrap().click().await.unwrap();
+    // Money leaves only after the confirmation page (issue 29), which says what and to whom.
+    let ask = cl.wait().for_element(Locator::Css("#confirm-pay")).await.unwrap().text().await.unwrap();
+    assert!(ask.contains("幸福社区") && ask.contains("¥900.00") && ask.contains("玖佰元整"), "{ask}");
+    cl.find(Locator::Css("#confirm-pay-submit")).await.unwrap().click().await.unwrap();
     wait_text(cl, "p.notice", |t| t == "已拨付").await;
     assert_eq!(cl.find(Locator::Css("#funds-disbursed")).await.unwrap().text().await.unwrap(), "¥900.00");
     log_out(cl).await;
