@@ -79,7 +79,10 @@ async fn overview_render(st: &AppState, caller: &Caller, q: OverviewQuery, statu
         .into_iter()
         .map(|f| Bar { budget_w: w(f.budget), committed_w: w(f.committed), paid_w: w(f.disbursed), confirmed_w: w(f.confirmed), f })
         .collect();
-    let overview = store::overview(&st.db, caller, days, Some(year)).await?;
+    // A community has no budget years to read by: what it is owed, from any year, unless it
+    // asks for one year.
+    let of_year = if caller.role == Role::Community && q.year.is_none() { None } else { Some(year) };
+    let overview = store::overview(&st.db, caller, days, of_year).await?;
     let departments = orgs::list_orgs(&st.db, caller.county_id)
         .await?
         .into_iter()
