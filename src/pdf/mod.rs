@@ -267,6 +267,20 @@ pub fn render(doc: &Doc) -> Result<Vec<u8>, PdfError> {
     d.push(content);
     let mut out = Vec::new();
     d.render(&mut out).map_err(|e| PdfError::Render(e.to_string()))?;
+    utf16_title(&out, &doc.title)
+}
+
+/// The Info dictionary's title as PDF text strings are meant to be written beyond Latin-1:
+/// UTF-16BE with a byte-order mark. printpdf writes the UTF-8 bytes, which viewers and
+/// browser tabs show garbled (issue 26).
+fn utf16_title(pdf: &[u8], title: &str) -> Result<Vec<u8>, PdfError> {
+    let render = |e: lopdf::Error| PdfError::Render(e.to_string());
+    let mut doc = lopdf::Document::load_mem(pdf).map_err(render)?;
+    let info = doc.trailer.get(b"Info").and_then(lopdf::Object::as_reference).map_err(render)?;
+    let text: Vec<u8> = [0xFE, 0xFF].into_iter().chain(title.encode_utf16().flat_map(u16::to_be_bytes)).collect();
+    doc.get_object_mut(info).and_then(lopdf::Object::as_dict_mut).map_err(render)?.set("Title", lopdf::Object::String(text, lopdf::StringFormat::Hexadecimal));
+    let mut out = Vec::with_capacity(pdf.len());
+    doc.save_to(&mut out).map_err(|e| PdfError::Render(e.to_string()))?;
     Ok(out)
 }
 
@@ -473,6 +487,19 @@ mod tests {
             }
         }
         assert!(split.is_empty(), "split at (filler, pages, heading, table, signature top, signature foot): {split:?}");
+    }
+
+    /// Issue 26: the title a viewer shows is the document's, in Chinese.
+    #[test]
+    fn the_title_is_written_as_utf16_with_a_byte_order_mark() {
+        let pdf = render(&Doc { title: "政府购买服务合同 ZR-2026-0001".into(), blocks: vec![Block::Paragraph("正文".into())] }).unwrap();
+        let doc = lopdf::Document::load_mem(&pdf).unwrap();
+        let info = doc.trailer.get(b"Info").unwrap().as_reference().unwrap();
+        let title = doc.get_object(info).unwrap().as_dict().unwrap().get(b"Title").unwrap().as_str().unwrap().to_vec();
+        assert_eq!(&title[..2], &[0xFE, 0xFF]);
+        let units: Vec<u16> = title[2..].chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+        assert_eq!(String::from_utf16(&units).unwrap(), "政府购买服务合同 ZR-2026-0001");
+        assert!(pdf_extract::extract_text_from_mem(&pdf).unwrap().contains("正文"), "still readable");
     }
 
     #[test]
