@@ -68,7 +68,8 @@ pub struct BudgetOut {
 }
 
 async fn budget_out(st: &AppState, county_id: i64, dept: i64, year: i32) -> AppResult<BudgetOut> {
-    let f = store::department_funds(&st.db, county_id, year).await?.into_iter().find(|d| d.department_id == dept).ok_or_else(AppError::not_found)?;
+    let years = store::contract_years(&st.db, county_id).await?;
+    let f = store::department_funds(&st.db, county_id, year, &years).await?.into_iter().find(|d| d.department_id == dept).ok_or_else(AppError::not_found)?;
     let history = store::budget_history(&st.db, county_id, dept, year).await?;
     Ok(BudgetOut { department_id: dept, year, amount: f.budget, committed: f.committed, available: f.available, history })
 }
@@ -261,11 +262,12 @@ async fn summary(State(st): State<AppState>, caller: Caller, Query(q): Query<Yea
         return Err(AppError::forbidden());
     }
     let year = q.year.unwrap_or_else(|| Utc::now().year());
-    let mut departments = store::department_funds(&st.db, caller.county_id, year).await?;
+    let years = store::contract_years(&st.db, caller.county_id).await?;
+    let mut departments = store::department_funds(&st.db, caller.county_id, year, &years).await?;
     if caller.role == Role::Department {
         departments.retain(|d| d.department_id == caller.org_id);
     }
-    let overview = store::overview(&st.db, &caller, q.days.unwrap_or(7).clamp(1, 365), Some(year)).await?;
+    let overview = store::overview(&st.db, &caller, q.days.unwrap_or(7).clamp(1, 365), Some((year, &years))).await?;
     Ok(Json(SummaryOut { year, departments, overview }))
 }
 
@@ -293,7 +295,7 @@ pub struct DeliverableOut {
 impl DeliverableOut {
     /// The deliverable with its attachments, picked from those of several deliverables.
     pub fn with(d: deliverable::Model, all: &[store::AttachmentMeta]) -> Self {
-        let attachments = all.iter().filter(|a| a.deliverable_id == d.id).map(AttachmentOut::from).collect();
+        let attachments = all.iter().filter(|a| a.deliverable_id == d.id).cloned().collect();
         DeliverableOut { id: d.id, contract_id: d.contract_id, clause_id: d.clause_id, summary: d.summary, status: d.status, decision_comment: d.decision_comment, created_at: d.created_at, attachments }
     }
 
@@ -348,23 +350,8 @@ async fn reject(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>,
     Ok(Json(DeliverableOut::of(&st.db, store::decide_deliverable(&st.db, &caller, id, false, &b.comment).await?).await?))
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct AttachmentOut {
-    pub id: i64,
-    pub filename: String,
-    pub content_type: String,
-    pub size: i64,
-    pub sha256: String,
-    /// A photo scaled down on arrival: the SHA-256 and size of the file as uploaded.
-    pub original_sha256: Option<String>,
-    pub original_size: Option<i64>,
-}
-
-impl From<&store::AttachmentMeta> for AttachmentOut {
-    fn from(a: &store::AttachmentMeta) -> Self {
-        AttachmentOut { id: a.id, filename: a.filename.clone(), content_type: a.content_type.clone(), size: a.size, sha256: a.sha256.clone(), original_sha256: a.original_sha256.clone(), original_size: a.original_size }
-    }
-}
+/// An attachment as the API shows it (its bytes at `/attachments/{id}`).
+pub use store::AttachmentMeta as AttachmentOut;
 
 /// Attaches a file (multipart field `file`: PDF, JPG, PNG, DOCX or XLSX, at most 5 MB; a
 /// JPG or PNG photo up to 20 MB, stored scaled to 1600 pixels with its original's hash).
@@ -379,7 +366,7 @@ async fn attach(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>,
             let data = field.bytes().await.map_err(|_| AppError::invalid("file", store::TOO_LARGE))?;
             let upload = store::prepare_upload(&name, data.to_vec()).await?;
             let a = store::attach(&st.db, &caller, id, upload).await?;
-            return Ok((StatusCode::CREATED, Json(AttachmentOut { id: a.id, filename: a.filename, content_type: a.content_type, size: a.size, sha256: a.sha256, original_sha256: a.original_sha256, original_size: a.original_size })));
+            return Ok((StatusCode::CREATED, Json(a.into())));
         }
     }
     Err(AppError::invalid("file", "请选择附件"))

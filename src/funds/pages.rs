@@ -69,7 +69,8 @@ struct OverviewQuery {
 async fn overview_render(st: &AppState, caller: &Caller, q: OverviewQuery, status: StatusCode, errors: Vec<String>) -> PageResult {
     let year = q.year.unwrap_or_else(|| Utc::now().year());
     let days = q.days.unwrap_or(7).clamp(1, 365);
-    let mut depts = if caller.role == Role::Community { vec![] } else { store::department_funds(&st.db, caller.county_id, year).await? };
+    let years = store::contract_years(&st.db, caller.county_id).await?;
+    let mut depts = if caller.role == Role::Community { vec![] } else { store::department_funds(&st.db, caller.county_id, year, &years).await? };
     if caller.role == Role::Department {
         depts.retain(|d| d.department_id == caller.org_id);
     }
@@ -81,7 +82,7 @@ async fn overview_render(st: &AppState, caller: &Caller, q: OverviewQuery, statu
         .collect();
     // A community has no budget years to read by: what it is owed, from any year, unless it
     // asks for one year.
-    let of_year = if caller.role == Role::Community && q.year.is_none() { None } else { Some(year) };
+    let of_year = if caller.role == Role::Community && q.year.is_none() { None } else { Some((year, &years)) };
     let overview = store::overview(&st.db, caller, days, of_year).await?;
     let departments = orgs::list_orgs(&st.db, caller.county_id)
         .await?

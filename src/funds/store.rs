@@ -181,9 +181,17 @@ async fn contract_year(db: &impl ConnectionTrait, c: &contract::Model, start: ch
 /// The budget year of every contract of the county that committed money (that of its first
 /// commitment, as `contract_year` says), in one query.
 pub async fn contract_years(db: &impl ConnectionTrait, county_id: i64) -> AppResult<HashMap<i64, i32>> {
+    let rows: Vec<(Option<i64>, Option<i32>)> = in_county::<ledger_entry::Entity>(county_id)
+        .filter(ledger_entry::Column::Kind.eq("commitment"))
+        .order_by_asc(ledger_entry::Column::Id)
+        .select_only()
+        .columns([ledger_entry::Column::ContractId, ledger_entry::Column::Year])
+        .into_tuple()
+        .all(db)
+        .await?;
     let mut out = HashMap::new();
-    for e in in_county::<ledger_entry::Entity>(county_id).filter(ledger_entry::Column::Kind.eq("commitment")).order_by_asc(ledger_entry::Column::Id).all(db).await? {
-        if let (Some(c), Some(y)) = (e.contract_id, e.year) {
+    for (c, y) in rows {
+        if let (Some(c), Some(y)) = (c, y) {
             out.entry(c).or_insert(y);
         }
     }
@@ -691,7 +699,9 @@ pub struct DepartmentFunds {
     pub available: Money,
 }
 
-pub async fn department_funds(db: &impl ConnectionTrait, county_id: i64, year: i32) -> AppResult<Vec<DepartmentFunds>> {
+/// `years`: every contract's budget year (`contract_years`), read once by the caller for
+/// all the views of a request.
+pub async fn department_funds(db: &impl ConnectionTrait, county_id: i64, year: i32, years: &HashMap<i64, i32>) -> AppResult<Vec<DepartmentFunds>> {
     let depts = in_county::<organisation::Entity>(county_id)
         .filter(organisation::Column::Kind.is_in([OrgKind::Department.as_str(), OrgKind::Street.as_str()]))
         .order_by_asc(organisation::Column::Id)
@@ -706,7 +716,6 @@ pub async fn department_funds(db: &impl ConnectionTrait, county_id: i64, year: i
             .collect(),
     );
     // Only the contracts charged to this year (issue 29: a year's view showed every year's payments).
-    let years = contract_years(db, county_id).await?;
     let contracts_by_dept: HashMap<i64, Vec<i64>> = in_county::<contract::Entity>(county_id).all(db).await?.into_iter().filter(|c| years.get(&c.id) == Some(&year)).fold(HashMap::new(), |mut m, c| {
         m.entry(c.department_id).or_default().push(c.id);
         m
@@ -813,8 +822,9 @@ pub async fn deliverables_of(db: &impl ConnectionTrait, county_id: i64, contract
         .await?)
 }
 
-/// What a page or list shows of an attachment: everything but its bytes.
-#[derive(Clone, Debug, sea_orm::FromQueryResult)]
+/// What a page, a list or the API shows of an attachment: everything but its bytes.
+#[derive(Clone, Debug, sea_orm::FromQueryResult, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = AttachmentOut)]
 pub struct AttachmentMeta {
     pub id: i64,
     pub deliverable_id: i64,
@@ -822,9 +832,26 @@ pub struct AttachmentMeta {
     pub content_type: String,
     pub size: i64,
     pub sha256: String,
+    /// A photo scaled down on arrival: the SHA-256 and size of the file as uploaded.
     pub original_sha256: Option<String>,
     pub original_size: Option<i64>,
     pub created_at: chrono::DateTime<Utc>,
+}
+
+impl From<entity::attachment::Model> for AttachmentMeta {
+    fn from(a: entity::attachment::Model) -> Self {
+        AttachmentMeta {
+            id: a.id,
+            deliverable_id: a.deliverable_id,
+            filename: a.filename,
+            content_type: a.content_type,
+            size: a.size,
+            sha256: a.sha256,
+            original_sha256: a.original_sha256,
+            original_size: a.original_size,
+            created_at: a.created_at,
+        }
+    }
 }
 
 /// The attachments of these deliverables, oldest first, without their bytes.
@@ -1042,16 +1069,12 @@ fn add(t: &mut Totals, r: &ContractRow) {
 
 /// The funds of the contracts the caller sees; with a year, only the contracts charged to
 /// that budget year (the payments and receipts to act on are listed whatever their year).
-pub async fn overview(db: &impl ConnectionTrait, caller: &Caller, days: i64, year: Option<i32>) -> AppResult<Overview> {
+pub async fn overview(db: &impl ConnectionTrait, caller: &Caller, days: i64, year: Option<(i32, &HashMap<i64, i32>)>) -> AppResult<Overview> {
     let names = crate::admission::store::org_names(db, caller.county_id).await?;
     let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
     let cutoff = Utc::now() - chrono::Duration::days(days);
     let every: Vec<contract::Model> = contracts::list(db, caller).await?.into_iter().filter(|c| c.status != contracts::Status::Draft.as_str()).collect();
-    let years = match year {
-        Some(_) => contract_years(db, caller.county_id).await?,
-        None => HashMap::new(),
-    };
-    let of_year = |c: &contract::Model| year.is_none_or(|y| years.get(&c.id) == Some(&y));
+    let of_year = |c: &contract::Model| year.is_none_or(|(y, years)| years.get(&c.id) == Some(&y));
     // Everything below in a fixed number of queries over the county, not per contract.
     let all = every;
     let funds = funds_of(db, caller.county_id, &all).await?;

@@ -154,13 +154,14 @@ pub struct Item {
 }
 
 impl Item {
-    /// An item without a deadline.
-    pub fn new(kind: Kind, record: i64, title: String, link: String) -> Item {
+    /// An item without a deadline. `record` names the work in the id: a record's id, or
+    /// the id and a version when the same record asks for new work (a dispute answered).
+    pub fn new(kind: Kind, record: impl std::fmt::Display, title: String, link: String) -> Item {
         Item { id: format!("{}-{record}", kind.as_str()), kind, title, link, due: None, read: false }
     }
 
     /// An item with a deadline: its id and title say whether it is near or passed.
-    pub fn due(kind: Kind, record: i64, title: &str, link: String, due: NaiveDate, today: NaiveDate) -> Item {
+    pub fn due(kind: Kind, record: impl std::fmt::Display, title: &str, link: String, due: NaiveDate, today: NaiveDate) -> Item {
         let (suffix, prefix) = match stage(due, today) {
             Stage::Ahead => ("", ""),
             Stage::Near => ("-near", "【即将到期】"),

@@ -242,15 +242,14 @@ async fn contracts(db: &impl ConnectionTrait, caller: &Caller, today: NaiveDate,
             out.push(Item { due: current, ..Item::new(Kind::Redeliver, d.id, format!("成果被退回，请重新提交：{}（{why}）", number(d.contract_id)), format!("/contracts/{}?clause={}#deliverable-form", d.contract_id, d.clause_id)) });
         }
         for p in in_county::<disbursement::Entity>(county).filter(disbursement::Column::ContractId.in_subquery(seen())).filter(disbursement::Column::Status.eq("paid")).all(db).await? {
-            let due = plus(p.paid_at.date_naive(), CONFIRM_DAYS);
             let amount = crate::money::Money::from_fen(p.amount_fen).grouped();
-            // Answered by the finance bureau after a dispute: new work, with the answer.
-            let (id, title) = match (&p.answer, p.answered_at) {
-                (Some(a), Some(at)) => (format!("confirm-{}-{}", p.id, at.timestamp()), format!("财政局已答复异议（{a}），请确认收款：{} {amount}", number(p.contract_id))),
-                _ => (String::new(), format!("确认收款：{} {amount}", number(p.contract_id))),
+            // Answered by the finance bureau after a dispute: new work, with the answer, and
+            // its own time to confirm from the answer.
+            let (record, title, since) = match (&p.answer, p.answered_at) {
+                (Some(a), Some(at)) => (format!("{}-{}", p.id, at.timestamp()), format!("财政局已答复异议（{a}），请确认收款：{} {amount}", number(p.contract_id)), at),
+                _ => (p.id.to_string(), format!("确认收款：{} {amount}", number(p.contract_id)), p.paid_at),
             };
-            let item = Item::due(Kind::Confirm, p.id, &title, link(p.contract_id), due, today);
-            out.push(if id.is_empty() { item } else { Item { id, ..item } });
+            out.push(Item::due(Kind::Confirm, record, &title, link(p.contract_id), plus(since.date_naive(), CONFIRM_DAYS), today));
         }
     }
     let evaluations = in_county::<evaluation::Entity>(county).filter(evaluation::Column::ContractId.in_subquery(seen())).all(db).await?;
@@ -290,7 +289,7 @@ async fn disputed_items(db: &impl ConnectionTrait, caller: &Caller, out: &mut Ve
         let title = format!("核实并答复拨款异议：{number} {}（{}）", crate::money::Money::from_fen(d.amount_fen).grouped(), d.dispute_reason.as_deref().unwrap_or(""));
         // The dispute's time is part of the id: a second dispute of the same payment is new work.
         let at = d.receipt_at.map(|t| t.timestamp()).unwrap_or_default();
-        out.push(Item { id: format!("disputed-{}-{at}", d.id), ..Item::new(Kind::Disputed, d.id, title, format!("/contracts/{}#disbursement-{}", d.contract_id, d.id)) });
+        out.push(Item::new(Kind::Disputed, format!("{}-{at}", d.id), title, format!("/contracts/{}#disbursement-{}", d.contract_id, d.id)));
     }
     Ok(())
 }

@@ -273,7 +273,7 @@ pub async fn gather(db: &DatabaseConnection, county_id: i64, from: NaiveDate, to
         overrides,
         emergencies,
         contracts,
-        departments: crate::funds::store::department_funds(db, county_id, to.year()).await?,
+        departments: crate::funds::store::department_funds(db, county_id, to.year(), &crate::funds::store::contract_years(db, county_id).await?).await?,
         paid_by_department,
         paid_by_community,
         evaluations,

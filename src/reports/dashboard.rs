@@ -87,7 +87,8 @@ pub async fn build(db: &DatabaseConnection, caller: &Caller, today: NaiveDate, i
     let departments = match caller.role {
         Role::Community => Vec::new(),
         _ => {
-            let mut d = crate::funds::store::department_funds(db, caller.county_id, year).await?;
+            let years = crate::funds::store::contract_years(db, caller.county_id).await?;
+            let mut d = crate::funds::store::department_funds(db, caller.county_id, year, &years).await?;
             if caller.role == Role::Department {
                 d.retain(|d| d.department_id == caller.org_id);
             }
