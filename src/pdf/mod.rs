@@ -248,7 +248,9 @@ pub fn render(doc: &Doc) -> Result<Vec<u8>, PdfError> {
     let unused = || FontData::new(font.clone(), Some(printpdf_builtin())).map_err(|e| PdfError::Render(e.to_string()));
     let family = FontFamily { regular, bold: unused()?, italic: unused()?, bold_italic: unused()? };
     let mut d = genpdf::Document::new(family);
-    d.set_title(doc.title.clone());
+    // A placeholder of the UTF-16 title's length, replaced in place after rendering.
+    let placeholder = title_placeholder(&doc.title);
+    d.set_title(placeholder.clone());
     d.set_minimal_conformance();
     d.set_paper_size(genpdf::PaperSize::A4);
     d.set_font_size(BODY);
@@ -267,21 +269,30 @@ pub fn render(doc: &Doc) -> Result<Vec<u8>, PdfError> {
     d.push(content);
     let mut out = Vec::new();
     d.render(&mut out).map_err(|e| PdfError::Render(e.to_string()))?;
-    utf16_title(&out, &doc.title)
+    utf16_title(&mut out, &placeholder, &doc.title)?;
+    Ok(out)
 }
 
 /// The Info dictionary's title as PDF text strings are meant to be written beyond Latin-1:
 /// UTF-16BE with a byte-order mark. printpdf writes the UTF-8 bytes, which viewers and
-/// browser tabs show garbled (issue 26).
-fn utf16_title(pdf: &[u8], title: &str) -> Result<Vec<u8>, PdfError> {
-    let render = |e: lopdf::Error| PdfError::Render(e.to_string());
-    let mut doc = lopdf::Document::load_mem(pdf).map_err(render)?;
-    let info = doc.trailer.get(b"Info").and_then(lopdf::Object::as_reference).map_err(render)?;
-    let text: Vec<u8> = [0xFE, 0xFF].into_iter().chain(title.encode_utf16().flat_map(u16::to_be_bytes)).collect();
-    doc.get_object_mut(info).and_then(lopdf::Object::as_dict_mut).map_err(render)?.set("Title", lopdf::Object::String(text, lopdf::StringFormat::Hexadecimal));
-    let mut out = Vec::with_capacity(pdf.len());
-    doc.save_to(&mut out).map_err(|e| PdfError::Render(e.to_string()))?;
-    Ok(out)
+/// browser tabs show garbled (issue 26). The document is rendered with an ASCII placeholder
+/// as long as the hex string of the real title, which then takes its place byte for byte,
+/// so no offset of the file moves and nothing is parsed again.
+const TITLE_MARK: &str = "ZHUNRU-TITLE-";
+
+fn title_placeholder(title: &str) -> String {
+    let hex_len = 4 * (title.encode_utf16().count() + 1); // with the byte-order mark
+    format!("{TITLE_MARK:x<width$}", width = hex_len.max(TITLE_MARK.len()))
+}
+
+fn utf16_title(pdf: &mut [u8], placeholder: &str, title: &str) -> Result<(), PdfError> {
+    let literal = format!("/Title({placeholder})");
+    let at = pdf.windows(literal.len()).position(|w| w == literal.as_bytes()).ok_or_else(|| PdfError::Render("PDF title not found".into()))?;
+    let hex: String = std::iter::once(0xFEFF).chain(title.encode_utf16()).map(|u| format!("{u:04X}")).collect();
+    // Hex strings ignore white space: the padding keeps the length.
+    let text = format!("/Title<{hex:<width$}>", width = placeholder.len());
+    pdf[at..at + literal.len()].copy_from_slice(text.as_bytes());
+    Ok(())
 }
 
 /// One block laid out, with its height (as far as it is known before the page).
@@ -500,6 +511,12 @@ mod tests {
         let units: Vec<u16> = title[2..].chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
         assert_eq!(String::from_utf16(&units).unwrap(), "政府购买服务合同 ZR-2026-0001");
         assert!(pdf_extract::extract_text_from_mem(&pdf).unwrap().contains("正文"), "still readable");
+        assert!(!pdf.windows(TITLE_MARK.len()).any(|w| w == TITLE_MARK.as_bytes()), "no placeholder left anywhere");
+        // A one-character title: the placeholder is longer than its hex, padded.
+        let short = render(&Doc { title: "单".into(), blocks: vec![] }).unwrap();
+        let doc = lopdf::Document::load_mem(&short).unwrap();
+        let info = doc.trailer.get(b"Info").unwrap().as_reference().unwrap();
+        assert_eq!(doc.get_object(info).unwrap().as_dict().unwrap().get(b"Title").unwrap().as_str().unwrap(), [0xFE, 0xFF, 0x53, 0x55]);
     }
 
     #[test]
