@@ -57,6 +57,9 @@ fn section(part: &str) -> String {
 /// The text with every seed reference ("001 §二(四)", "001 §二(四)、§二(六)", "004 迎江区做法")
 /// replaced by the document's name and part. Anything else is left as it is.
 pub fn human(text: &str) -> String {
+    if !may_cite(text) {
+        return text.to_string();
+    }
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len() * 2);
     let mut i = 0;
@@ -116,6 +119,11 @@ pub fn human(text: &str) -> String {
         i = j;
     }
     out
+}
+
+/// Whether a text may cite a seed at all: a cheap test before `human` walks it.
+fn may_cite(text: &str) -> bool {
+    text.contains('§') || text.contains(" 迎江区")
 }
 
 #[cfg(test)]

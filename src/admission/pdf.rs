@@ -35,7 +35,7 @@ pub fn approval_doc(a: &AdmissionOut, county: &str, decided_on: &str) -> Doc {
                 a.title
             )),
             Block::Fields(fields),
-            Block::Paragraph("工作完成后，本准入事项予以撤销（四川省民政厅等四部门《关于建立城乡社区工作事项准入备案制度的指导意见》（2021年3月24日）第二部分第（一）项）。社区对未持本文书进入的工作有权拒绝。".into()),
+            Block::Paragraph(crate::citation::human("工作完成后，本准入事项予以撤销（001 §二(一)）。社区对未持本文书进入的工作有权拒绝。")),
             Block::Space,
             Block::Right(vec![format!("{county}城乡社区建设领导小组"), decided_on.to_string()]),
         ],

@@ -263,7 +263,7 @@ pub async fn decide_finding(
     if found.strength != Some(crate::screening::Strength::Doubtful) {
         return Err(AppError::conflict(
             "FINDING_NOT_DECIDABLE",
-            "明确的筛查结论不能推翻：负面清单、执法资格和专业资质的禁止性规定由服务端强制执行（四川省民政厅等四部门《关于建立城乡社区工作事项准入备案制度的指导意见》（2021年3月24日）第二部分第（四）（六）项）",
+            crate::citation::human("明确的筛查结论不能推翻：负面清单、执法资格和专业资质的禁止性规定由服务端强制执行（001 §二(四)(六)）"),
         ));
     }
     if found.decision.is_some() {
@@ -940,7 +940,7 @@ pub async fn publish_notice(db: &(impl ConnectionTrait + TransactionTrait), call
             r.handling_reason.clone().unwrap_or_default()
         ));
     }
-    body.push_str("各部门、乡镇（街道）要严格执行城乡社区工作事项准入制度，严禁将清单之外的事务擅自下沉（《社区减负增效》（安徽省安庆市迎江区经验做法））。");
+    body.push_str(&crate::citation::human("各部门、乡镇（街道）要严格执行城乡社区工作事项准入制度，严禁将清单之外的事务擅自下沉（004 迎江区）。"));
     let n = notice::ActiveModel {
         county_id: Set(caller.county_id),
         title: Set(title.trim().into()),

@@ -123,12 +123,12 @@ impl Template {
     /// enforcement authority cannot be used for a community (001 §二(六)).
     pub fn barred_for_community(&self) -> Option<String> {
         if self.needs_professional_qualification || self.needs_enforcement_authority {
-            return Some(format!("模板“{}”所含服务需要专业资质或执法资格，不得向社区购买（四川省民政厅等四部门《关于建立城乡社区工作事项准入备案制度的指导意见》（2021年3月24日）第二部分第（六）项）", self.title));
+            return Some(crate::citation::human(&format!("模板“{}”所含服务需要专业资质或执法资格，不得向社区购买（001 §二(六)）", self.title)));
         }
         self.clauses
             .iter()
             .find(|c| c.needs_professional_qualification || c.needs_enforcement_authority)
-            .map(|c| format!("模板“{}”第{}条（{}）需要专业资质或执法资格，不得向社区购买（四川省民政厅等四部门《关于建立城乡社区工作事项准入备案制度的指导意见》（2021年3月24日）第二部分第（六）项）", self.title, c.number, c.title))
+            .map(|c| crate::citation::human(&format!("模板“{}”第{}条（{}）需要专业资质或执法资格，不得向社区购买（001 §二(六)）", self.title, c.number, c.title)))
     }
 }
 

@@ -118,7 +118,7 @@ async fn submit(State(st): State<AppState>, caller: Caller, Path(id): Path<i64>,
         return Err(AppError::new(
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
             "CRITERION_NOT_IN_CONTRACT",
-            format!("“{extra}”不是合同条款：只能按合同履约条款评定满意度（四川省民政厅等四部门《关于建立城乡社区工作事项准入备案制度的指导意见》（2021年3月24日）第二部分第（六）项）"),
+            crate::citation::human(&format!("“{extra}”不是合同条款：只能按合同履约条款评定满意度（001 §二(六)）")),
         ));
     }
     let input: EvaluationIn = serde_json::from_value(b).map_err(|e| AppError::invalid("items", format!("评价内容无法解析：{e}")))?;

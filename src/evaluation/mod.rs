@@ -73,10 +73,10 @@ pub fn check(form: &[FormItem], items: &[serde_json::Value]) -> Result<Vec<ItemR
             return Err(EvalError::NotInContract(format!("第{}项不是对合同条款的评价", i + 1)));
         };
         if let Some(extra) = obj.keys().find(|k| !ITEM_KEYS.contains(&k.as_str())) {
-            return Err(EvalError::NotInContract(format!(
-                "第{}项含有合同以外的评价内容“{extra}”：只能按合同履约条款评定满意度，不得设权重、分值或一票否决（四川省民政厅等四部门《关于建立城乡社区工作事项准入备案制度的指导意见》（2021年3月24日）第二部分第（六）项）",
+            return Err(EvalError::NotInContract(crate::citation::human(&format!(
+                "第{}项含有合同以外的评价内容“{extra}”：只能按合同履约条款评定满意度，不得设权重、分值或一票否决（001 §二(六)）",
                 i + 1
-            )));
+            ))));
         }
         let Some(clause_id) = obj.get("clause_id").and_then(|v| v.as_i64()) else {
             return Err(EvalError::NotInContract(format!("第{}项没有指明合同条款：不能以条款以外的标准评价", i + 1)));

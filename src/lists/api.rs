@@ -74,6 +74,7 @@ impl ListItemOut {
         crate::citation::human(&self.basis)
     }
 
+
     pub fn new(m: &list_item::Model, year: i32) -> Self {
         let f = store::fields_of(m);
         ListItemOut {

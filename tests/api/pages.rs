@@ -256,3 +256,15 @@ async fn assets_come_from_the_binary() {
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert!(r.text().await.unwrap().contains("页面不存在"));
 }
+
+/// Issue 29: the hints cite the seeds by their documents' titles, not by file number; a
+/// clerk's own words are shown as written (see `screening::a_doubtful_finding_blocks…`).
+#[tokio::test]
+async fn hints_cite_the_documents_by_their_titles() {
+    let app = spawn_app().await;
+    for (user, page) in [("minzheng", "/disputes"), ("minzheng", "/screening"), ("xingfu", "/reports")] {
+        let html = app.page_login(user).await.get(app.url(page)).send().await.unwrap().text().await.unwrap();
+        assert!(html.contains("《关于建立城乡社区工作事项准入备案制度的指导意见》"), "{page} names the document");
+        assert!(!html.contains("001 §") && !html.contains("000 §"), "{page} shows no seed numbers");
+    }
+}
