@@ -280,10 +280,7 @@ async fn disputed_items(db: &impl ConnectionTrait, caller: &Caller, out: &mut Ve
     let county = caller.county_id;
     let ds = in_county::<disbursement::Entity>(county).filter(disbursement::Column::Status.eq("disputed")).all(db).await?;
     let ids: Vec<i64> = ds.iter().map(|d| d.contract_id).collect::<HashSet<_>>().into_iter().collect();
-    let mut numbers: HashMap<i64, String> = HashMap::new();
-    for chunk in ids.chunks(500) {
-        numbers.extend(in_county::<contract::Entity>(county).filter(contract::Column::Id.is_in(chunk.to_vec())).all(db).await?.into_iter().map(|c| (c.id, c.number)));
-    }
+    let numbers = crate::contracts::store::numbers(db, county, ids).await?;
     for d in ds {
         let number = numbers.get(&d.contract_id).cloned().unwrap_or_default();
         let title = format!("核实并答复拨款异议：{number} {}（{}）", crate::money::Money::from_fen(d.amount_fen).grouped(), d.dispute_reason.as_deref().unwrap_or(""));
